@@ -1,0 +1,57 @@
+# Two commands on a fresh machine: `make run` starts the app, `make test` runs every check.
+# Both bootstrap .venv from nothing; system packages come from apt when missing (as root).
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+# Debian packages: the tools tests check our output with, and Qt's X11 runtime libraries.
+TEST_DEBS := libimage-exiftool-perl openssh-client age gdal-bin
+QT_DEBS   := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
+             libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxkbcommon0 libxkbcommon-x11-0 \
+             libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
+
+.PHONY: run demo test lint typecheck unit deps system-deps qt-deps screenshots bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+deps: $(STAMP)
+
+system-deps:
+	@sh packaging/debian-deps.sh $(TEST_DEBS) $(QT_DEBS)
+
+qt-deps:
+	@sh packaging/debian-deps.sh $(QT_DEBS)
+
+run: deps qt-deps
+	$(PY) -m fieldkit gui
+
+demo: deps qt-deps
+	$(PY) -m fieldkit gui --demo
+
+lint: deps
+	$(VENV)/bin/ruff check fieldkit tests
+	$(VENV)/bin/ruff format --check fieldkit tests
+	$(VENV)/bin/lint-imports
+
+typecheck: deps
+	$(VENV)/bin/mypy
+
+unit: deps system-deps
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
+
+test: lint typecheck unit
+
+screenshots: deps qt-deps
+	QT_QPA_PLATFORM=offscreen $(PY) packaging/screenshots.py docs/screenshots
+
+bench: deps system-deps
+	for b in tests/benchmarks/bench_*.py; do $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

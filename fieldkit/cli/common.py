@@ -1,0 +1,88 @@
+"""Helpers shared by the command modules: JSON output, passphrases, progress bars."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from fieldkit.errors import FieldkitError, KeyFileError
+from fieldkit.paths import resolve_home
+from fieldkit.tasks import ProgressFn
+
+
+def add_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def add_passphrase(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--passphrase-file",
+        help="read the passphrase from this file (else $FIELDKIT_PASSPHRASE, else a prompt)",
+    )
+
+
+def print_json(doc: Any) -> None:
+    json.dump(doc, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def home_of(args: argparse.Namespace) -> Path:
+    return resolve_home(getattr(args, "home", None))
+
+
+def open_store(args: argparse.Namespace) -> Any:
+    from fieldkit.store import Store
+
+    return Store.open(home_of(args))
+
+
+def read_passphrase(args: argparse.Namespace, *, confirm: bool = False) -> bytes:
+    """From --passphrase-file, FIELDKIT_PASSPHRASE, or a prompt on the terminal."""
+    path = getattr(args, "passphrase_file", None)
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise KeyFileError(f"cannot read passphrase file {path}: {exc.strerror}") from exc
+        return text.rstrip("\r\n").encode("utf-8")
+    env = os.environ.get("FIELDKIT_PASSPHRASE")
+    if env is not None:
+        return env.encode("utf-8")
+    if not sys.stdin.isatty():
+        raise KeyFileError(
+            "a passphrase is needed: use --passphrase-file, FIELDKIT_PASSPHRASE or a terminal"
+        )
+    first = getpass.getpass("Passphrase: ")
+    if confirm and getpass.getpass("Passphrase again: ") != first:
+        raise FieldkitError("the two passphrases differ")
+    return first.encode("utf-8")
+
+
+@contextmanager
+def terminal_progress(description: str, *, enabled: bool = True) -> Iterator[ProgressFn | None]:
+    """A tqdm bar on standard error when it is a terminal; None otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=0, desc=description, unit="file", file=sys.stderr, leave=False)
+
+    def progress(done: int, total: int, message: str = "") -> None:
+        bar.total = total
+        bar.n = done
+        if message:
+            bar.set_postfix_str(message[-40:], refresh=False)
+        bar.refresh()
+
+    try:
+        yield progress
+    finally:
+        bar.close()

@@ -1,0 +1,124 @@
+"""`fieldkit init` and `fieldkit checkpoint`, `fieldkit chain`, `fieldkit rebuild`."""
+
+from __future__ import annotations
+
+import argparse
+
+from fieldkit.cli.common import (
+    add_json,
+    add_passphrase,
+    home_of,
+    open_store,
+    print_json,
+    read_passphrase,
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "init",
+        help="create the store and the investigator's signing key",
+        description="Create the store folder, the person, this device and an "
+        "Ed25519 signing key protected by a passphrase.",
+    )
+    p.add_argument("--name", required=True, help="your display name")
+    p.add_argument("--email", required=True, help="your identity, e.g. an e-mail address")
+    p.add_argument("--org", help="your organisation")
+    p.add_argument("--device-name", help="a name for this laptop (default: its host name)")
+    add_passphrase(p)
+    add_json(p)
+    p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser(
+        "checkpoint",
+        help="sign this device's journal head",
+        description="Sign the head of this device's journal chain with the "
+        "signing key, so later edits of the history are detectable.",
+    )
+    add_passphrase(p)
+    add_json(p)
+    p.set_defaults(handler=cmd_checkpoint)
+
+    p = sub.add_parser(
+        "chain",
+        help="verify the journal chains and checkpoints of the store",
+        description="Check every device chain in the store: edited bytes, "
+        "gaps, forks, reordering and checkpoint signatures.",
+    )
+    add_json(p)
+    p.set_defaults(handler=cmd_chain)
+
+    p = sub.add_parser(
+        "rebuild",
+        help="rebuild the tables from the journal",
+        description="Drop the record tables and replay the journal.",
+    )
+    add_json(p)
+    p.set_defaults(handler=cmd_rebuild)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from fieldkit.store import Store
+
+    passphrase = read_passphrase(args, confirm=True)
+    store = Store.init(
+        home_of(args),
+        name=args.name,
+        email=args.email,
+        organisation=args.org,
+        passphrase=passphrase,
+        device_name=args.device_name,
+    )
+    with store:
+        ident = store.identity()
+    if args.json:
+        print_json(ident)
+    else:
+        print(f"Store created in {ident['home']}")
+        print(f"Signing key fingerprint: {ident['fingerprint']}")
+    return 0
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    passphrase = read_passphrase(args)
+    with open_store(args) as store:
+        cp = store.checkpoint(passphrase)
+    if args.json:
+        print_json(cp)
+    else:
+        print(f"Signed device {cp['device']} up to event {cp['seq']} ({cp['head'][:16]}…)")
+    return 0
+
+
+def cmd_chain(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        problems = store.verify_chain()
+        heads = store.chain_heads()
+    if args.json:
+        print_json(
+            {
+                "ok": not problems,
+                "devices": {d: {"seq": s, "head": h} for d, (s, h) in heads.items()},
+                "problems": [
+                    {"device": p.device, "seq": p.seq, "problem": p.problem, "message": p.message}
+                    for p in problems
+                ],
+            }
+        )
+    else:
+        for dev, (seq, head) in sorted(heads.items()):
+            print(f"device {dev}: {seq} events, head {head[:16]}…")
+        for p in problems:
+            print(f"PROBLEM {p}")
+        print("chain OK" if not problems else f"{len(problems)} problem(s)")
+    return 0 if not problems else 1
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        n = store.rebuild_projection()
+    if args.json:
+        print_json({"events": n})
+    else:
+        print(f"Rebuilt the tables from {n} events")
+    return 0

@@ -1,0 +1,67 @@
+"""One root exception with specific subclasses whose messages a person can act on.
+
+Every message names the thing that is wrong ("site 0192…: lat 200 is outside -90..90"),
+never just "invalid data". The CLI prints ``str(error)`` on one line and exits non-zero.
+"""
+
+from __future__ import annotations
+
+
+class FieldkitError(Exception):
+    """Root of every error FieldKit raises on purpose."""
+
+    exit_code = 1
+
+
+class StoreError(FieldkitError):
+    """The store folder or its database cannot be used."""
+
+
+class StoreNotFound(StoreError):
+    """No store at the given home (run ``fieldkit init``)."""
+
+
+class StoreExists(StoreError):
+    """``init`` on a folder that already holds a store."""
+
+
+class ValidationError(FieldkitError):
+    """A field value that is not acceptable; nothing was written."""
+
+    exit_code = 2
+
+
+class NotFound(FieldkitError):
+    """An id that names no record."""
+
+
+class KeyFileError(FieldkitError):
+    """A key file that is missing, unreadable or malformed."""
+
+
+class WrongPassphrase(KeyFileError):
+    """The passphrase does not open the key."""
+
+
+class SignatureError(FieldkitError):
+    """A signature that does not verify, or is malformed."""
+
+
+class ChainError(FieldkitError):
+    """A device's journal chain is broken (gap, fork, edited or reordered event)."""
+
+
+class MetadataError(FieldkitError):
+    """A file whose metadata cannot be read."""
+
+
+class MediaError(FieldkitError):
+    """A file that cannot be stored as evidence."""
+
+
+class BundleError(FieldkitError):
+    """A bundle that cannot be written, read, verified or merged."""
+
+
+class Cancelled(FieldkitError):
+    """The user cancelled a long operation; what finished before stays, nothing is half-done."""

@@ -1,0 +1,587 @@
+"""The record kinds, their fields and how a value is checked.
+
+One table of field specifications drives validation, the projection's SQL columns, the
+CLI's options and the GUI's forms, so a field is described once. Values are plain JSON
+types: text, numbers, booleans, lists; times are ISO 8601 text (UTC instants end in Z).
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fieldkit.errors import ValidationError
+from fieldkit.ids import is_id
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # text, int, float, enum, date, datetime, bool, ref, list, names
+    label: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    ref: str | None = None  # kind a ref field points to
+    minimum: float | None = None
+    maximum: float | None = None
+    help: str = ""
+
+    @property
+    def sql_type(self) -> builtins.type:
+        return {"int": int, "float": float, "bool": int}.get(self.type, str)
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    plural: str
+    label: str
+    fields: tuple[Field, ...]
+    title_field: str
+    parent: str | None = None  # the ref field that places it under another record
+    user_editable: bool = True
+    by_name: dict[str, Field] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+
+
+POSITION_SOURCES = ("exif", "device", "map", "manual")
+
+
+def _position(prefix: str = "") -> tuple[Field, ...]:
+    return (
+        Field(
+            f"{prefix}lat",
+            "float",
+            "Latitude",
+            minimum=-90,
+            maximum=90,
+            help="WGS84 decimal degrees, south negative",
+        ),
+        Field(
+            f"{prefix}lon",
+            "float",
+            "Longitude",
+            minimum=-180,
+            maximum=180,
+            help="WGS84 decimal degrees, west negative",
+        ),
+        Field(
+            f"{prefix}alt",
+            "float",
+            "Altitude (m)",
+            minimum=-11000,
+            maximum=9000,
+            help="metres, below sea level negative",
+        ),
+        Field(f"{prefix}position_source", "enum", "Position source", choices=POSITION_SOURCES),
+        Field(f"{prefix}position_accuracy_m", "float", "Accuracy (m)", minimum=0),
+    )
+
+
+CASE = Kind(
+    "case",
+    "cases",
+    "Case",
+    (
+        Field("title", "text", "Title", required=True),
+        Field("summary", "text", "Summary"),
+        Field("region", "text", "Region"),
+        Field("period_start", "date", "Period from"),
+        Field("period_end", "date", "Period to"),
+        Field("status", "enum", "Status", choices=("open", "closed", "archived")),
+    ),
+    title_field="title",
+)
+
+SITE = Kind(
+    "site",
+    "sites",
+    "Site",
+    (
+        Field("case_id", "ref", "Case", required=True, ref="case"),
+        Field("name", "text", "Name", required=True),
+        Field("name_lang", "text", "Language of the name", help="e.g. hy, az, en"),
+        Field(
+            "other_names",
+            "names",
+            "Other names",
+            help="the same place in other languages: NAME or NAME@LANG",
+        ),
+        Field(
+            "site_type",
+            "enum",
+            "Kind of site",
+            choices=("strike", "impact", "crater", "damaged_building", "vehicle", "other"),
+        ),
+        *_position(),
+        Field("address", "text", "Address"),
+        Field("neighbourhood", "text", "Neighbourhood"),
+        Field("incident_start", "datetime", "Incident from (UTC)"),
+        Field("incident_end", "datetime", "Incident to (UTC)"),
+        Field(
+            "incident_time_source",
+            "enum",
+            "Incident time known from",
+            choices=("witness", "media", "official", "physical_evidence", "estimate", "unknown"),
+        ),
+        Field("visited_on", "date", "Visited on"),
+        Field("description", "text", "Description"),
+        Field(
+            "civilian_objects", "list", "Civilian objects affected", help="homes, a school, cars…"
+        ),
+        Field(
+            "military_objects",
+            "enum",
+            "Military objects observed",
+            choices=("none_observed", "present", "not_assessed"),
+        ),
+        Field("military_notes", "text", "Military objects notes"),
+        Field("killed", "int", "Civilians killed", minimum=0),
+        Field("injured", "int", "Civilians injured", minimum=0),
+        Field("casualties_source", "text", "Casualties source"),
+        Field("access", "enum", "Access", choices=("granted", "refused", "not_requested")),
+        Field("access_notes", "text", "Access notes"),
+    ),
+    title_field="name",
+    parent="case_id",
+)
+
+REMNANT = Kind(
+    "remnant",
+    "remnants",
+    "Remnant",
+    (
+        Field("site_id", "ref", "Site", required=True, ref="site"),
+        Field(
+            "category",
+            "enum",
+            "Category",
+            required=True,
+            choices=(
+                "rocket_motor",
+                "cargo_section",
+                "submunition",
+                "fuze",
+                "fragment",
+                "crater",
+                "other",
+            ),
+        ),
+        Field(
+            "munition_type",
+            "text",
+            "Munition type",
+            help="a catalogue designation (e.g. 9N235) or free text",
+        ),
+        Field(
+            "condition",
+            "enum",
+            "Condition",
+            choices=("exploded", "dud", "partly_functioned", "unknown"),
+        ),
+        Field("hazard", "enum", "Hazard to civilians", choices=("yes", "no", "unknown")),
+        Field("markings_lot", "text", "Lot marking"),
+        Field("markings_factory", "text", "Factory marking"),
+        Field("markings_year", "int", "Year marking", minimum=1900, maximum=2100),
+        Field("markings_text", "text", "Markings as read"),
+        Field("size", "text", "Size", help="as measured, e.g. 'length 230 mm, Ø 122 mm'"),
+        Field("count", "int", "Count", minimum=1),
+        *_position(),
+        Field(
+            "disposition",
+            "enum",
+            "What happened to it",
+            choices=("left_in_place", "collected", "destroyed", "unknown"),
+        ),
+        Field("disposition_by", "text", "By whom"),
+        Field("notes", "text", "Notes"),
+    ),
+    title_field="munition_type",
+    parent="site_id",
+)
+
+STATEMENT = Kind(
+    "statement",
+    "statements",
+    "Statement",
+    (
+        Field("case_id", "ref", "Case", required=True, ref="case"),
+        Field("site_id", "ref", "Site", ref="site"),
+        Field(
+            "witness_code",
+            "text",
+            "Witness code",
+            required=True,
+            help="a pseudonym such as W-017, never the name",
+        ),
+        Field("age", "int", "Age", minimum=0, maximum=130),
+        Field("gender", "text", "Gender"),
+        Field("role", "text", "Role", help="resident, doctor, first responder…"),
+        Field("language", "text", "Language"),
+        Field("interviewed_at", "datetime", "Interviewed at (UTC)"),
+        Field("interviewer", "text", "Interviewer"),
+        Field(
+            "consent",
+            "enum",
+            "Consent",
+            required=True,
+            choices=("named", "anonymous", "internal_only"),
+        ),
+        Field(
+            "sensitivity",
+            "enum",
+            "Sensitivity",
+            required=True,
+            choices=("public", "restricted", "confidential"),
+        ),
+        Field("summary", "text", "Summary"),
+        Field("quotes", "list", "Quotes"),
+    ),
+    title_field="witness_code",
+    parent="case_id",
+)
+
+MEDIA = Kind(
+    "media",
+    "media",
+    "Media",
+    (
+        Field("sha256", "text", "SHA-256", required=True),
+        Field("file_name", "text", "Original file name"),
+        Field("size", "int", "Size (bytes)", minimum=0),
+        Field("mime", "text", "Type"),
+        Field("width", "int", "Width", minimum=0),
+        Field("height", "int", "Height", minimum=0),
+        Field("captured_utc", "datetime", "Captured (UTC)"),
+        Field("captured_local", "text", "Camera clock reading"),
+        Field("utc_offset", "text", "UTC offset"),
+        Field("time_source", "text", "Time source"),
+        Field("gps_utc", "datetime", "GPS clock (UTC)"),
+        Field("clock_error_s", "float", "Camera clock error (s)"),
+        *_position(),
+        Field("direction", "float", "Direction (°)", minimum=0, maximum=360),
+        Field("make", "text", "Make"),
+        Field("model", "text", "Model"),
+        Field("serial", "text", "Serial"),
+        Field("lens", "text", "Lens"),
+        Field("orientation", "int", "Orientation", minimum=1, maximum=8),
+        Field("warnings", "list", "Warnings"),
+        Field("caption", "text", "Caption"),
+    ),
+    title_field="file_name",
+    user_editable=False,
+)
+
+LINK = Kind(
+    "link",
+    "links",
+    "Link",
+    (
+        Field("media_id", "ref", "Media", required=True, ref="media"),
+        Field(
+            "target_kind",
+            "enum",
+            "Linked to",
+            required=True,
+            choices=("case", "site", "remnant", "statement"),
+        ),
+        Field("target_id", "text", "Target", required=True),
+        Field("caption", "text", "Caption"),
+    ),
+    title_field="caption",
+    user_editable=False,
+)
+
+CAMERA = Kind(
+    "camera",
+    "cameras",
+    "Camera clock correction",
+    (
+        Field("make", "text", "Make"),
+        Field("model", "text", "Model"),
+        Field("serial", "text", "Serial"),
+        Field(
+            "clock_error_s",
+            "float",
+            "Clock error (s)",
+            help="how far the camera clock is ahead of true time; negative if behind",
+        ),
+        Field("utc_offset", "text", "UTC offset", help="e.g. +04:00, the zone it was set to"),
+        Field("zone", "text", "Time zone", help="an IANA zone such as Asia/Yerevan"),
+        Field("notes", "text", "Notes"),
+    ),
+    title_field="model",
+)
+
+PERSON = Kind(
+    "person",
+    "persons",
+    "Person",
+    (
+        Field("name", "text", "Name", required=True),
+        Field("email", "text", "Identity", required=True),
+        Field("organisation", "text", "Organisation"),
+        Field("fingerprint", "text", "Signing key fingerprint"),
+        Field("public_key", "text", "Signing public key"),
+        Field("age_recipient", "text", "Age recipient"),
+    ),
+    title_field="name",
+    user_editable=False,
+)
+
+DEVICE = Kind(
+    "device",
+    "devices",
+    "Device",
+    (
+        Field("person_id", "ref", "Person", ref="person"),
+        Field("name", "text", "Device name"),
+        Field("fingerprint", "text", "Signing key fingerprint"),
+    ),
+    title_field="name",
+    user_editable=False,
+)
+
+CUSTODY = Kind(
+    "custody",
+    "custody",
+    "Custody event",
+    (
+        Field(
+            "action",
+            "enum",
+            "Action",
+            required=True,
+            choices=("export", "import", "verify", "accept_untrusted"),
+        ),
+        Field("bundle_id", "text", "Bundle id"),
+        Field("path", "text", "Where"),
+        Field("signer", "text", "Signer fingerprint"),
+        Field("result", "text", "Result"),
+        Field("details", "list", "Details"),
+    ),
+    title_field="action",
+    user_editable=False,
+)
+
+MUNITION = Kind(
+    "munition",
+    "munitions",
+    "Munition type",
+    (
+        Field("designation", "text", "Designation", required=True),
+        Field(
+            "category",
+            "enum",
+            "Category",
+            required=True,
+            choices=(
+                "rocket",
+                "missile",
+                "projectile",
+                "bomb",
+                "dispenser",
+                "submunition",
+                "fuze",
+                "other",
+            ),
+        ),
+        Field("calibre_mm", "float", "Calibre (mm)", minimum=0),
+        Field("delivery", "text", "Delivery"),
+        Field("typical_submunitions", "list", "Typical submunitions"),
+        Field("submunition_count", "int", "Submunitions carried", minimum=0),
+        Field("origin", "text", "Origin"),
+        Field("aliases", "list", "Other designations"),
+        Field("notes", "text", "Notes"),
+    ),
+    title_field="designation",
+)
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        CASE,
+        SITE,
+        REMNANT,
+        STATEMENT,
+        MEDIA,
+        LINK,
+        CAMERA,
+        PERSON,
+        DEVICE,
+        CUSTODY,
+        MUNITION,
+    )
+}
+USER_KINDS = ("case", "site", "remnant", "statement")
+
+
+def kind_of(name: str) -> Kind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ValidationError(f"unknown record kind {name!r}") from None
+
+
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_OFFSET_RE = re.compile(r"^[+-]\d{2}:\d{2}$")
+
+
+def parse_datetime_utc(text: str) -> str:
+    """An instant as ISO 8601 UTC with Z; accepts an explicit offset and converts it.
+
+    A reading with no offset is refused: an instant without a zone is ambiguous evidence.
+    """
+    s = text.strip()
+    try:
+        value = dt.datetime.fromisoformat(s.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not an ISO 8601 time (e.g. 2020-10-09T14:02:00+04:00 or …Z)"
+        ) from None
+    if value.tzinfo is None:
+        raise ValueError(f"{text!r} has no UTC offset; add Z or e.g. +04:00")
+    value = value.astimezone(dt.UTC)
+    out = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        out += f".{value.microsecond:06d}".rstrip("0")
+    return out + "Z"
+
+
+def _check_one(kind: Kind, f: Field, value: Any) -> Any:
+    where = f"{kind.name}.{f.name}"
+    if value is None or value == "":
+        if f.required:
+            raise ValidationError(f"{where} is required")
+        return None
+    t = f.type
+    if t in ("text", "ref"):
+        if not isinstance(value, str):
+            raise ValidationError(f"{where}: expected text, got {value!r}")
+        value = value.strip()
+        if t == "ref" and not is_id(value):
+            raise ValidationError(f"{where}: {value!r} is not a record id")
+        if len(value) > 100_000:
+            raise ValidationError(f"{where}: text longer than 100,000 characters")
+        return value
+    if t == "enum":
+        if value not in f.choices:
+            raise ValidationError(f"{where}: {value!r} is not one of {', '.join(f.choices)}")
+        return value
+    if t in ("int", "float"):
+        if isinstance(value, bool):
+            raise ValidationError(f"{where}: expected a number, got {value!r}")
+        try:
+            number: float = int(value) if t == "int" else float(value)
+        except (TypeError, ValueError):
+            raise ValidationError(f"{where}: {value!r} is not a number") from None
+        if t == "int" and isinstance(value, float) and not value.is_integer():
+            raise ValidationError(f"{where}: {value!r} is not a whole number")
+        if t == "float" and (number != number or number in (float("inf"), float("-inf"))):
+            raise ValidationError(f"{where}: {value!r} is not a finite number")
+        if f.minimum is not None and number < f.minimum:
+            raise ValidationError(f"{where}: {value} is below the minimum {f.minimum:g}")
+        if f.maximum is not None and number > f.maximum:
+            raise ValidationError(
+                f"{where}: {value} is outside {f.minimum:g}..{f.maximum:g}"
+                if f.minimum is not None
+                else f"{where}: {value} is above the maximum {f.maximum:g}"
+            )
+        return number
+    if t == "bool":
+        if isinstance(value, bool):
+            return value
+        raise ValidationError(f"{where}: expected true or false, got {value!r}")
+    if t == "date":
+        if not isinstance(value, str) or not _DATE_RE.match(value.strip()):
+            raise ValidationError(f"{where}: {value!r} is not a date in the form YYYY-MM-DD")
+        try:
+            dt.date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValidationError(f"{where}: {value!r} is not a real date") from None
+        return value.strip()
+    if t == "datetime":
+        if not isinstance(value, str):
+            raise ValidationError(f"{where}: expected an ISO 8601 time, got {value!r}")
+        try:
+            return parse_datetime_utc(value)
+        except ValueError as exc:
+            raise ValidationError(f"{where}: {exc}") from None
+    if t == "list":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ValidationError(f"{where}: expected a list of texts")
+        return [v.strip() for v in value if v.strip()]
+    if t == "names":
+        if not isinstance(value, list):
+            raise ValidationError(f"{where}: expected a list of names")
+        out = []
+        for item in value:
+            if isinstance(item, str):
+                item = parse_name(item)
+            if (
+                not isinstance(item, dict)
+                or not isinstance(item.get("name"), str)
+                or not item["name"].strip()
+                or set(item) - {"name", "lang"}
+            ):
+                raise ValidationError(f"{where}: {item!r} is not a name (NAME or NAME@LANG)")
+            out.append({k: v.strip() for k, v in item.items() if isinstance(v, str) and v})
+        return out
+    raise AssertionError(f"unhandled field type {t}")
+
+
+def parse_name(text: str) -> dict[str, str]:
+    """``"Khankendi@az"`` → ``{"name": "Khankendi", "lang": "az"}``."""
+    name, sep, lang = text.rpartition("@")
+    if sep and name.strip() and re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]+)*", lang.strip()):
+        return {"name": name.strip(), "lang": lang.strip()}
+    return {"name": text.strip()}
+
+
+def validate(kind: Kind, values: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
+    """Checked and normalised values; ``partial`` for an update (only the fields given).
+
+    Raises :class:`ValidationError` naming the first bad field; nothing is written then.
+    """
+    unknown = sorted(set(values) - set(kind.by_name))
+    if unknown:
+        raise ValidationError(
+            f"{kind.name}: unknown field {unknown[0]!r}; fields are "
+            + ", ".join(f.name for f in kind.fields)
+        )
+    out: dict[str, Any] = {}
+    for f in kind.fields:
+        if f.name in values:
+            out[f.name] = _check_one(kind, f, values[f.name])
+        elif f.required and not partial:
+            raise ValidationError(f"{kind.name}.{f.name} is required")
+    _check_pairs(kind, out)
+    return out
+
+
+def _check_pairs(kind: Kind, v: Mapping[str, Any]) -> None:
+    for start, end in (("incident_start", "incident_end"), ("period_start", "period_end")):
+        if v.get(start) and v.get(end) and v[start] > v[end]:
+            raise ValidationError(f"{kind.name}: {start} {v[start]} is after {end} {v[end]}")
+    if ("lat" in v) != ("lon" in v) and (v.get("lat") is not None or v.get("lon") is not None):
+        # A lone latitude is allowed in an update only if the other is already stored;
+        # the store checks the merged record.
+        pass
+    offset = v.get("utc_offset")
+    if kind.name == "camera" and offset and not _OFFSET_RE.match(offset):
+        raise ValidationError(f"camera.utc_offset: {offset!r} is not like +04:00")
+
+
+def check_record(kind: Kind, record: Mapping[str, Any]) -> None:
+    """Checks on a whole record after an update is applied (pairs of fields)."""
+    has_lat = record.get("lat") is not None
+    has_lon = record.get("lon") is not None
+    if has_lat != has_lon:
+        raise ValidationError(f"{kind.name}: latitude and longitude go together")
+    _check_pairs(kind, record)

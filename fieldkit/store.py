@@ -1,0 +1,1077 @@
+"""The store: a folder with the SQLite database, the media store, a cache and the keys.
+
+Every change is a journal event appended in the same SQLite transaction that updates the
+projection (the tables people query), so a crash leaves either both or neither. The
+projection can be dropped and rebuilt from the journal at any time; it is rebuilt
+automatically when the record fields change between versions.
+
+One :class:`Store` per thread (SQLite connections are not shared between threads).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import stat
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from fieldkit import clock, journal, records
+from fieldkit.canonical import sha256_hex
+from fieldkit.errors import (
+    ChainError,
+    FieldkitError,
+    NotFound,
+    StoreError,
+    StoreExists,
+    StoreNotFound,
+    ValidationError,
+)
+from fieldkit.ids import is_id, new_id
+from fieldkit.journal import Event
+from fieldkit.mediastore import MediaStore
+from fieldkit.paths import DB_NAME
+
+SCHEMA_VERSION = 1
+PROJECTION_VERSION = 1
+META_COLUMNS = {
+    "_created_at": str,
+    "_updated_at": str,
+    "_created_by": str,
+    "_retracted": int,
+    "_retract_reason": str,
+    "_conflict": int,
+    "_heads": str,
+    "_events": int,
+    "_hlc": str,
+}
+
+
+def table_of(kind: str) -> str:
+    return records.kind_of(kind).plural
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _projection_signature() -> str:
+    spec = [(k.name, [(f.name, f.type) for f in k.fields]) for k in records.KINDS.values()]
+    return sha256_hex(json.dumps([PROJECTION_VERSION, spec]).encode())
+
+
+# --- migrations: numbered, each in one transaction ---------------------------------------
+
+
+def _migration_1(db: sqlite_utils.Database) -> None:
+    db.execute("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)""")
+    db.execute("""
+        CREATE TABLE events (
+            hash TEXT PRIMARY KEY,
+            device TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            hlc TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            entity TEXT NOT NULL,
+            op TEXT NOT NULL,
+            data BLOB NOT NULL,
+            received_at TEXT NOT NULL,
+            UNIQUE (device, seq))""")
+    db.execute("CREATE INDEX events_entity ON events (entity, hlc)")
+    db.execute("CREATE INDEX events_hlc ON events (hlc)")
+    db.execute("""
+        CREATE TABLE checkpoints (
+            device TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            head TEXT NOT NULL,
+            hlc TEXT NOT NULL,
+            signature TEXT NOT NULL,
+            PRIMARY KEY (device, seq))""")
+    db.execute("""
+        CREATE TABLE exports (
+            bundle_id TEXT PRIMARY KEY,
+            created_at TEXT NOT NULL,
+            path TEXT,
+            full INTEGER NOT NULL,
+            ranges TEXT NOT NULL)""")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1]
+
+
+# --- reports -----------------------------------------------------------------------------
+
+
+@dataclass
+class MergeReport:
+    """What an import of events changed."""
+
+    new_events: int = 0
+    already_present: int = 0
+    new_records: dict[str, list[str]] = field(default_factory=dict)
+    changed_records: dict[str, list[str]] = field(default_factory=dict)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    devices: dict[str, list[int]] = field(default_factory=dict)  # device -> [first, last] new
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "new_events": self.new_events,
+            "already_present": self.already_present,
+            "new_records": self.new_records,
+            "changed_records": self.changed_records,
+            "conflicts": self.conflicts,
+            "problems": self.problems,
+            "devices": self.devices,
+        }
+
+
+# --- the store ---------------------------------------------------------------------------
+
+
+class Store:
+    def __init__(self, home: Path, conn: sqlite3.Connection) -> None:
+        self.home = home
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.media = MediaStore(home / "media")
+        self.cache_dir = home / "cache"
+        self.keys_dir = home / "keys"
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        self.device_id: str = meta.get("device_id", "")
+        self.person_id: str = meta.get("person_id", "")
+        self.fingerprint: str = meta.get("fingerprint", "")
+
+    # -- opening ----------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, home: Path | str, *, _create: bool = False) -> Store:
+        home = Path(home)
+        db_path = home / DB_NAME
+        if not _create:
+            if not home.is_dir():
+                raise StoreNotFound(
+                    f"no store at {home}: the folder does not exist (run `fieldkit init`)"
+                )
+            if not db_path.is_file():
+                raise StoreNotFound(f"no store at {home}: no {DB_NAME} (run `fieldkit init`)")
+        _check_writable(home)
+        try:
+            conn = sqlite3.connect(
+                db_path, isolation_level=None, timeout=10.0, check_same_thread=True
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=10000")
+            _migrate(conn)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{db_path}: cannot open the database: {exc}") from exc
+        store = cls(home, conn)
+        if not _create:
+            store.media.remove_orphan_temps()
+            store._ensure_projection()
+        return store
+
+    @classmethod
+    def init(
+        cls,
+        home: Path | str,
+        *,
+        name: str,
+        email: str,
+        passphrase: bytes,
+        organisation: str | None = None,
+        device_name: str | None = None,
+    ) -> Store:
+        """Create the store, the person, the device and the signing key."""
+        from fieldkit import keys
+
+        home = Path(home)
+        if (home / DB_NAME).exists():
+            raise StoreExists(f"{home} already holds a store")
+        if not name.strip() or not email.strip():
+            raise ValidationError("init needs a name and an identity (--name, --email)")
+        if not passphrase:
+            raise ValidationError("the passphrase must not be empty")
+        created_home = not home.exists()
+        try:
+            home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create {home}: {exc.strerror}") from exc
+        _check_writable(home)
+        try:
+            public = keys.create_keys(home / "keys", identity=email.strip(), passphrase=passphrase)
+            for sub in ("media", "cache"):
+                (home / sub).mkdir(exist_ok=True)
+            store = cls.open(home, _create=True)
+        except BaseException:
+            _remove_partial_init(home, created_home)
+            raise
+        device_id = new_id()
+        person_id = new_id()
+        with store.transaction():
+            store._create_projection_tables()
+            store._set_meta("device_id", device_id)
+            store._set_meta("person_id", person_id)
+            store._set_meta("fingerprint", public.fingerprint)
+            store._set_meta("projection", _projection_signature())
+            store.device_id, store.person_id = device_id, person_id
+            store.fingerprint = public.fingerprint
+            store._append(
+                "person",
+                person_id,
+                "create",
+                {
+                    "name": name.strip(),
+                    "email": email.strip(),
+                    "organisation": organisation,
+                    "fingerprint": public.fingerprint,
+                    "public_key": public.public_key,
+                    "age_recipient": public.age_recipient,
+                },
+            )
+            store._append(
+                "device",
+                device_id,
+                "create",
+                {
+                    "person_id": person_id,
+                    "fingerprint": public.fingerprint,
+                    "name": device_name or os.uname().nodename,
+                },
+            )
+        store.checkpoint(passphrase)
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions ----------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One write transaction; everything inside commits together or not at all."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def _meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # -- the journal ---------------------------------------------------------------------
+
+    def _clock(self) -> clock.HLC:
+        text = self._meta("hlc")
+        return clock.HLC.parse(text + "-x") if text else clock.HLC(0, 0)
+
+    def _save_clock(self, value: clock.HLC) -> None:
+        self._set_meta("hlc", f"{value.wall_ms:015d}-{value.counter:06d}")
+
+    def _append(
+        self,
+        kind: str,
+        entity: str,
+        op: str,
+        fields: Mapping[str, Any] | None = None,
+        *,
+        base: Sequence[str] = (),
+        reason: str | None = None,
+        reproject: bool = True,
+    ) -> Event:
+        """Append one event of this device; must run inside :meth:`transaction`."""
+        assert self.conn.in_transaction, "append outside a transaction"
+        if not self.device_id:
+            raise StoreError("this store has no device identity (was init interrupted?)")
+        last = self.conn.execute(
+            "SELECT seq, hash FROM events WHERE device = ? ORDER BY seq DESC LIMIT 1",
+            (self.device_id,),
+        ).fetchone()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, None)
+        now = clock.tick(self._clock())
+        self._save_clock(now)
+        body: dict[str, Any] = {
+            "v": journal.FORMAT_VERSION,
+            "id": new_id(),
+            "device": self.device_id,
+            "seq": seq,
+            "prev": prev,
+            "hlc": now.text(self.device_id),
+            "at": _now_iso(),
+            "author": self.fingerprint,
+            "op": op,
+            "kind": kind,
+            "entity": entity,
+        }
+        if fields:
+            body["fields"] = dict(fields)
+        if base:
+            body["base"] = sorted(base)
+        if reason is not None:
+            body["reason"] = reason
+        event = journal.make_event(body)
+        self._insert_event(event)
+        if reproject:
+            self._reproject([entity])
+        return event
+
+    def _insert_event(self, event: Event) -> None:
+        self.conn.execute(
+            "INSERT INTO events (hash, device, seq, hlc, kind, entity, op, data, received_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                event.hash,
+                event.device,
+                event.seq,
+                event.hlc,
+                event.kind,
+                event.entity,
+                event.op,
+                event.data,
+                _now_iso(),
+            ),
+        )
+
+    def events_of(self, entity: str) -> list[Event]:
+        rows = self.conn.execute(
+            "SELECT hash, data FROM events WHERE entity = ? ORDER BY hlc", (entity,)
+        ).fetchall()
+        return [Event(h, bytes(d), json.loads(d)) for h, d in rows]
+
+    def event_count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
+    def chain_heads(self) -> dict[str, tuple[int, str]]:
+        """Per device: the last sequence number and its hash."""
+        rows = self.conn.execute(
+            "SELECT device, seq, hash FROM events e WHERE seq = "
+            "(SELECT max(seq) FROM events WHERE device = e.device)"
+        ).fetchall()
+        return {d: (s, h) for d, s, h in rows}
+
+    def iter_events(
+        self, since: Mapping[str, int] | None = None, *, device: str | None = None
+    ) -> Iterator[Event]:
+        """Events per device in sequence order, after ``since[device]`` when given."""
+        since = since or {}
+        sql = "SELECT hash, data, device, seq FROM events"
+        params: tuple[Any, ...] = ()
+        if device is not None:
+            sql += " WHERE device = ?"
+            params = (device,)
+        for h, data, dev, seq in self.conn.execute(sql + " ORDER BY device, seq", params):
+            if seq > since.get(dev, 0):
+                yield Event(h, bytes(data), json.loads(data))
+
+    def verify_chain(self, *, check_checkpoints: bool = True) -> list[journal.ChainProblem]:
+        """Every device chain and checkpoint in the store, with every problem found."""
+        rows = self.conn.execute("SELECT device, seq, hash, data FROM events ORDER BY device, seq")
+        problems = journal.verify_chain((d, s, h, bytes(b)) for d, s, h, b in rows)
+        if check_checkpoints:
+            problems.extend(self._verify_checkpoints())
+        return problems
+
+    # -- checkpoints -----------------------------------------------------------------
+
+    def checkpoint(self, passphrase: bytes) -> dict[str, Any]:
+        """Sign this device's chain head with its key (nothing is written on failure)."""
+        from fieldkit import keys, sshsig
+
+        key = keys.unlock_signing_key(self.keys_dir, passphrase)
+        head = self.chain_heads().get(self.device_id)
+        if head is None:
+            raise StoreError("this device has no events to vouch for")
+        seq, head_hash = head
+        hlc = self._event_hlc(head_hash)
+        payload = journal.checkpoint_payload(self.device_id, seq, head_hash, hlc)
+        signature = sshsig.sign(key, payload, keys.CHECKPOINT_NAMESPACE)
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO checkpoints (device, seq, head, hlc, signature) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (self.device_id, seq, head_hash, hlc, signature),
+            )
+        return {
+            "device": self.device_id,
+            "seq": seq,
+            "head": head_hash,
+            "hlc": hlc,
+            "signature": signature,
+        }
+
+    def _event_hlc(self, event_hash: str) -> str:
+        row = self.conn.execute("SELECT hlc FROM events WHERE hash = ?", (event_hash,))
+        found = row.fetchone()
+        if found is None:
+            raise NotFound(f"no event {event_hash}")
+        return str(found[0])
+
+    def checkpoints(self, device: str | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT device, seq, head, hlc, signature FROM checkpoints"
+        params: tuple[Any, ...] = ()
+        if device:
+            sql += " WHERE device = ?"
+            params = (device,)
+        return [
+            dict(zip(("device", "seq", "head", "hlc", "signature"), r, strict=True))
+            for r in self.conn.execute(sql + " ORDER BY device, seq", params)
+        ]
+
+    def device_fingerprints(self) -> dict[str, str]:
+        rows = self.conn.execute("SELECT id, fingerprint FROM devices").fetchall()
+        return {d: f for d, f in rows if f}
+
+    def _verify_checkpoints(self) -> list[journal.ChainProblem]:
+        from fieldkit import keys, sshsig
+
+        problems: list[journal.ChainProblem] = []
+        fingerprints = self.device_fingerprints()
+        for cp in self.checkpoints():
+            dev, seq = cp["device"], cp["seq"]
+            row = self.conn.execute(
+                "SELECT hash, hlc FROM events WHERE device = ? AND seq = ?", (dev, seq)
+            ).fetchone()
+            if row is None or row[0] != cp["head"]:
+                problems.append(
+                    journal.ChainProblem(
+                        dev,
+                        seq,
+                        "checkpoint",
+                        "signed checkpoint names an event this chain "
+                        "does not hold at that sequence",
+                    )
+                )
+                continue
+            payload = journal.checkpoint_payload(dev, seq, cp["head"], cp["hlc"])
+            try:
+                signer = sshsig.verify(cp["signature"], payload, keys.CHECKPOINT_NAMESPACE)
+            except FieldkitError as exc:
+                problems.append(
+                    journal.ChainProblem(dev, seq, "checkpoint", f"checkpoint signature: {exc}")
+                )
+                continue
+            if fingerprints.get(dev) != sshsig.fingerprint(signer):
+                problems.append(
+                    journal.ChainProblem(
+                        dev,
+                        seq,
+                        "checkpoint",
+                        f"checkpoint signed by {sshsig.fingerprint(signer)}, "
+                        f"not the device's key {fingerprints.get(dev)}",
+                    )
+                )
+        return problems
+
+    def add_checkpoints(self, items: Iterable[Mapping[str, Any]]) -> list[str]:
+        """Store received checkpoints whose signature and head check out; returns problems."""
+        from fieldkit import keys, sshsig
+
+        problems: list[str] = []
+        fingerprints = self.device_fingerprints()
+        for cp in items:
+            try:
+                dev, seq, head, hlc, sig = (
+                    cp["device"],
+                    int(cp["seq"]),
+                    cp["head"],
+                    cp["hlc"],
+                    cp["signature"],
+                )
+                payload = journal.checkpoint_payload(dev, seq, head, hlc)
+                signer = sshsig.verify(sig, payload, keys.CHECKPOINT_NAMESPACE)
+            except (KeyError, TypeError, ValueError, FieldkitError) as exc:
+                problems.append(f"checkpoint {cp.get('device')}:{cp.get('seq')}: {exc}")
+                continue
+            if fingerprints.get(dev) != sshsig.fingerprint(signer):
+                problems.append(f"checkpoint {dev}:{seq} is not signed by the device's key")
+                continue
+            row = self.conn.execute(
+                "SELECT hash FROM events WHERE device = ? AND seq = ?", (dev, seq)
+            ).fetchone()
+            if row is None or row[0] != head:
+                problems.append(f"checkpoint {dev}:{seq} does not match the chain")
+                continue
+            self.conn.execute(
+                "INSERT OR IGNORE INTO checkpoints (device, seq, head, hlc, signature) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (dev, seq, head, hlc, sig),
+            )
+        return problems
+
+    # -- projection ------------------------------------------------------------------
+
+    def _ensure_projection(self) -> None:
+        signature = _projection_signature()
+        if self._meta("projection") != signature or not self.db.table("sites").exists():
+            self.rebuild_projection()
+
+    def _create_projection_tables(self) -> None:
+        for kind in records.KINDS.values():
+            columns: dict[str, Any] = {"id": str}
+            for f in kind.fields:
+                columns[f.name] = f.sql_type
+            columns.update(META_COLUMNS)
+            self.db.table(kind.plural).create(columns, pk="id", replace=True)
+            if kind.parent:
+                self.db.table(kind.plural).create_index([kind.parent], if_not_exists=True)
+        self.db.table("links").create_index(["target_id"], if_not_exists=True)
+        self.db.table("links").create_index(["media_id"], if_not_exists=True)
+        self.db.table("media").create_index(["sha256"], if_not_exists=True)
+        self.db.table("conflicts").create(
+            {"entity": str, "kind": str, "field": str, "candidates": str},
+            pk=("entity", "field"),
+            replace=True,
+        )
+
+    def rebuild_projection(self, *, progress: Callable[[int, int, str], None] | None = None) -> int:
+        """Drop the tables and replay the whole journal; returns the number of events."""
+        total = self.event_count()
+        with self.transaction():
+            self._create_projection_tables()
+            done = 0
+            batch: dict[str, list[journal.EntityState]] = defaultdict(list)
+            current: str | None = None
+            events: list[Event] = []
+            rows = self.conn.execute("SELECT hash, data, entity FROM events ORDER BY entity, hlc")
+            for h, data, entity in rows:  # noqa: SIM113 - rows is a cursor
+                if entity != current and events:
+                    state = journal.project(events)
+                    if state is not None:
+                        batch[state.kind].append(state)
+                    events = []
+                current = entity
+                events.append(Event(h, bytes(data), json.loads(data)))
+                done += 1
+                if progress is not None and done % 5000 == 0:
+                    progress(done, total, "rebuilding")
+            if events:
+                state = journal.project(events)
+                if state is not None:
+                    batch[state.kind].append(state)
+            for states in batch.values():
+                self._write_states(states)
+            self._set_meta("projection", _projection_signature())
+        if progress is not None:
+            progress(total, total, "rebuilt")
+        return total
+
+    def _reproject(self, entities: Iterable[str]) -> list[journal.EntityState]:
+        states = []
+        for entity in set(entities):
+            state = journal.project(self.events_of(entity))
+            if state is not None:
+                states.append(state)
+        grouped: dict[str, list[journal.EntityState]] = defaultdict(list)
+        for s in states:
+            grouped[s.kind].append(s)
+        for group in grouped.values():
+            self._write_states(group)
+        return states
+
+    def _write_states(self, states: Sequence[journal.EntityState]) -> None:
+        if not states:
+            return
+        kind = records.KINDS.get(states[0].kind)
+        if kind is None:
+            return  # a kind from a newer version: kept in the journal, not projected
+        names = [f.name for f in kind.fields]
+        columns = ["id", *names, *META_COLUMNS]
+        sql = (
+            f"INSERT OR REPLACE INTO [{kind.plural}] ("
+            + ", ".join(f"[{c}]" for c in columns)
+            + ") VALUES ("
+            + ", ".join("?" for _ in columns)
+            + ")"
+        )
+        rows = []
+        conflict_rows = []
+        ids = []
+        for s in states:
+            ids.append(s.id)
+            values = [_to_sql(s.values.get(n)) for n in names]
+            conflicts = s.conflicts
+            rows.append(
+                [
+                    s.id,
+                    *values,
+                    _hlc_time(s.created_hlc),
+                    _hlc_time(s.updated_hlc),
+                    s.created_by,
+                    int(s.retracted),
+                    s.retract_reason,
+                    int(bool(conflicts)),
+                    json.dumps(sorted(s.heads)),
+                    s.events,
+                    s.updated_hlc,
+                ]
+            )
+            for fname, cands in conflicts.items():
+                conflict_rows.append(
+                    (
+                        s.id,
+                        s.kind,
+                        fname,
+                        json.dumps(
+                            [
+                                {
+                                    "value": c.value,
+                                    "event": c.event,
+                                    "device": c.device,
+                                    "hlc": c.hlc,
+                                }
+                                for c in cands
+                            ],
+                            ensure_ascii=False,
+                        ),
+                    )
+                )
+        self.conn.executemany(sql, rows)
+        for chunk in _chunks(ids, 500):
+            self.conn.execute(
+                f"DELETE FROM conflicts WHERE entity IN ({','.join('?' for _ in chunk)})", chunk
+            )
+        if conflict_rows:
+            self.conn.executemany(
+                "INSERT INTO conflicts (entity, kind, field, candidates) VALUES (?, ?, ?, ?)",
+                conflict_rows,
+            )
+
+    # -- reading records -------------------------------------------------------------
+
+    def kind_of_id(self, record_id: str) -> str:
+        if not is_id(record_id):
+            raise NotFound(f"{record_id!r} is not a record id")
+        row = self.conn.execute(
+            "SELECT kind FROM events WHERE entity = ? LIMIT 1", (record_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no record with id {record_id}")
+        return str(row[0])
+
+    def get(self, record_id: str, kind: str | None = None) -> dict[str, Any]:
+        actual = self.kind_of_id(record_id)
+        if kind is not None and actual != kind:
+            raise NotFound(f"{record_id} is a {actual}, not a {kind}")
+        k = records.kind_of(actual)
+        row = self.conn.execute(f"SELECT * FROM [{k.plural}] WHERE id = ?", (record_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no record with id {record_id}")
+        names = [d[0] for d in self.conn.execute(f"SELECT * FROM [{k.plural}] LIMIT 0").description]
+        record = _from_row(k, dict(zip(names, row, strict=True)))
+        if record["conflict"]:
+            record["conflicts"] = self.conflicts_of(record_id)
+        return record
+
+    def conflicts_of(self, record_id: str) -> dict[str, list[dict[str, Any]]]:
+        rows = self.conn.execute(
+            "SELECT field, candidates FROM conflicts WHERE entity = ?", (record_id,)
+        ).fetchall()
+        return {f: json.loads(c) for f, c in rows}
+
+    def find(
+        self,
+        kind: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        include_retracted: bool = False,
+        limit: int | None = None,
+        order: str | None = None,
+    ) -> list[dict[str, Any]]:
+        k = records.kind_of(kind)
+        clauses, params = [], []
+        for name, value in (where or {}).items():
+            if name not in k.by_name and name not in META_COLUMNS and name != "id":
+                raise ValidationError(f"{kind}: cannot filter on unknown field {name!r}")
+            clauses.append(f"[{name}] = ?")
+            params.append(value)
+        if not include_retracted:
+            clauses.append("_retracted = 0")
+        sql = f"SELECT * FROM [{k.plural}]"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += f" ORDER BY {order or '_hlc'}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [_from_row(k, dict(zip(names, r, strict=True))) for r in cursor]
+
+    def count(self, kind: str, *, include_retracted: bool = False) -> int:
+        k = records.kind_of(kind)
+        sql = f"SELECT count(*) FROM [{k.plural}]"
+        if not include_retracted:
+            sql += " WHERE _retracted = 0"
+        return int(self.conn.execute(sql).fetchone()[0])
+
+    def all_conflicts(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT entity, kind, field, candidates FROM conflicts ORDER BY entity, field"
+        )
+        return [
+            {"id": e, "kind": k, "field": f, "candidates": json.loads(c)} for e, k, f, c in rows
+        ]
+
+    def history(
+        self, record_id: str | None = None, *, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The journal of one record, or of the whole store, oldest first."""
+        if record_id is not None:
+            self.kind_of_id(record_id)
+            sql = (
+                "SELECT hash, data FROM events WHERE entity = ? OR "
+                "(kind = 'link' AND (json_extract(data, '$.fields.target_id') = ? OR "
+                "json_extract(data, '$.fields.media_id') = ?)) ORDER BY hlc"
+            )
+            params: tuple[Any, ...] = (record_id, record_id, record_id)
+        else:
+            sql, params = "SELECT hash, data FROM events ORDER BY hlc", ()
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        out = []
+        names = self._author_names()
+        for h, data in self.conn.execute(sql, params):
+            body = json.loads(data)
+            out.append(
+                {
+                    "hash": h,
+                    "device": body["device"],
+                    "seq": body["seq"],
+                    "at": body["at"],
+                    "hlc": body["hlc"],
+                    "author": body["author"],
+                    "author_name": names.get(body["author"]),
+                    "op": body["op"],
+                    "kind": body["kind"],
+                    "entity": body["entity"],
+                    "fields": body.get("fields", {}),
+                    "base": body.get("base", []),
+                    "reason": body.get("reason"),
+                }
+            )
+        return out
+
+    def _author_names(self) -> dict[str, str]:
+        return {
+            f: n
+            for f, n in self.conn.execute(
+                "SELECT fingerprint, name FROM persons WHERE fingerprint IS NOT NULL"
+            )
+        }
+
+    def identity(self) -> dict[str, Any]:
+        person = self.get(self.person_id, "person") if self.person_id else {}
+        return {
+            "person_id": self.person_id,
+            "device_id": self.device_id,
+            "fingerprint": self.fingerprint,
+            "name": person.get("name"),
+            "email": person.get("email"),
+            "organisation": person.get("organisation"),
+            "home": str(self.home),
+        }
+
+    # -- writing records -------------------------------------------------------------
+
+    def create(
+        self, kind: str, values: Mapping[str, Any], *, record_id: str | None = None
+    ) -> dict[str, Any]:
+        k = records.kind_of(kind)
+        clean = records.validate(k, values, partial=False)
+        records.check_record(k, clean)
+        entity = record_id or new_id()
+        with self.transaction():
+            self._check_refs(k, clean)
+            if self.conn.execute("SELECT 1 FROM events WHERE entity = ?", (entity,)).fetchone():
+                raise ValidationError(f"a record with id {entity} already exists")
+            op = "link" if kind == "link" else "create"
+            self._append(kind, entity, op, {n: v for n, v in clean.items() if v is not None})
+        return self.get(entity)
+
+    def update(self, record_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        kind = self.kind_of_id(record_id)
+        k = records.kind_of(kind)
+        clean = records.validate(k, values, partial=True)
+        with self.transaction():
+            current = self.get(record_id)
+            if current["retracted"]:
+                raise ValidationError(f"{kind} {record_id} is retracted; it cannot be edited")
+            changed = {n: v for n, v in clean.items() if current.get(n) != v}
+            merged = {**current, **changed}
+            records.check_record(k, merged)
+            for name in k.fields:
+                if name.required and merged.get(name.name) in (None, ""):
+                    raise ValidationError(f"{kind}.{name.name} is required")
+            self._check_refs(k, changed)
+            if changed:
+                self._append(kind, record_id, "update", changed, base=current["heads"])
+        return self.get(record_id)
+
+    def retract(self, record_id: str, reason: str) -> dict[str, Any]:
+        """Withdraw a record, with a reason; its events and media stay as evidence."""
+        if not reason or not reason.strip():
+            raise ValidationError("a retraction needs a reason")
+        kind = self.kind_of_id(record_id)
+        with self.transaction():
+            current = self.get(record_id)
+            if current["retracted"]:
+                raise ValidationError(f"{kind} {record_id} is already retracted")
+            self._append(kind, record_id, "retract", base=current["heads"], reason=reason.strip())
+        return self.get(record_id)
+
+    def resolve(self, record_id: str, field_name: str, value: Any) -> dict[str, Any]:
+        """Settle a conflict on one field with the value a person chose."""
+        kind = self.kind_of_id(record_id)
+        k = records.kind_of(kind)
+        clean = records.validate(k, {field_name: value}, partial=True)
+        with self.transaction():
+            conflicts = self.conflicts_of(record_id)
+            if field_name not in conflicts:
+                raise ValidationError(f"{kind} {record_id} has no conflict on {field_name}")
+            current = self.get(record_id)
+            base = set(current["heads"]) | {c["event"] for c in conflicts[field_name]}
+            self._append(kind, record_id, "resolve", clean, base=sorted(base))
+        return self.get(record_id)
+
+    def link(self, media_id: str, target_id: str, caption: str | None = None) -> dict[str, Any]:
+        target_kind = self.kind_of_id(target_id)
+        existing = self.find("link", where={"media_id": media_id, "target_id": target_id})
+        if existing:
+            return existing[0]
+        return self.create(
+            "link",
+            {
+                "media_id": media_id,
+                "target_kind": target_kind,
+                "target_id": target_id,
+                "caption": caption,
+            },
+        )
+
+    def _check_refs(self, k: records.Kind, values: Mapping[str, Any]) -> None:
+        for f in k.fields:
+            if f.type == "ref" and values.get(f.name):
+                target = values[f.name]
+                try:
+                    actual = self.kind_of_id(target)
+                except NotFound:
+                    raise ValidationError(
+                        f"{k.name}.{f.name}: no {f.ref} with id {target}"
+                    ) from None
+                if actual != f.ref:
+                    raise ValidationError(
+                        f"{k.name}.{f.name}: {target} is a {actual}, not a {f.ref}"
+                    )
+
+    # -- merging events from other devices -------------------------------------------
+
+    def import_events(
+        self,
+        events: Iterable[Event],
+        *,
+        checkpoints: Iterable[Mapping[str, Any]] = (),
+        extra: Callable[[MergeReport], None] | None = None,
+    ) -> MergeReport:
+        """Merge other devices' events in one transaction; idempotent, order-independent.
+
+        Each device chain must continue exactly where this store's copy ends: a fork
+        (same sequence, other hash), a gap, or new events claiming to be this device's
+        own are reported and that device's remaining events are refused. ``extra`` runs
+        inside the same transaction (the bundle importer records custody there).
+        """
+        report = MergeReport()
+        by_device: dict[str, list[Event]] = defaultdict(list)
+        for event in events:
+            by_device[event.device].append(event)
+        touched: set[str] = set()
+        before: dict[str, bool] = {}
+        with self.transaction():
+            heads = self.chain_heads()
+            max_seen = self._clock()
+            for device in sorted(by_device):
+                chain = sorted(by_device[device], key=lambda e: e.seq)
+                last_seq, last_hash = heads.get(device, (0, None))
+                new_range: list[int] = []
+                for event in chain:
+                    existing = self.conn.execute(
+                        "SELECT hash FROM events WHERE device = ? AND seq = ?", (device, event.seq)
+                    ).fetchone()
+                    if existing is not None:
+                        if existing[0] == event.hash:
+                            report.already_present += 1
+                            continue
+                        report.problems.append(
+                            f"fork: device {device} seq {event.seq} differs from the event "
+                            f"already held ({existing[0][:12]}… vs {event.hash[:12]}…); "
+                            "the rest of this device's events were not merged"
+                        )
+                        break
+                    if device == self.device_id:
+                        report.problems.append(
+                            f"device {device} is this store's own, but seq {event.seq} was "
+                            "never written here; refused"
+                        )
+                        break
+                    if event.seq != last_seq + 1:
+                        report.problems.append(
+                            f"gap: device {device} jumps from seq {last_seq} to {event.seq}; "
+                            "the rest of this device's events were not merged"
+                        )
+                        break
+                    if event.prev != last_hash:
+                        report.problems.append(
+                            f"broken chain: device {device} seq {event.seq} does not follow "
+                            "the event before it; the rest were not merged"
+                        )
+                        break
+                    if event.entity not in before:
+                        before[event.entity] = (
+                            self.conn.execute(
+                                "SELECT 1 FROM events WHERE entity = ? LIMIT 1", (event.entity,)
+                            ).fetchone()
+                            is not None
+                        )
+                    self._insert_event(event)
+                    touched.add(event.entity)
+                    last_seq, last_hash = event.seq, event.hash
+                    new_range.append(event.seq)
+                    report.new_events += 1
+                    max_seen = clock.observe(max_seen, clock.HLC.parse(event.hlc))
+                if new_range:
+                    report.devices[device] = [new_range[0], new_range[-1]]
+            self._save_clock(max_seen)
+            states = self._reproject(touched)
+            for state in states:
+                bucket = report.changed_records if before.get(state.id) else report.new_records
+                bucket.setdefault(state.kind, []).append(state.id)
+                for fname, cands in state.conflicts.items():
+                    report.conflicts.append(
+                        {
+                            "id": state.id,
+                            "kind": state.kind,
+                            "field": fname,
+                            "values": [c.value for c in cands],
+                        }
+                    )
+            for bucket in (report.new_records, report.changed_records):
+                for ids in bucket.values():
+                    ids.sort()
+            report.conflicts.sort(key=lambda c: (c["id"], c["field"]))
+            report.problems.extend(self.add_checkpoints(checkpoints))
+            if extra is not None:
+                extra(report)
+        return report
+
+    def record_custody(self, action: str, **fields: Any) -> dict[str, Any]:
+        """A custody event (export, import, verify): where evidence has been."""
+        return self.create("custody", {"action": action, **fields})
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _to_sql(value: Any) -> Any:
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _from_row(k: records.Kind, row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": row["id"], "kind": k.name}
+    for f in k.fields:
+        value = row.get(f.name)
+        if f.type in ("list", "names") and isinstance(value, str):
+            value = json.loads(value)
+        elif f.type == "bool" and value is not None:
+            value = bool(value)
+        out[f.name] = value
+    out["created_at"] = row["_created_at"]
+    out["updated_at"] = row["_updated_at"]
+    out["created_by_device"] = row["_created_by"]
+    out["retracted"] = bool(row["_retracted"])
+    out["retract_reason"] = row["_retract_reason"]
+    out["conflict"] = bool(row["_conflict"])
+    out["heads"] = json.loads(row["_heads"])
+    out["events"] = row["_events"]
+    return out
+
+
+def _hlc_time(hlc: str | None) -> str | None:
+    if not hlc:
+        return None
+    ms = int(hlc.split("-", 1)[0])
+    return dt.datetime.fromtimestamp(ms / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _check_writable(home: Path) -> None:
+    """Refuse a read-only store folder, even as root (who may write anyway)."""
+    try:
+        mode = home.stat().st_mode
+    except OSError as exc:
+        raise StoreNotFound(f"{home}: {exc.strerror}") from exc
+    if not os.access(home, os.W_OK) or not mode & stat.S_IWUSR:
+        raise StoreError(f"the store folder {home} is read-only; nothing was changed")
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise StoreError(f"the store was written by a newer FieldKit (schema {version})")
+    db = sqlite_utils.Database(conn)
+    for number in range(version + 1, len(MIGRATIONS) + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            MIGRATIONS[number - 1](db)
+            conn.execute(f"PRAGMA user_version = {number}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+
+def _remove_partial_init(home: Path, created_home: bool) -> None:
+    import shutil
+
+    for name in ("keys", "media", "cache"):
+        shutil.rmtree(home / name, ignore_errors=True)
+    for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"):
+        (home / name).unlink(missing_ok=True)
+    if created_home:
+        with suppress(OSError):
+            home.rmdir()
+
+
+__all__ = ["ChainError", "MergeReport", "Store", "table_of"]
