@@ -1,0 +1,97 @@
+"""Shared fixtures: real stores on disk, made once per session and copied per test.
+
+Making a store derives keys with bcrypt and scrypt (seconds, on purpose), so each test
+gets a copy of a template store instead. Copies of one template share a device id;
+tests that simulate several devices use different templates (A, B, C).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from fieldkit.store import Store
+
+PASSPHRASE = b"correct horse battery staple"
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+
+_PEOPLE = {
+    "A": ("Ana Investigator", "ana@example.org", "Field team north"),
+    "B": ("Bek Investigator", "bek@example.org", "Field team south"),
+    "C": ("Cleo Coordinator", "cleo@example.org", "Office"),
+    "D": ("Dana Coordinator", "dana@example.org", "Office"),
+}
+
+
+@pytest.fixture(scope="session")
+def store_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("templates")
+    out = {}
+    for key, (name, email, org) in _PEOPLE.items():
+        home = root / key
+        Store.init(home, name=name, email=email, organisation=org,
+                   passphrase=PASSPHRASE).close()
+        out[key] = home
+    return out
+
+
+@pytest.fixture
+def make_store(
+    store_templates: dict[str, Path], tmp_path: Path
+) -> Iterator[Callable[..., Store]]:
+    opened: list[Store] = []
+
+    def factory(who: str = "A", name: str | None = None) -> Store:
+        home = tmp_path / (name or f"store-{who}-{len(opened)}")
+        shutil.copytree(store_templates[who], home)
+        store = Store.open(home)
+        opened.append(store)
+        return store
+
+    yield factory
+    for s in opened:
+        s.close()
+
+
+@pytest.fixture
+def store(make_store: Callable[..., Store]) -> Store:
+    return make_store("A")
+
+
+@pytest.fixture
+def passphrase_env(monkeypatch: pytest.MonkeyPatch) -> bytes:
+    monkeypatch.setenv("FIELDKIT_PASSPHRASE", PASSPHRASE.decode())
+    return PASSPHRASE
+
+
+def table_dump(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    """Every projection table, sorted: what "the same tables" means in tests."""
+    from fieldkit import records
+
+    out = {}
+    for kind in records.KINDS.values():
+        cur = store.conn.execute(f"SELECT * FROM [{kind.plural}] ORDER BY id")
+        out[kind.plural] = [tuple(r) for r in cur]
+    out["conflicts"] = [tuple(r) for r in store.conn.execute(
+        "SELECT * FROM conflicts ORDER BY entity, field")]
+    return out
+
+
+def record_dump(store: Store, *, skip_kinds: tuple[str, ...] = ("custody",)) -> dict[str, object]:
+    """Records as a person sees them (no local-only columns), for cross-store comparison."""
+    from fieldkit import records
+
+    out: dict[str, object] = {}
+    for kind in records.KINDS:
+        if kind in skip_kinds:
+            continue
+        out[kind] = sorted(
+            ({k: v for k, v in r.items() if k != "created_at"}
+             for r in store.find(kind, include_retracted=True)),
+            key=lambda r: r["id"])
+    out["conflicts"] = store.all_conflicts()
+    return out
