@@ -485,14 +485,13 @@ def _check_one(kind: Kind, f: Field, value: Any) -> Any:
             raise ValidationError(f"{where}: {value!r} is not a whole number")
         if t == "float" and (number != number or number in (float("inf"), float("-inf"))):
             raise ValidationError(f"{where}: {value!r} is not a finite number")
-        if f.minimum is not None and number < f.minimum:
-            raise ValidationError(f"{where}: {value} is below the minimum {f.minimum:g}")
-        if f.maximum is not None and number > f.maximum:
-            raise ValidationError(
-                f"{where}: {value} is outside {f.minimum:g}..{f.maximum:g}"
-                if f.minimum is not None
-                else f"{where}: {value} is above the maximum {f.maximum:g}"
-            )
+        low, high = f.minimum, f.maximum
+        if (low is not None and number < low) or (high is not None and number > high):
+            if low is not None and high is not None:
+                raise ValidationError(f"{where}: {value} is outside {low:g}..{high:g}")
+            if low is not None:
+                raise ValidationError(f"{where}: {value} is below the minimum {low:g}")
+            raise ValidationError(f"{where}: {value} is above the maximum {high:g}")
         return number
     if t == "bool":
         if isinstance(value, bool):

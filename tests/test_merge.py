@@ -22,8 +22,10 @@ def trio(make_store: Callable[..., Store]) -> tuple[Store, Store, Store]:
 
 def _shared_site(a: Store, b: Store) -> str:
     case = a.create("case", {"title": "Cluster strikes, autumn 2020"})
-    site = a.create("site", {"case_id": case["id"], "name": "Market square",
-                             "military_objects": "none_observed"})
+    site = a.create(
+        "site",
+        {"case_id": case["id"], "name": "Market square", "military_objects": "none_observed"},
+    )
     send(a, b)
     return str(site["id"])
 
@@ -56,7 +58,8 @@ def test_concurrent_edits_are_kept_and_flagged(trio: tuple[Store, Store, Store])
     assert record["description"] == "north side"
     assert record["killed"] in (3, 4)
     assert [(x["id"], x["field"], sorted(x["values"])) for x in report_b.conflicts] == [
-        (site_id, "killed", [3, 4])]
+        (site_id, "killed", [3, 4])
+    ]
 
 
 def test_sequential_edits_are_not_conflicts(trio: tuple[Store, Store, Store]) -> None:
@@ -122,7 +125,9 @@ def test_retraction_keeps_the_evidence(store: Store) -> None:
     kept = store.find("site", include_retracted=True)
     assert kept[0]["retract_reason"] == "same place as another site"
     assert [e["op"] for e in store.history(site["id"]) if e["entity"] == site["id"]] == [
-        "create", "retract"]
+        "create",
+        "retract",
+    ]
     assert store.media.has(blob.sha256)
 
 
@@ -148,8 +153,12 @@ def test_fork_gap_and_foreign_own_chain_are_refused(trio: tuple[Store, Store, St
     assert any("fork" in p and "seq 3" in p for p in report.problems), report.problems
     # Events that claim to be the receiver's own device are refused.
     own = [e for e in c.iter_events() if e.device == c.device_id]
-    body = dict(own[-1].body, seq=own[-1].seq + 1, prev=own[-1].hash,
-                id="0192a000-0000-7000-8000-000000000000")
+    body = dict(
+        own[-1].body,
+        seq=own[-1].seq + 1,
+        prev=own[-1].hash,
+        id="0192a000-0000-7000-8000-000000000000",
+    )
     report = c.import_events([make_event(body)])
     assert any("own" in p for p in report.problems)
     assert json.dumps(report.to_json())

@@ -7,7 +7,7 @@ import argparse
 from fieldkit.cli.common import add_json, open_store, print_json
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "log",
         help="the journal of a record or of the whole store",

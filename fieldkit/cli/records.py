@@ -16,7 +16,7 @@ from fieldkit.errors import ValidationError
 ALIASES = {"case_id": ["--case"], "site_id": ["--site"]}
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for name in (*records.USER_KINDS, "camera", "munition"):
         kind = records.KINDS[name]
         p = sub.add_parser(

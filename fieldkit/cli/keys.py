@@ -1,0 +1,217 @@
+"""`fieldkit keys …`: show and export our public key, manage the people we trust."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from fieldkit import keys
+from fieldkit.cli.common import add_json, add_passphrase, home_of, print_json, read_passphrase
+from fieldkit.errors import FieldkitError, KeyFileError
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "keys",
+        help="show and export your public key; manage trusted keys",
+        description="Your signing key and age key, and the people whose bundles you trust "
+        "(an OpenSSH allowed_signers file in <home>/keys/). Compare fingerprints with "
+        "their owner in person or by phone before trusting a key.",
+    )
+    keys_sub = parser.add_subparsers(dest="keys_command", metavar="KEYS_COMMAND", required=True)
+
+    p = keys_sub.add_parser(
+        "show",
+        help="show your identity, fingerprint, public key and age recipient",
+        description="Show this store's identity, signing key fingerprint (as ssh-keygen -l "
+        "shows it), public key and age recipient.",
+    )
+    add_json(p)
+    p.set_defaults(handler=cmd_show)
+
+    p = keys_sub.add_parser(
+        "export",
+        help="write your public key for others to trust",
+        description="Write your public key as an OpenSSH allowed_signers file, with your "
+        "identity, fingerprint and age recipient as comments. Others import it with "
+        "`fieldkit keys trust`; an auditor can give it to `ssh-keygen -Y verify -f`.",
+    )
+    p.add_argument("--out", metavar="FILE", help="write here (default: standard output)")
+    p.set_defaults(handler=cmd_export)
+
+    p = keys_sub.add_parser(
+        "trust",
+        help="trust someone's exported public key",
+        description="Add a key (a `fieldkit keys export` file, an allowed_signers line or an "
+        "ssh-ed25519 .pub line) to your trusted signers. Repeating it changes nothing.",
+    )
+    p.add_argument("file", metavar="FILE", help="the exported key file ('-' for standard input)")
+    p.add_argument(
+        "--identity",
+        metavar="ID",
+        help="who this key belongs to, e.g. their e-mail (default: the name in the file)",
+    )
+    add_json(p)
+    p.set_defaults(handler=cmd_trust)
+
+    p = keys_sub.add_parser(
+        "untrust",
+        help="stop trusting a key",
+        description="Remove the key with this fingerprint from your trusted signers. Your "
+        "own key cannot be removed.",
+    )
+    p.add_argument("fingerprint", metavar="FINGERPRINT", help="SHA256:… as `keys list` shows")
+    p.set_defaults(handler=cmd_untrust)
+
+    p = keys_sub.add_parser(
+        "list",
+        help="list trusted keys",
+        description="List every trusted signer, your own key first.",
+    )
+    add_json(p)
+    p.set_defaults(handler=cmd_list)
+
+    p = keys_sub.add_parser(
+        "passwd",
+        help="change the passphrase of your keys",
+        description="Re-encrypt the signing key and the age key with a new passphrase. The "
+        "current one comes from --passphrase-file, $FIELDKIT_PASSPHRASE or a prompt; the new "
+        "one from --new-passphrase-file, $FIELDKIT_NEW_PASSPHRASE or a prompt.",
+    )
+    add_passphrase(p)
+    p.add_argument(
+        "--new-passphrase-file",
+        metavar="FILE",
+        help="read the new passphrase from this file (else $FIELDKIT_NEW_PASSPHRASE, "
+        "else a prompt)",
+    )
+    p.set_defaults(handler=cmd_passwd)
+
+
+def keys_dir_of(args: argparse.Namespace) -> Path:
+    """``<home>/keys``, or :class:`KeyFileError` if it holds no signing key."""
+    keys_dir = home_of(args) / "keys"
+    if not keys.keys_exist(keys_dir):
+        raise KeyFileError(f"no keys in {keys_dir}: run `fieldkit init` first")
+    return keys_dir
+
+
+def _as_json(signer: keys.TrustedSigner, own_fingerprint: str) -> dict[str, Any]:
+    doc = dataclasses.asdict(signer)
+    doc["namespaces"] = list(signer.namespaces) if signer.namespaces is not None else None
+    doc["own"] = signer.fingerprint == own_fingerprint
+    return doc
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    me = keys.load_public(keys_dir_of(args))
+    if args.json:
+        print_json(dataclasses.asdict(me))
+    else:
+        print(f"Identity:      {me.identity}")
+        print(f"Fingerprint:   {me.fingerprint}")
+        print(f"Public key:    {me.public_key}")
+        print(f"Age recipient: {me.age_recipient or '(none)'}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    text = keys.export_public(keys_dir_of(args))
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out)
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise FieldkitError(f"cannot write {out}: {exc.strerror}") from exc
+    me = keys.load_public(keys_dir_of(args))
+    print(f"Wrote {out} ({me.identity}, {me.fingerprint})", file=sys.stderr)
+    return 0
+
+
+def _read_key_file(name: str) -> str:
+    if name == "-":
+        return sys.stdin.read(keys.MAX_EXPORT + 1)
+    path = Path(name)
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(keys.MAX_EXPORT + 1)
+    except OSError as exc:
+        raise KeyFileError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise KeyFileError(f"{path} is not a text file; expected an exported key") from None
+
+
+def cmd_trust(args: argparse.Namespace) -> int:
+    keys_dir = keys_dir_of(args)
+    text = _read_key_file(args.file)
+    try:
+        signer = keys.trust(keys_dir, text, identity=args.identity)
+    except KeyFileError as exc:
+        raise KeyFileError(f"{args.file}: {exc}") from None
+    if args.json:
+        print_json(_as_json(signer, keys.load_public(keys_dir).fingerprint))
+    else:
+        print(f"Trusted {signer.identity}")
+        print(f"  fingerprint:   {signer.fingerprint}")
+        print(f"  age recipient: {signer.age_recipient or '(none)'}")
+        print("Compare the fingerprint with its owner before relying on their bundles.")
+    return 0
+
+
+def cmd_untrust(args: argparse.Namespace) -> int:
+    keys.untrust(keys_dir_of(args), args.fingerprint)
+    print(f"No longer trusted: {args.fingerprint}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    keys_dir = keys_dir_of(args)
+    own = keys.load_public(keys_dir).fingerprint
+    signers = keys.list_trusted(keys_dir)
+    if args.json:
+        print_json({"keys": [_as_json(s, own) for s in signers]})
+        return 0
+    for s in signers:
+        mark = "  (you)" if s.fingerprint == own else ""
+        print(f"{s.fingerprint}  {s.identity}{mark}")
+    return 0
+
+
+def _read_new_passphrase(args: argparse.Namespace) -> bytes:
+    path = getattr(args, "new_passphrase_file", None)
+    if path:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise KeyFileError(f"cannot read passphrase file {path}: {exc.strerror}") from exc
+        return text.rstrip("\r\n").encode("utf-8")
+    env = os.environ.get("FIELDKIT_NEW_PASSPHRASE")
+    if env is not None:
+        return env.encode("utf-8")
+    if not sys.stdin.isatty():
+        raise KeyFileError(
+            "a new passphrase is needed: use --new-passphrase-file, FIELDKIT_NEW_PASSPHRASE "
+            "or a terminal"
+        )
+    first = getpass.getpass("New passphrase: ")
+    if getpass.getpass("New passphrase again: ") != first:
+        raise FieldkitError("the two new passphrases differ; nothing was changed")
+    return first.encode("utf-8")
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    keys_dir = keys_dir_of(args)
+    old = read_passphrase(args)
+    new = _read_new_passphrase(args)
+    keys.change_passphrase(keys_dir, old, new)
+    print("Passphrase changed for the signing key and the age key.")
+    return 0

@@ -1,0 +1,89 @@
+"""A writer killed with SIGKILL at random moments leaves a whole, consistent store."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from fieldkit.store import Store
+
+WRITER = r"""
+import os
+import sys
+from fieldkit.store import Store
+store = Store.open(sys.argv[1])
+case = store.find("case")[0]["id"]
+print("ready", flush=True)
+i = 0
+while True:
+    i += 1
+    # One record made of several fields that must always agree; updates change both.
+    site = store.create("site", {"case_id": case, "name": f"site {i}", "killed": i,
+                                 "injured": 2 * i, "description": "x" * (i % 500)})
+    store.update(site["id"], {"killed": i + 1, "injured": 2 * (i + 1)})
+    if i % 3 == 0:
+        with store.transaction():
+            # Several records in one transaction: all or none.
+            r1 = store.create("remnant", {"site_id": site["id"], "category": "submunition",
+                                          "munition_type": "9N235", "notes": f"pair {os.getpid()} {i}"})
+            r2 = store.create("remnant", {"site_id": site["id"], "category": "fuze",
+                                          "munition_type": "9N235", "notes": f"pair {os.getpid()} {i}"})
+    if i % 7 == 0:
+        store.retract(site["id"], reason=f"test {i}")
+"""
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_moments(store: Store, tmp_path: Path) -> None:
+    store.create("case", {"title": "crash test"})
+    home = store.home
+    store.close()
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER)
+    rng = random.Random(1234)
+    kills = 0
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    while kills < 50:
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(home)], stdout=subprocess.PIPE, env=env
+        )
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == b"ready"
+        time.sleep(rng.uniform(0.0, 0.25))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        kills += 1
+        check_store(home)
+    s = Store.open(home)
+    try:
+        assert s.count("site", include_retracted=True) > 50
+    finally:
+        s.close()
+
+
+def check_store(home: Path) -> None:
+    s = Store.open(home)
+    try:
+        assert s.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert s.verify_chain() == []
+        for site in s.find("site", include_retracted=True):
+            assert site["injured"] == 2 * site["killed"], site
+        pairs: dict[str, int] = {}
+        for r in s.find("remnant", include_retracted=True):
+            pairs[r["notes"]] = pairs.get(r["notes"], 0) + 1
+        assert all(n == 2 for n in pairs.values()), pairs
+        # The projection is exactly what the journal says.
+        from tests.conftest import table_dump
+
+        before = table_dump(s)
+        s.rebuild_projection()
+        assert table_dump(s) == before
+    finally:
+        s.close()
