@@ -558,12 +558,11 @@ class Store:
         total = self.event_count()
         with self.transaction():
             self._create_projection_tables()
-            done = 0
             batch: dict[str, list[journal.EntityState]] = defaultdict(list)
             current: str | None = None
             events: list[Event] = []
             rows = self.conn.execute("SELECT hash, data, entity FROM events ORDER BY entity, hlc")
-            for h, data, entity in rows:  # noqa: SIM113 - rows is a cursor
+            for done, (h, data, entity) in enumerate(rows, start=1):
                 if entity != current and events:
                     state = journal.project(events)
                     if state is not None:
@@ -571,7 +570,6 @@ class Store:
                     events = []
                 current = entity
                 events.append(Event(h, bytes(data), json.loads(data)))
-                done += 1
                 if progress is not None and done % 5000 == 0:
                     progress(done, total, "rebuilding")
             if events:

@@ -31,10 +31,11 @@ while True:
     if i % 3 == 0:
         with store.transaction():
             # Several records in one transaction: all or none.
-            r1 = store.create("remnant", {"site_id": site["id"], "category": "submunition",
-                                          "munition_type": "9N235", "notes": f"pair {os.getpid()} {i}"})
-            r2 = store.create("remnant", {"site_id": site["id"], "category": "fuze",
-                                          "munition_type": "9N235", "notes": f"pair {os.getpid()} {i}"})
+            tag = f"pair {os.getpid()} {i}"
+            store.create("remnant", {"site_id": site["id"], "category": "submunition",
+                                     "munition_type": "9N235", "notes": tag})
+            store.create("remnant", {"site_id": site["id"], "category": "fuze",
+                                     "munition_type": "9N235", "notes": tag})
     if i % 7 == 0:
         store.retract(site["id"], reason=f"test {i}")
 """

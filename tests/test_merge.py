@@ -132,7 +132,7 @@ def test_retraction_keeps_the_evidence(store: Store) -> None:
 
 
 def test_fork_gap_and_foreign_own_chain_are_refused(trio: tuple[Store, Store, Store]) -> None:
-    a, b, c = trio
+    a, _b, c = trio
     for i in range(4):
         a.create("case", {"title": f"case {i}"})
     events = list(a.iter_events())

@@ -54,7 +54,7 @@ def test_every_single_byte_flip_is_detected(busy: Store) -> None:
 
 
 def test_edited_hash_column_is_detected(busy: Store) -> None:
-    device, seq, h, _data = _rows(busy)[4]
+    _device, seq, h, _data = _rows(busy)[4]
     busy.conn.execute("UPDATE events SET hash = ? WHERE hash = ?", ("0" * 64, h))
     problems = busy.verify_chain(check_checkpoints=False)
     assert any(p.seq == seq and p.problem == "edited" for p in problems)
