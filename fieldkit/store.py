@@ -745,10 +745,12 @@ class Store:
         """The journal of one record, or of the whole store, oldest first."""
         if record_id is not None:
             self.kind_of_id(record_id)
+            # Links name the record in their fields; CAST because SQLite >= 3.45 reads a
+            # BLOB given to json_extract as JSONB, not as JSON text.
             sql = (
-                "SELECT hash, data FROM events WHERE entity = ? OR "
-                "(kind = 'link' AND (json_extract(data, '$.fields.target_id') = ? OR "
-                "json_extract(data, '$.fields.media_id') = ?)) ORDER BY hlc"
+                "SELECT hash, data FROM events WHERE entity = ? OR (kind = 'link' AND ("
+                "json_extract(CAST(data AS TEXT), '$.fields.target_id') = ? OR "
+                "json_extract(CAST(data AS TEXT), '$.fields.media_id') = ?)) ORDER BY hlc"
             )
             params: tuple[Any, ...] = (record_id, record_id, record_id)
         else:
