@@ -33,16 +33,13 @@ def store_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
     out = {}
     for key, (name, email, org) in _PEOPLE.items():
         home = root / key
-        Store.init(home, name=name, email=email, organisation=org,
-                   passphrase=PASSPHRASE).close()
+        Store.init(home, name=name, email=email, organisation=org, passphrase=PASSPHRASE).close()
         out[key] = home
     return out
 
 
 @pytest.fixture
-def make_store(
-    store_templates: dict[str, Path], tmp_path: Path
-) -> Iterator[Callable[..., Store]]:
+def make_store(store_templates: dict[str, Path], tmp_path: Path) -> Iterator[Callable[..., Store]]:
     opened: list[Store] = []
 
     def factory(who: str = "A", name: str | None = None) -> Store:
@@ -76,8 +73,9 @@ def table_dump(store: Store) -> dict[str, list[tuple[object, ...]]]:
     for kind in records.KINDS.values():
         cur = store.conn.execute(f"SELECT * FROM [{kind.plural}] ORDER BY id")
         out[kind.plural] = [tuple(r) for r in cur]
-    out["conflicts"] = [tuple(r) for r in store.conn.execute(
-        "SELECT * FROM conflicts ORDER BY entity, field")]
+    out["conflicts"] = [
+        tuple(r) for r in store.conn.execute("SELECT * FROM conflicts ORDER BY entity, field")
+    ]
     return out
 
 
@@ -90,8 +88,11 @@ def record_dump(store: Store, *, skip_kinds: tuple[str, ...] = ("custody",)) -> 
         if kind in skip_kinds:
             continue
         out[kind] = sorted(
-            ({k: v for k, v in r.items() if k != "created_at"}
-             for r in store.find(kind, include_retracted=True)),
-            key=lambda r: r["id"])
+            (
+                {k: v for k, v in r.items() if k != "created_at"}
+                for r in store.find(kind, include_retracted=True)
+            ),
+            key=lambda r: r["id"],
+        )
     out["conflicts"] = store.all_conflicts()
     return out

@@ -66,14 +66,16 @@ def read_passphrase(args: argparse.Namespace, *, confirm: bool = False) -> bytes
 
 
 @contextmanager
-def terminal_progress(description: str, *, enabled: bool = True) -> Iterator[ProgressFn | None]:
+def terminal_progress(
+    description: str, *, enabled: bool = True, unit: str = "file"
+) -> Iterator[ProgressFn | None]:
     """A tqdm bar on standard error when it is a terminal; None otherwise."""
     if not enabled or not sys.stderr.isatty():
         yield None
         return
     from tqdm import tqdm
 
-    bar = tqdm(total=0, desc=description, unit="file", file=sys.stderr, leave=False)
+    bar = tqdm(total=0, desc=description, unit=unit, file=sys.stderr, leave=False)
 
     def progress(done: int, total: int, message: str = "") -> None:
         bar.total = total

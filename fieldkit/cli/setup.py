@@ -11,6 +11,7 @@ from fieldkit.cli.common import (
     open_store,
     print_json,
     read_passphrase,
+    terminal_progress,
 )
 
 
@@ -115,8 +116,8 @@ def cmd_chain(args: argparse.Namespace) -> int:
 
 
 def cmd_rebuild(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
-        n = store.rebuild_projection()
+    with open_store(args) as store, terminal_progress("rebuilding", unit="event") as progress:
+        n = store.rebuild_projection(progress=progress)
     if args.json:
         print_json({"events": n})
     else:
