@@ -248,3 +248,36 @@ def test_catalogue_covers_public_reporting_and_is_extendable(store: Store) -> No
         },
     )
     assert catalogue.search("type-x", store)[0]["source"] == "user"
+
+
+def test_inspect_applies_the_stores_camera_corrections(store: Store, tmp_path: Path) -> None:
+    import piexif
+    from PIL import Image
+
+    photo = tmp_path / "cam.jpg"
+    exif = piexif.dump(
+        {
+            "0th": {piexif.ImageIFD.Make: b"Canon", piexif.ImageIFD.Model: b"EOS 5D"},
+            "Exif": {piexif.ExifIFD.DateTimeOriginal: b"2020:10:09 14:02:11"},
+        }
+    )
+    Image.new("RGB", (64, 48), "gray").save(photo, exif=exif)
+    before = json.loads(fk(store.home, "inspect", str(photo), "--json").stdout)["files"][0]
+    assert before["time"]["source"] == "unknown" and before["time"]["utc"] is None
+    fk(
+        store.home,
+        "camera",
+        "add",
+        "--make",
+        "Canon",
+        "--model",
+        "EOS 5D",
+        "--clock-error-s",
+        "3600",
+        "--utc-offset",
+        "+04:00",
+    )
+    after = json.loads(fk(store.home, "inspect", str(photo), "--json").stdout)["files"][0]
+    assert after["time"]["source"] == "camera-correction"
+    assert after["time"]["local"] == "2020-10-09T14:02:11"  # the camera's reading, kept
+    assert after["time"]["utc"] == "2020-10-09T09:02:11Z"  # an hour fast, at +04:00

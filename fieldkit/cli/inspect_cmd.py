@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from fieldkit.cli.common import add_json, print_json, terminal_progress
+from fieldkit.cli.common import add_json, home_of, print_json, terminal_progress
 from fieldkit.metadata import CameraCorrection, MediaInfo, inspect_file
 from fieldkit.tasks import ProgressFn, Throttle
 
@@ -33,7 +33,7 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("paths", nargs="+", metavar="FILE", help="files or folders to inspect")
     add_json(parser)
-    parser.set_defaults(handler=run_inspect)
+    parser.set_defaults(handler=cmd_inspect)
 
 
 def iter_files(paths: Sequence[str]) -> Iterator[tuple[Path, bool]]:
@@ -71,6 +71,24 @@ def inspect_paths(
             reports.append(MediaInfo(str(path), None, None, None, error="no such file"))
         throttle(done, len(targets), path.name)
     return reports, missing
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Inspect with the store's per-camera clock corrections when there is a store."""
+    return run_inspect(args, corrections=store_corrections(args))
+
+
+def store_corrections(args: argparse.Namespace) -> list[CameraCorrection]:
+    """The ``camera`` records of the store at --home, if one exists (read, never written)."""
+    from fieldkit.errors import StoreError
+    from fieldkit.ingest import camera_corrections
+    from fieldkit.store import Store
+
+    try:
+        with Store.open(home_of(args)) as store:
+            return camera_corrections(store)
+    except StoreError:
+        return []
 
 
 def run_inspect(args: argparse.Namespace, *, corrections: Sequence[CameraCorrection] = ()) -> int:

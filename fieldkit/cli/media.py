@@ -1,9 +1,271 @@
-"""Placeholder until this command group lands."""
+"""`fieldkit media import|list|show|link|suggest|thumbnails`: a face on ingest and suggest."""
 
 from __future__ import annotations
 
 import argparse
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from fieldkit.cli.common import add_json, open_store, print_json, terminal_progress
+from fieldkit.tasks import CancelToken
+
+IMPORT_EPILOG = """\
+Exit status: 0 when the batch ran, even if some files were rejected (each with its
+reason in the summary) or the import was cancelled with Ctrl-C (what finished stays);
+non-zero when a path does not exist, the site is unknown or there is no store.
+A zero-byte or unreadable file is rejected; a damaged photo (truncated, corrupt EXIF)
+is kept as evidence with a warning. Hidden files and system junk (.DS_Store,
+Thumbs.db) inside folders are skipped; symbolic links out of a folder are not followed.
+"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    return None
+    p = sub.add_parser(
+        "media",
+        help="import photos and other files, list, show, link and suggest sites",
+        description="Photos, videos, audio and documents kept as evidence: each file is "
+        "stored byte for byte under its SHA-256, with what its metadata says.",
+    )
+    verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
+
+    v = verbs.add_parser(
+        "import",
+        help="import files and folders",
+        description="Import files and folders (recursively). Prints a summary of the "
+        "imported, duplicate and rejected files with reasons.",
+        epilog=IMPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    v.add_argument("paths", nargs="+", metavar="PATH", help="files or folders to import")
+    v.add_argument("--site", help="link every imported (and duplicate) file to this site")
+    v.add_argument(
+        "--workers", type=int, help="parallel workers for copying and reading (default: auto)"
+    )
+    v.add_argument("--serial", action="store_true", help="one file at a time, no worker pool")
+    add_json(v)
+    v.set_defaults(handler=cmd_import)
+
+    v = verbs.add_parser("list", help="list media", description="List media records, oldest first.")
+    v.add_argument("--site", help="only the media linked to this site")
+    v.add_argument("--all", action="store_true", help="include retracted media")
+    add_json(v)
+    v.set_defaults(handler=cmd_list)
+
+    v = verbs.add_parser(
+        "show",
+        help="show one media record",
+        description="Show one media record with its links and where its file is.",
+    )
+    v.add_argument("id", help="the media id")
+    add_json(v)
+    v.set_defaults(handler=cmd_show)
+
+    v = verbs.add_parser(
+        "link",
+        help="link a media file to a site",
+        description="Link a media file to a site (linking twice changes nothing).",
+    )
+    v.add_argument("id", help="the media id")
+    v.add_argument("--site", required=True, help="the site id")
+    v.add_argument("--caption", help="what the photo shows at this site")
+    add_json(v)
+    v.set_defaults(handler=cmd_link)
+
+    v = verbs.add_parser(
+        "suggest",
+        help="suggest sites for photos by their GPS position",
+        description="Suggest the nearest site for each photo with a position, and new "
+        "sites for groups of photos far from every site. Nothing is changed.",
+    )
+    v.add_argument(
+        "--distance", type=float, default=250.0, metavar="M", help="metres (default 250)"
+    )
+    v.add_argument(
+        "--gap-hours",
+        type=float,
+        default=6.0,
+        metavar="H",
+        help="hours between photos of one proposed site (default 6)",
+    )
+    add_json(v)
+    v.set_defaults(handler=cmd_suggest)
+
+    v = verbs.add_parser(
+        "thumbnails",
+        help="rebuild missing thumbnails",
+        description="Make the thumbnails that are missing from the cache (all with --force).",
+    )
+    v.add_argument("--force", action="store_true", help="remake every thumbnail")
+    add_json(v)
+    v.set_defaults(handler=cmd_thumbnails)
+
+
+@contextmanager
+def _ctrl_c_cancels(token: CancelToken) -> Iterator[None]:
+    """Ctrl-C sets the token (a clean stop between files); a second Ctrl-C interrupts."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if token.cancelled:
+            raise KeyboardInterrupt
+        token.cancel()
+        print("\nfieldkit: cancelling after the files in progress…", file=sys.stderr)
+
+    try:
+        previous = signal.signal(signal.SIGINT, handler)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from fieldkit.ingest import import_media
+
+    token = CancelToken()
+    with (
+        open_store(args) as store,
+        terminal_progress("importing") as progress,
+        _ctrl_c_cancels(token),
+    ):
+        report = import_media(
+            store,
+            [Path(p) for p in args.paths],
+            site_id=args.site,
+            progress=progress,
+            cancel=token,
+            workers=args.workers,
+            serial=args.serial,
+        )
+    if args.json:
+        print_json(report.to_json())
+        return 0
+    doc = report.to_json()
+    c = doc["counts"]
+    print(
+        f"imported {c['imported']} ({c['with_warnings']} with warnings), "
+        f"duplicates {c['duplicates']}, rejected {c['rejected']}, skipped {c['skipped']}"
+        + (" — cancelled" if report.cancelled else "")
+    )
+    for item in report.imported:
+        for w in item["warnings"]:
+            print(f"  warning  {item['path']}: {w}")
+    for item in report.rejected:
+        print(f"  rejected {item['path']}: {item['reason']}")
+    return 0
+
+
+def _links_of(store: Any, media_id: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": lk["id"],
+            "target_kind": lk["target_kind"],
+            "target_id": lk["target_id"],
+            "caption": lk["caption"],
+        }
+        for lk in store.find("link", where={"media_id": media_id})
+    ]
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        rows = store.find("media", include_retracted=args.all)
+        if args.site:
+            store.get(args.site, "site")
+            ids = {lk["media_id"] for lk in store.find("link", where={"target_id": args.site})}
+            rows = [r for r in rows if r["id"] in ids]
+    if args.json:
+        print_json({"media": rows})
+        return 0
+    for r in rows:
+        where = f"{r['lat']:.6f},{r['lon']:.6f}" if r.get("lat") is not None else "-"
+        print(
+            f"{r['id']}  {r.get('captured_utc') or r.get('captured_local') or '-':<24} "
+            f"{where:<22} {r.get('file_name') or ''}"
+        )
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from fieldkit.thumbnails import thumbnail_path
+
+    with open_store(args) as store:
+        record = store.get(args.id, "media")
+        record["links"] = _links_of(store, args.id)
+        record["path"] = str(store.media.path_of(record["sha256"]))
+        thumb = thumbnail_path(store, record["sha256"])
+        record["thumbnail"] = str(thumb) if thumb.exists() else None
+    if args.json:
+        print_json(record)
+        return 0
+    for key, value in record.items():
+        if value not in (None, [], ""):
+            print(f"{key:>18}: {value}")
+    return 0
+
+
+def cmd_link(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        store.get(args.id, "media")
+        store.get(args.site, "site")
+        link = store.link(args.id, args.site, caption=args.caption)
+    if args.json:
+        print_json(link)
+    else:
+        print(link["id"])
+    return 0
+
+
+def cmd_suggest(args: argparse.Namespace) -> int:
+    from fieldkit.suggest import match_sites, propose_sites
+
+    with open_store(args) as store:
+        matches = match_sites(store, max_distance_m=args.distance)
+        proposals = propose_sites(store, max_distance_m=args.distance, max_gap_hours=args.gap_hours)
+    if args.json:
+        print_json(
+            {
+                "matches": [m.to_json() for m in matches],
+                "proposals": [p.to_json() for p in proposals],
+            }
+        )
+        return 0
+    for m in matches:
+        print(f"media {m.media_id} → site {m.site_id} ({m.distance_m:.0f} m)")
+    for p in proposals:
+        print(
+            f"new site? {p.lat:.6f},{p.lon:.6f}  {len(p.media_ids)} photos  "
+            f"{p.start or '?'} – {p.end or '?'}"
+        )
+    if not matches and not proposals:
+        print("no suggestions")
+    return 0
+
+
+def cmd_thumbnails(args: argparse.Namespace) -> int:
+    from fieldkit.thumbnails import rebuild_thumbnails
+
+    token = CancelToken()
+    with (
+        open_store(args) as store,
+        terminal_progress("thumbnails") as progress,
+        _ctrl_c_cancels(token),
+    ):
+        report = rebuild_thumbnails(store, progress, token, force=args.force)
+    if args.json:
+        print_json(report)
+        return 0
+    print(
+        f"made {report['made']}, already there {report['kept']}, "
+        f"not images {report['skipped']}, failed {len(report['failed'])}"
+    )
+    for item in report["failed"]:
+        print(f"  {item['id']}: {item['reason']}")
+    return 0

@@ -1,0 +1,263 @@
+"""Import speed and memory: FieldKit against cp + sha256sum + exiftool on the same files.
+
+    python tests/benchmarks/bench_import.py --count 1000
+
+Generates N 12-MP JPEGs with EXIF (GPS, time, camera) once and caches them under
+/tmp/fieldkit-bench/ (generation is not timed), then times in one run:
+
+  (a) fieldkit.ingest.import_media (parallel) into a fresh store: copy + SHA-256 + fsync,
+      EXIF, capture time, a record per file in the journal, and a thumbnail per photo;
+  (b) ``cp`` + ``sha256sum`` + ``exiftool -n -json`` of the same files into a fresh folder.
+
+and prints the seconds and the ratio (goal: ≤ 1.0). It then imports the first 100, 300
+and 1000 files in child processes and prints each one's peak RSS (getrusage high-water
+mark), to show memory stays flat as the batch grows. Not collected by pytest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CACHE = Path(tempfile.gettempdir()) / "fieldkit-bench"
+REPO = Path(__file__).resolve().parents[2]
+PASSPHRASE = b"bench"
+
+
+def _base_jpeg() -> bytes:
+    """One 4000×3000 photo-like JPEG (gradient + noise: compresses like a real photo)."""
+    from PIL import Image, ImageFilter
+
+    w, h = 4000, 3000
+    noise = Image.effect_noise((w // 4, h // 4), 60).resize((w, h)).filter(ImageFilter.SMOOTH)
+    gradient = Image.linear_gradient("L").resize((w, h))
+    image = Image.merge("RGB", (noise, gradient, Image.blend(noise, gradient, 0.5)))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=90)
+    return out.getvalue()
+
+
+def _exif(i: int) -> bytes:
+    import piexif
+
+    lat, lon = 39.8 + (i % 50) * 0.001, 46.75 + (i // 50) * 0.001
+
+    def dms(v: float) -> tuple[tuple[int, int], ...]:
+        d = int(v)
+        m = int((v - d) * 60)
+        return ((d, 1), (m, 1), (round((v - d - m / 60) * 3600 * 1000), 1000))
+
+    return bytes(
+        piexif.dump(
+            {
+                "0th": {
+                    piexif.ImageIFD.Make: "BenchCam",
+                    piexif.ImageIFD.Model: "BC-12",
+                    piexif.ImageIFD.Orientation: 1,
+                },
+                "Exif": {
+                    piexif.ExifIFD.DateTimeOriginal: f"2020:10:09 {8 + i // 3600 % 10:02d}:"
+                    f"{i // 60 % 60:02d}:{i % 60:02d}",
+                    piexif.ExifIFD.OffsetTimeOriginal: "+04:00",
+                    piexif.ExifIFD.ImageUniqueID: f"bench-{i:06d}",
+                    piexif.ExifIFD.BodySerialNumber: "BC0001",
+                },
+                "GPS": {
+                    piexif.GPSIFD.GPSLatitudeRef: "N",
+                    piexif.GPSIFD.GPSLatitude: dms(lat),
+                    piexif.GPSIFD.GPSLongitudeRef: "E",
+                    piexif.GPSIFD.GPSLongitude: dms(lon),
+                },
+            }
+        )
+    )
+
+
+def generate(count: int) -> Path:
+    """The cached folder with at least ``count`` distinct photos; returns its path."""
+    import piexif
+
+    folder = CACHE / "photos"
+    folder.mkdir(parents=True, exist_ok=True)
+    have = len(list(folder.glob("*.jpg")))
+    if have >= count:
+        return folder
+    print(f"generating {count - have} 12-MP JPEGs in {folder} (not timed)…", flush=True)
+    base = _base_jpeg()
+    for i in range(have, count):
+        out = io.BytesIO()
+        piexif.insert(_exif(i), base, out)
+        tmp = folder / f".tmp-{i}"
+        tmp.write_bytes(out.getvalue())
+        tmp.rename(folder / f"IMG_{i:05d}.jpg")
+    return folder
+
+
+def files_of(folder: Path, count: int) -> list[Path]:
+    return sorted(folder.glob("*.jpg"))[:count]
+
+
+def new_store(where: Path) -> Path:
+    sys.path.insert(0, str(REPO))
+    from fieldkit.store import Store
+
+    home = where / "store"
+    Store.init(home, name="Bench", email="bench@example.org", passphrase=PASSPHRASE).close()
+    return home
+
+
+def time_fieldkit(
+    files: list[Path], workers: int | None, *, thumbnails: bool = True
+) -> tuple[float, dict[str, int]]:
+    from fieldkit.ingest import import_media
+    from fieldkit.store import Store
+
+    with tempfile.TemporaryDirectory(prefix="fk-bench-") as tmp:
+        home = new_store(Path(tmp))
+        store = Store.open(home)
+        start = time.perf_counter()
+        report = import_media(store, files, workers=workers, thumbnails=thumbnails)
+        seconds = time.perf_counter() - start
+        store.close()
+        counts = report.to_json()["counts"]
+    return seconds, counts
+
+
+def time_shell(files: list[Path]) -> float:
+    with tempfile.TemporaryDirectory(prefix="fk-bench-cp-") as tmp:
+        dest = Path(tmp) / "copy"
+        dest.mkdir()
+        listing = Path(tmp) / "files.txt"
+        listing.write_text("".join(f"{f}\n" for f in files))
+        script = (
+            f'xargs -d "\\n" cp -t {dest} < {listing} && '
+            f"sha256sum {dest}/*.jpg > /dev/null && "
+            f"exiftool -n -json {dest} > /dev/null"
+        )
+        start = time.perf_counter()
+        subprocess.run(["bash", "-c", script], check=True)
+        return time.perf_counter() - start
+
+
+def peak_rss_kib() -> int:
+    """This process's RSS high-water mark in KiB.
+
+    /proc's VmHWM belongs to this program's memory map, so it starts afresh at exec;
+    getrusage's ru_maxrss survives exec and would report the parent's peak (the parent
+    derives keys with scrypt when it makes the store, about 1 GiB).
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def child_import(count: int, workers: int | None, template: Path) -> None:
+    """Run in a child: import ``count`` files into a copy of ``template``, print peak RSS.
+
+    The store is made by the parent: making one derives keys with scrypt, whose memory
+    would otherwise be the high-water mark.
+    """
+    folder = CACHE / "photos"
+    files = files_of(folder, count)
+    with tempfile.TemporaryDirectory(prefix="fk-bench-mem-") as tmp:
+        home = Path(tmp) / "store"
+        shutil.copytree(template, home)
+        from fieldkit.ingest import import_media
+        from fieldkit.store import Store
+
+        before = peak_rss_kib()
+        store = Store.open(home)
+        start = time.perf_counter()
+        report = import_media(store, files, workers=workers)
+        seconds = time.perf_counter() - start
+        store.close()
+        peak = peak_rss_kib()
+    print(
+        json.dumps(
+            {
+                "count": count,
+                "imported": len(report.imported),
+                "seconds": round(seconds, 2),
+                "rss_before_kib": before,
+                "peak_rss_kib": peak,
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000, help="number of photos (1000)")
+    parser.add_argument("--workers", type=int, help="import workers (default: auto)")
+    parser.add_argument(
+        "--memory-counts", default="100,300,1000", help="batch sizes for the memory test"
+    )
+    parser.add_argument("--skip-memory", action="store_true", help="only the timing")
+    parser.add_argument("--skip-timing", action="store_true", help="only the memory test")
+    parser.add_argument("--child-import", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--template", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sys.path.insert(0, str(REPO))
+    if args.child_import:
+        child_import(args.child_import, args.workers, Path(args.template))
+        return
+    if shutil.which("exiftool") is None or shutil.which("sha256sum") is None:
+        sys.exit("exiftool and sha256sum are needed for the comparison")
+    memory_counts = [int(c) for c in args.memory_counts.split(",") if c]
+    folder = generate(max([args.count, *([] if args.skip_memory else memory_counts)]))
+    files = files_of(folder, args.count)
+    if not args.skip_timing:
+        compare(files, args.workers)
+    if not args.skip_memory:
+        memory(memory_counts, args.workers)
+
+
+def compare(files: list[Path], workers: int | None) -> None:
+    total_mb = sum(f.stat().st_size for f in files) / 1e6
+    print(f"{len(files)} files, {total_mb:.0f} MB, {os.cpu_count()} CPUs")
+    # Warm the page cache equally for both (the sources were just generated or read).
+    for f in files:
+        with open(f, "rb") as fh:
+            while fh.read(1 << 20):
+                pass
+    fk, counts = time_fieldkit(files, workers)
+    bare, _ = time_fieldkit(files, workers, thumbnails=False)
+    sh = time_shell(files)
+    print(f"fieldkit import:                 {fk:8.2f} s  {counts}")
+    print(f"  the same without thumbnails:   {bare:8.2f} s")
+    print(f"cp + sha256sum + exiftool -json: {sh:8.2f} s")
+    print(f"ratio fieldkit / shell:          {fk / sh:8.2f}×  (goal ≤ 1.0)")
+    print(f"  without thumbnails:            {bare / sh:8.2f}×  (the shell makes none)")
+
+
+def memory(memory_counts: list[int], workers: int | None) -> None:
+    template_dir = Path(tempfile.mkdtemp(prefix="fk-bench-template-"))
+    template = new_store(template_dir)
+    for n in memory_counts:
+        cmd = [sys.executable, __file__, "--child-import", str(n), "--template", str(template)]
+        if workers:
+            cmd += ["--workers", str(workers)]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+        doc = json.loads(out.stdout.strip().splitlines()[-1])
+        print(
+            f"import of {n:5d}: peak RSS {doc['peak_rss_kib'] / 1024:7.1f} MiB "
+            f"(after start-up {doc['rss_before_kib'] / 1024:.1f} MiB), {doc['seconds']} s"
+        )
+    shutil.rmtree(template_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
