@@ -548,3 +548,36 @@ def test_every_media_command_has_help() -> None:
         assert p.description, name
         for action in p._actions:
             assert action.help, (name, action.dest)
+
+
+def test_cli_import_without_thumbnails(store: Store, tmp_path: Path) -> None:
+    import json
+    import os
+    import sys
+
+    photos = make_photos(tmp_path / "nothumbs", 2)
+    env = {**os.environ}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "fieldkit",
+            "--home",
+            str(store.home),
+            "media",
+            "import",
+            "--no-thumbnails",
+            "--json",
+            *map(str, photos),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    report = json.loads(result.stdout)
+    assert len(report["imported"]) == 2
+    from fieldkit.thumbnails import thumbnail_path
+
+    assert not any(thumbnail_path(store, i["sha256"]).exists() for i in report["imported"])

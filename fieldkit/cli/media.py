@@ -47,6 +47,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--workers", type=int, help="parallel workers for copying and reading (default: auto)"
     )
     v.add_argument("--serial", action="store_true", help="one file at a time, no worker pool")
+    v.add_argument(
+        "--no-thumbnails",
+        dest="thumbnails",
+        action="store_false",
+        help="skip thumbnails (faster; make them later with `fieldkit media thumbnails`)",
+    )
     add_json(v)
     v.set_defaults(handler=cmd_import)
 
@@ -143,6 +149,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             cancel=token,
             workers=args.workers,
             serial=args.serial,
+            thumbnails=args.thumbnails,
         )
     if args.json:
         print_json(report.to_json())
