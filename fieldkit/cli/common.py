@@ -43,25 +43,35 @@ def open_store(args: argparse.Namespace) -> Any:
     return Store.open(home_of(args))
 
 
-def read_passphrase(args: argparse.Namespace, *, confirm: bool = False) -> bytes:
-    """From --passphrase-file, FIELDKIT_PASSPHRASE, or a prompt on the terminal."""
-    path = getattr(args, "passphrase_file", None)
+def read_passphrase(
+    args: argparse.Namespace,
+    *,
+    confirm: bool = False,
+    new: bool = False,
+) -> bytes:
+    """From --passphrase-file, FIELDKIT_PASSPHRASE, or a prompt on the terminal.
+
+    With ``new``, the new passphrase of ``keys passwd``: --new-passphrase-file,
+    FIELDKIT_NEW_PASSPHRASE, or a prompt asked twice.
+    """
+    word = "new passphrase" if new else "passphrase"
+    option = "--new-passphrase-file" if new else "--passphrase-file"
+    variable = "FIELDKIT_NEW_PASSPHRASE" if new else "FIELDKIT_PASSPHRASE"
+    path = getattr(args, "new_passphrase_file" if new else "passphrase_file", None)
     if path:
         try:
             text = Path(path).read_text(encoding="utf-8")
         except OSError as exc:
             raise KeyFileError(f"cannot read passphrase file {path}: {exc.strerror}") from exc
         return text.rstrip("\r\n").encode("utf-8")
-    env = os.environ.get("FIELDKIT_PASSPHRASE")
+    env = os.environ.get(variable)
     if env is not None:
         return env.encode("utf-8")
     if not sys.stdin.isatty():
-        raise KeyFileError(
-            "a passphrase is needed: use --passphrase-file, FIELDKIT_PASSPHRASE or a terminal"
-        )
-    first = getpass.getpass("Passphrase: ")
-    if confirm and getpass.getpass("Passphrase again: ") != first:
-        raise FieldkitError("the two passphrases differ")
+        raise KeyFileError(f"a {word} is needed: use {option}, {variable} or a terminal")
+    first = getpass.getpass(f"{word.capitalize()}: ")
+    if (confirm or new) and getpass.getpass(f"{word.capitalize()} again: ") != first:
+        raise FieldkitError(f"the two {word}s differ; nothing was changed")
     return first.encode("utf-8")
 
 

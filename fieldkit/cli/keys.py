@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import getpass
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -186,32 +184,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_new_passphrase(args: argparse.Namespace) -> bytes:
-    path = getattr(args, "new_passphrase_file", None)
-    if path:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise KeyFileError(f"cannot read passphrase file {path}: {exc.strerror}") from exc
-        return text.rstrip("\r\n").encode("utf-8")
-    env = os.environ.get("FIELDKIT_NEW_PASSPHRASE")
-    if env is not None:
-        return env.encode("utf-8")
-    if not sys.stdin.isatty():
-        raise KeyFileError(
-            "a new passphrase is needed: use --new-passphrase-file, FIELDKIT_NEW_PASSPHRASE "
-            "or a terminal"
-        )
-    first = getpass.getpass("New passphrase: ")
-    if getpass.getpass("New passphrase again: ") != first:
-        raise FieldkitError("the two new passphrases differ; nothing was changed")
-    return first.encode("utf-8")
-
-
 def cmd_passwd(args: argparse.Namespace) -> int:
     keys_dir = keys_dir_of(args)
     old = read_passphrase(args)
-    new = _read_new_passphrase(args)
+    new = read_passphrase(args, new=True)
     keys.change_passphrase(keys_dir, old, new)
     print("Passphrase changed for the signing key and the age key.")
     return 0
