@@ -1,9 +1,190 @@
-"""Placeholder until this command group lands."""
+"""`fieldkit export`, `fieldkit verify`, `fieldkit import`: signed bundles on the command line."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from fieldkit.cli.common import (
+    add_json,
+    add_passphrase,
+    home_of,
+    open_store,
+    print_json,
+    read_passphrase,
+    terminal_progress,
+)
+from fieldkit.errors import StoreNotFound
+from fieldkit.paths import DB_NAME
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    return None
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "export",
+        help="write a signed bundle (BagIt) of what you have not exported before",
+        description="Write a signed BagIt bundle: the journal, the original files and "
+        "readable views, signed with your key. Incremental by default (what this store has "
+        "not exported before); --full for everything. Nothing is left behind on failure.",
+    )
+    p.add_argument("--out", required=True, metavar="PATH", help="the bundle to write")
+    p.add_argument("--full", action="store_true", help="everything, not only what is new")
+    p.add_argument("--zip", action="store_true", help="one .zip file instead of a folder")
+    p.add_argument(
+        "--to",
+        nargs="+",
+        default=[],
+        metavar="RECIPIENT",
+        help="encrypt the zip to these people (age1… recipients, or identities of "
+        "trusted people): writes PATH.zip.age",
+    )
+    add_passphrase(p)
+    add_json(p)
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser(
+        "verify",
+        help="check a bundle: checksums, signature, trust, journal, media",
+        description="Check a bundle folder, .zip or .zip.age and report every problem. "
+        "Exit status 0 only if every check passes, including that the signer is trusted: "
+        "by --trust FILE (an allowed_signers file), else by this store's trusted keys, "
+        "else nobody (then a valid signature is still reported as untrusted).",
+    )
+    p.add_argument("path", metavar="PATH", help="the bundle folder, .zip or .zip.age")
+    p.add_argument("--trust", metavar="FILE", help="an OpenSSH allowed_signers file")
+    add_passphrase(p)
+    add_json(p)
+    p.set_defaults(handler=cmd_verify)
+
+    p = sub.add_parser(
+        "import",
+        help="verify a bundle, then merge it into this store",
+        description="Verify a bundle against your trusted keys, copy its original files, "
+        "then merge its journal in one transaction. Reports new and changed records and "
+        "conflicts. Importing the same bundle twice changes nothing.",
+    )
+    p.add_argument("path", metavar="PATH", help="the bundle folder, .zip or .zip.age")
+    p.add_argument(
+        "--accept-untrusted",
+        action="store_true",
+        help="import even though the signer's key is not trusted (recorded in the journal)",
+    )
+    add_passphrase(p)
+    add_json(p)
+    p.set_defaults(handler=cmd_import)
+
+
+def _fail(reason: str) -> int:
+    print(f"fieldkit: {' '.join(reason.split())}", file=sys.stderr)
+    return 1
+
+
+def _problem_lines(doc: dict[str, Any]) -> None:
+    for p in doc.get("problems", []):
+        print(f"  FAIL {p['file']}: {p['message']} [{p['check']}]")
+    for p in doc.get("warnings", []):
+        print(f"  warn {p['file']}: {p['message']} [{p['check']}]")
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from fieldkit.bundle import export_bundle
+
+    with open_store(args) as store:
+        passphrase = read_passphrase(args)
+        with terminal_progress("export", enabled=not args.json) as progress:
+            report = export_bundle(
+                store,
+                Path(args.out),
+                passphrase=passphrase,
+                full=args.full,
+                zip=args.zip,
+                recipients=args.to,
+                progress=progress,
+            )
+    if args.json:
+        print_json(report.to_json())
+    else:
+        print(f"wrote {report.path}")
+        print(f"  bundle       {report.bundle_id}")
+        print(f"  events       {report.events}, original files {report.media_files}")
+        print(f"  signed by    {report.signer_identity} ({report.signer})")
+        print(f"  fingerprint  {report.fingerprint}")
+        print("  (read the fingerprint to the recipient so they can check what they receive)")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from fieldkit.bundle import verify_bundle
+
+    home = home_of(args)
+    keys_dir = home / "keys" if (home / DB_NAME).is_file() else None
+    trust = Path(args.trust) if args.trust else keys_dir
+    path = Path(args.path)
+    passphrase = None
+    if path.is_file() and path.name.endswith(".age"):
+        if keys_dir is None:
+            raise StoreNotFound(f"{path.name} is encrypted; its recipient's store is needed")
+        passphrase = read_passphrase(args)
+    with terminal_progress("verify", enabled=not args.json) as progress:
+        report = verify_bundle(
+            path, trust=trust, keys_dir=keys_dir, passphrase=passphrase, progress=progress
+        )
+    doc = report.to_json()
+    if args.json:
+        print_json(doc)
+    else:
+        print(f"{'OK  ' if report.ok else 'FAIL'} {report.path}")
+        signer = report.signer
+        if signer:
+            trusted = signer.get("trusted_as") or "NOT TRUSTED"
+            print(
+                f"  signed by    {signer.get('identity')} ({signer.get('fingerprint')}): {trusted}"
+            )
+        print(f"  bundle       {report.bundle_id}  ({report.export})")
+        print(f"  files        {report.files}, events {report.events}, media {report.media_files}")
+        if report.fingerprint:
+            print(f"  fingerprint  {report.fingerprint}")
+        _problem_lines(doc)
+    if not report.ok:
+        first = report.problems[0]
+        return _fail(
+            f"verification failed: {len(report.problems)} problem(s); first: {first.file}: "
+            f"{first.message}"
+        )
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from fieldkit.bundle import import_bundle
+
+    path = Path(args.path)
+    with open_store(args) as store:
+        passphrase = None
+        if path.is_file() and path.name.endswith(".age"):
+            passphrase = read_passphrase(args)
+        with terminal_progress("import", enabled=not args.json) as progress:
+            report = import_bundle(
+                store,
+                path,
+                accept_untrusted=args.accept_untrusted,
+                passphrase=passphrase,
+                progress=progress,
+            )
+    doc = report.to_json()
+    if args.json:
+        print_json(doc)
+    else:
+        print(f"{'imported' if report.ok else 'REFUSED'} {report.path}")
+        print(f"  new events {report.new_events}, already present {report.already_present}")
+        for bucket in ("new_records", "changed_records"):
+            for kind, ids in sorted(doc[bucket].items()):
+                print(f"  {bucket.replace('_', ' ')}: {kind} {len(ids)}")
+        for c in report.conflicts:
+            print(f"  CONFLICT {c['kind']} {c['id']} {c['field']}: {c['values']}")
+        _problem_lines(doc)
+    if not report.ok:
+        first = report.problems[0] if report.problems else None
+        reason = f"{first.file}: {first.message}" if first else "nothing merged"
+        return _fail(f"import refused: {reason}")
+    return 0

@@ -1,0 +1,237 @@
+"""Merging a bundle into a store: verify first, then media, then one transaction.
+
+Order matters for crashes: the original files are copied into the content-addressed
+media store first (each hashed while copied, refused if it does not match its name),
+and only then are the events merged, in one SQLite transaction together with the
+custody record. A crash before the commit leaves the tables exactly as they were
+(plus, at most, media files named by their own hash that nothing references yet,
+which are harmless and reused by the next import); after it, everything is merged.
+
+Importing the same bundle again changes nothing: every event is already present, no
+media file is new, and then no custody event is written either (a second import that
+brings nothing is not a change of custody worth a record; the tables stay identical).
+A bundle whose chains do not continue this store's (a gap: an earlier bundle is
+missing; a fork) is refused as a whole: nothing is merged, the problems say why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fieldkit.bundle.bag import Problem
+from fieldkit.bundle.verify import UNTRUSTED, Contents, VerifyReport, _Source, _verify_path
+from fieldkit.errors import BundleError
+from fieldkit.store import MergeReport, Store
+from fieldkit.tasks import CancelToken, ProgressFn, check_cancel
+
+
+@dataclass
+class ImportReport:
+    """What an import did; ``ok`` when the bundle verified and merged without problems."""
+
+    path: str
+    bundle_id: str | None = None
+    signer: dict[str, Any] = field(default_factory=dict)
+    accepted_untrusted: bool = False
+    merged: bool = False
+    new_events: int = 0
+    already_present: int = 0
+    new_records: dict[str, list[str]] = field(default_factory=dict)
+    changed_records: dict[str, list[str]] = field(default_factory=dict)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    media_new: int = 0
+    media_present: int = 0
+    devices: dict[str, list[int]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    verify: VerifyReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.merged and not self.problems
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "path": self.path,
+            "bundle_id": self.bundle_id,
+            "signer": self.signer,
+            "accepted_untrusted": self.accepted_untrusted,
+            "merged": self.merged,
+            "new_events": self.new_events,
+            "already_present": self.already_present,
+            "new_records": self.new_records,
+            "changed_records": self.changed_records,
+            "conflicts": self.conflicts,
+            "media_new": self.media_new,
+            "media_present": self.media_present,
+            "devices": self.devices,
+            "problems": [p.to_json() for p in self.problems],
+            "warnings": [p.to_json() for p in self.warnings],
+        }
+
+
+class _Rollback(Exception):
+    """Raised inside the merge transaction to undo it (a gap or a fork was found)."""
+
+
+class _BlockReader:
+    """A ``read(n)`` face on an iterator of blocks, for :meth:`MediaStore.put_stream`."""
+
+    def __init__(self, blocks: Iterator[bytes], cancel: CancelToken | None) -> None:
+        self._blocks = blocks
+        self._buf = b""
+        self._cancel = cancel
+
+    def read(self, n: int = -1) -> bytes:
+        check_cancel(self._cancel)
+        while n < 0 or len(self._buf) < n:
+            try:
+                self._buf += next(self._blocks)
+            except StopIteration:
+                break
+        if n < 0:
+            out, self._buf = self._buf, b""
+        else:
+            out, self._buf = self._buf[:n], self._buf[n:]
+        return out
+
+
+def import_bundle(
+    store: Store,
+    path: Path,
+    *,
+    accept_untrusted: bool = False,
+    passphrase: bytes | None = None,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> ImportReport:
+    """Verify a bundle against this store's trusted keys, then merge it.
+
+    Returns a report; ``report.ok`` is False (and nothing was merged) when the bundle
+    fails verification, is signed by a key this store does not trust (unless
+    ``accept_untrusted``, which is then recorded as a custody event), or does not
+    continue this store's chains. ``passphrase`` unlocks the store's age identity
+    for a ``.zip.age``.
+    """
+    path = Path(path)
+    result = ImportReport(path=str(path))
+
+    def merge(source: _Source, contents: Contents, verified: VerifyReport) -> None:
+        result.verify = verified
+        result.bundle_id = verified.bundle_id
+        result.signer = dict(verified.signer)
+        blocking = [p for p in verified.problems if not (accept_untrusted and p.check == UNTRUSTED)]
+        if blocking:
+            return
+        untrusted = not verified.trusted
+        result.accepted_untrusted = untrusted
+        total = max(1, len(contents.media))
+        for n, (sha, rel) in enumerate(sorted(contents.media.items()), 1):
+            check_cancel(cancel)
+            if store.media.has(sha):
+                result.media_present += 1
+            else:
+                stored = store.media.put_stream(
+                    _BlockReader(source.read_blocks(rel), cancel),  # type: ignore[arg-type]
+                    expected_sha256=sha,
+                )
+                result.media_new += int(stored.new)
+            if progress is not None:
+                progress(n, total + 1, f"media {sha[:12]}…")
+        check_cancel(cancel)
+        _merge_events(store, contents, verified, result, untrusted)
+
+    verified, _ = _verify_path(
+        path,
+        trust=store.keys_dir,
+        keys_dir=store.keys_dir,
+        age_identity=None,
+        passphrase=passphrase,
+        progress=None,
+        cancel=cancel,
+        keep=True,
+        on_source=merge,
+    )
+    result.verify = verified
+    result.warnings = list(verified.warnings)
+    if result.bundle_id is None:
+        result.bundle_id = verified.bundle_id
+        result.signer = dict(verified.signer)
+    if not result.merged and verified.problems and not result.problems:
+        result.problems = [
+            p for p in verified.problems if not (accept_untrusted and p.check == UNTRUSTED)
+        ]
+        if not result.problems:
+            result.problems = list(verified.problems)
+    if progress is not None:
+        progress(1, 1, "imported")
+    return result
+
+
+def _merge_events(
+    store: Store,
+    contents: Contents,
+    verified: VerifyReport,
+    result: ImportReport,
+    untrusted: bool,
+) -> None:
+    signer = str(verified.signer.get("fingerprint") or "")
+
+    def custody(merge: MergeReport) -> None:
+        if merge.problems:
+            raise _Rollback()
+        if merge.new_events == 0:
+            return  # nothing new: no write, the tables stay identical
+        if untrusted:
+            store.record_custody(
+                "accept_untrusted",
+                bundle_id=verified.bundle_id,
+                path=verified.path,
+                signer=signer,
+                result="accepted by the user",
+                details=[f"key {verified.signer.get('key')}"],
+            )
+        store.record_custody(
+            "import",
+            bundle_id=verified.bundle_id,
+            path=verified.path,
+            signer=signer,
+            result="ok",
+            details=[f"{d} {a}-{b}" for d, (a, b) in sorted(merge.devices.items())],
+        )
+
+    captured: list[MergeReport] = []
+
+    def extra(merge: MergeReport) -> None:
+        captured.append(merge)
+        custody(merge)
+
+    try:
+        merge = store.import_events(contents.events, checkpoints=contents.checkpoints, extra=extra)
+    except _Rollback:
+        merge = captured[0]
+        result.problems = [Problem("data/journal", "merge", p) for p in merge.problems]
+        result.problems.append(
+            Problem(
+                "data/journal",
+                "merge",
+                "nothing was merged: the bundle does not continue this store's chains "
+                "(import the earlier bundle first)",
+            )
+        )
+        result.devices = {}
+        return
+    result.merged = True
+    result.new_events = merge.new_events
+    result.already_present = merge.already_present
+    result.new_records = merge.new_records
+    result.changed_records = merge.changed_records
+    result.conflicts = merge.conflicts
+    result.devices = merge.devices
+
+
+__all__ = ["BundleError", "ImportReport", "import_bundle"]

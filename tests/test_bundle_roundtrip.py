@@ -1,0 +1,243 @@
+"""Two investigators and a coordinator exchange bundles; the merge is order-independent,
+idempotent, keeps both sides of a conflict, and the result verifies with real tools."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fieldkit.bundle import export_bundle, import_bundle, verify_bundle
+from fieldkit.store import Store
+from tests.test_bundle_support import (  # noqa: F401 - templates is a fixture
+    PASS,
+    add_media,
+    allowed_signers_file,
+    check_with_tools,
+    copy_store,
+    event_hashes,
+    populate,
+    snapshot,
+    templates,
+    trust,
+)
+
+
+def _imported(store: Store, path: Path) -> Any:
+    report = import_bundle(store, path)
+    assert report.ok, [str(p) for p in report.problems]
+    return report
+
+
+@pytest.fixture(scope="module")
+def world(templates: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Any:  # noqa: F811
+    root = tmp_path_factory.mktemp("world")
+    a = copy_store(templates, "anna", root / "anna")
+    b = copy_store(templates, "bob", root / "bob")
+    trust(b, a)
+    trust(a, b)
+    base = populate(a, media=2, seed=1)
+    files = dict(base["files"])
+    a1 = Path(export_bundle(a, root / "a1", passphrase=PASS, zip=True).path)
+    _imported(b, a1)
+    site = base["site"]["id"]
+    # Concurrent edits of the same field, from the same base.
+    a.update(site, {"description": "crater 1.2 m, fins found"})
+    b.update(site, {"description": "crater 1.4 m, no fins"})
+    a.create("remnant", {"site_id": site, "category": "fuze"})
+    files[add_media(a, b"anna photo " * 5000, "a.jpg", site)["sha256"]] = b"anna photo " * 5000
+    b.create(
+        "statement",
+        {
+            "case_id": base["case"]["id"],
+            "witness_code": "W-2",
+            "consent": "anonymous",
+            "sensitivity": "restricted",
+        },
+    )
+    files[add_media(b, b"bob video " * 7000, "b.mp4", site)["sha256"]] = b"bob video " * 7000
+    a2 = Path(export_bundle(a, root / "a2", passphrase=PASS).path)
+    b1 = Path(export_bundle(b, root / "b1", passphrase=PASS, zip=True).path)
+    yield {"root": root, "a": a, "b": b, "a1": a1, "a2": a2, "b1": b1, "site": site, "files": files}
+    a.close()
+    b.close()
+
+
+def _coordinator(templates: dict[str, Path], world: Any, dest: Path) -> Store:  # noqa: F811
+    c = copy_store(templates, "carol", dest)
+    trust(c, world["a"])
+    trust(c, world["b"])
+    return c
+
+
+def test_three_stores_merge_in_any_order(
+    templates: dict[str, Path],  # noqa: F811
+    world: Any,
+    tmp_path: Path,
+) -> None:
+    c1 = _coordinator(templates, world, tmp_path / "c1")
+    c2 = _coordinator(templates, world, tmp_path / "c2")
+    for path in (world["a1"], world["a2"], world["b1"]):
+        _imported(c1, path)
+    for path in (world["b1"], world["a2"], world["a1"]):
+        import_bundle(c2, path)  # a1 after b1 is all already present
+    assert snapshot(c1, skip=("custody",)) == snapshot(c2, skip=("custody",))
+    assert event_hashes(c1) - event_hashes(c2) == {
+        e.hash for e in c1.iter_events(device=c1.device_id)
+    } - event_hashes(c2)
+
+    site = c1.get(world["site"])
+    assert site["conflict"]
+    values = {c["value"] for c in site["conflicts"]["description"]}
+    assert values == {"crater 1.2 m, fins found", "crater 1.4 m, no fins"}
+    resolved = c1.resolve(world["site"], "description", "crater 1.2-1.4 m; fins disputed")
+    assert not resolved["conflict"]
+
+    for sha, data in world["files"].items():
+        assert c1.media.path_of(sha).read_bytes() == data
+        assert c2.media.path_of(sha).read_bytes() == data
+
+    # The coordinator's full re-export: other devices' chains with their checkpoints.
+    full = export_bundle(c1, tmp_path / "combined", passphrase=PASS, full=True)
+    assert set(full.devices) == {world["a"].device_id, world["b"].device_id, c1.device_id}
+    report = verify_bundle(Path(full.path), keys_dir=c1.keys_dir)
+    assert report.ok, [str(p) for p in report.problems]
+    assert not [w for w in report.warnings if w.check == "device-key-unknown"]
+    signers = allowed_signers_file(c1, tmp_path / "allowed_signers")
+    check_with_tools(Path(full.path), signers, "carol@example.org")
+    # ... and it re-imports into a fresh coordinator as the same tables.
+    # (another person's store: copies of one template share a device id)
+    c3 = copy_store(templates, "mallory", tmp_path / "c3")
+    trust(c3, c1)
+    _imported(c3, Path(full.path))
+    skip = ("custody", "person", "device")  # c3 also holds its own person and device
+    assert snapshot(c3, skip=skip) == snapshot(c1, skip=skip)
+    for kind in ("person", "device"):
+        theirs = {r["id"]: r for r in c3.find(kind, include_retracted=True)}
+        assert all(theirs[r["id"]] == r for r in c1.find(kind, include_retracted=True))
+    for store in (c1, c2, c3):
+        assert store.verify_chain() == []
+        store.close()
+
+
+def test_importing_twice_changes_nothing(
+    templates: dict[str, Path],  # noqa: F811
+    world: Any,
+    tmp_path: Path,
+) -> None:
+    c = _coordinator(templates, world, tmp_path / "c")
+    _imported(c, world["a1"])
+    before = (snapshot(c), event_hashes(c), c.checkpoints())
+    again = _imported(c, world["a1"])
+    assert again.new_events == 0 and again.already_present > 0 and again.media_new == 0
+    assert (snapshot(c), event_hashes(c), c.checkpoints()) == before  # custody included
+    c.close()
+
+
+def test_incremental_exports_chain_and_a_missing_one_is_a_gap(
+    templates: dict[str, Path],  # noqa: F811
+    world: Any,
+    tmp_path: Path,
+) -> None:
+    a1 = verify_bundle(world["a1"], keys_dir=world["a"].keys_dir)
+    a2 = verify_bundle(world["a2"], keys_dir=world["a"].keys_dir)
+    assert a1.ok and a2.ok
+    assert a2.previous_bundle == a1.bundle_id
+    (dev,) = a2.devices
+    assert a2.devices[dev]["first"] == a1.devices[dev]["last"] + 1
+    assert a2.devices[dev]["continues_from"]["hash"] == a1.devices[dev]["head"]
+
+    c = _coordinator(templates, world, tmp_path / "c")
+    before = snapshot(c)
+    gap = import_bundle(c, world["a2"])
+    assert not gap.ok and not gap.merged
+    assert any("gap" in p.message for p in gap.problems)
+    assert snapshot(c) == before
+    _imported(c, world["a1"])
+    _imported(c, world["a2"])
+    c.close()
+
+
+# --- crash during import ------------------------------------------------------------------
+
+_CHILD = """
+import sys
+from pathlib import Path
+from fieldkit.store import Store
+from fieldkit.bundle import import_bundle
+store = Store.open(Path(sys.argv[1]))
+print("ready", flush=True)
+report = import_bundle(store, Path(sys.argv[2]))
+print("done", report.ok, flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_kill_during_import_leaves_before_or_after(
+    templates: dict[str, Path],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    a = copy_store(templates, "anna", tmp_path / "anna")
+    base = populate(a, media=0)
+    with a.transaction():
+        for i in range(1500):
+            a.create(
+                "remnant",
+                {"site_id": base["site"]["id"], "category": "fragment", "notes": f"fragment {i}"},
+            )
+    for i in range(12):
+        add_media(a, os.urandom(1 << 20), f"big{i}.jpg", base["site"]["id"])
+    bundle = Path(export_bundle(a, tmp_path / "big", passphrase=PASS, zip=True).path)
+    pristine = tmp_path / "pristine"
+    c = copy_store(templates, "carol", pristine)
+    trust(c, a)
+    a.close()
+    before = snapshot(c)
+    c.close()
+    merged_home = tmp_path / "merged"
+    shutil.copytree(pristine, merged_home)
+    merged = Store.open(merged_home)
+    started = time.monotonic()
+    _imported(merged, bundle)
+    duration = time.monotonic() - started
+    after = snapshot(merged, skip=("custody",))
+    merged.close()
+
+    rng = random.Random(20)
+    outcomes = {"before": 0, "after": 0}
+    for n in range(20):
+        home = tmp_path / f"run{n}"
+        shutil.copytree(pristine, home)
+        child = subprocess.Popen(
+            [sys.executable, "-c", _CHILD, str(home), str(bundle)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0, duration * 1.3))
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        store = Store.open(home)
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert store.verify_chain() == []
+        state = snapshot(store)
+        if state == before:
+            outcomes["before"] += 1
+        else:
+            assert snapshot(store, skip=("custody",)) == after
+            outcomes["after"] += 1
+        # Whatever happened, importing again completes the merge.
+        import_bundle(store, bundle)
+        assert snapshot(store, skip=("custody",)) == after
+        store.close()
+        shutil.rmtree(home)
+    assert outcomes["before"] > 0, outcomes
