@@ -12,12 +12,14 @@ Everything here is pure: no SQLite, no files. :mod:`fieldkit.store` persists it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from fieldkit.canonical import canonical_bytes, sha256_hex
 from fieldkit.errors import ChainError
+from fieldkit.ids import is_id
 
 FORMAT_VERSION = 1
 OPS = ("create", "update", "link", "retract", "resolve")
@@ -39,6 +41,8 @@ _EVENT_KEYS = {
     "base",
     "reason",
 }
+_KIND_RE = re.compile(r"^[a-z][a-z_]{0,31}$")
+_HLC_RE = re.compile(r"^\d{15}-\d{6}-[0-9a-f-]{36}$")
 _REQUIRED = {"v", "id", "device", "seq", "prev", "hlc", "at", "author", "op", "kind", "entity"}
 
 
@@ -121,6 +125,14 @@ def parse_event(data: bytes) -> Event:
     for key in ("device", "hlc", "kind", "entity", "author", "id", "at"):
         if not isinstance(body[key], str) or not body[key]:
             raise ChainError(f"event {key} is not text")
+    # Ids end up in file names (data/journal/<device>.jsonl) and SQL: only UUIDs pass.
+    for key in ("device", "entity", "id"):
+        if not is_id(body[key]):
+            raise ChainError(f"event {key} {body[key][:40]!r} is not a UUID")
+    if not _KIND_RE.match(body["kind"]):
+        raise ChainError(f"event kind {body['kind'][:40]!r} is not a record kind name")
+    if not _HLC_RE.match(body["hlc"]) or not body["hlc"].endswith(body["device"]):
+        raise ChainError(f"event hlc {body['hlc'][:60]!r} is not a clock of its device")
     if body["prev"] is not None and not _is_hash(body["prev"]):
         raise ChainError("event prev is not a SHA-256")
     if not isinstance(body.get("fields", {}), dict):

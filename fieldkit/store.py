@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
@@ -39,6 +39,9 @@ from fieldkit.ids import is_id, new_id
 from fieldkit.journal import Event
 from fieldkit.mediastore import MediaStore
 from fieldkit.paths import DB_NAME
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 SCHEMA_VERSION = 1
 PROJECTION_VERSION = 1
@@ -403,11 +406,19 @@ class Store:
 
     # -- checkpoints -----------------------------------------------------------------
 
-    def checkpoint(self, passphrase: bytes) -> dict[str, Any]:
-        """Sign this device's chain head with its key (nothing is written on failure)."""
+    def checkpoint(
+        self, passphrase: bytes | None = None, *, key: Ed25519PrivateKey | None = None
+    ) -> dict[str, Any]:
+        """Sign this device's chain head with its key (nothing is written on failure).
+
+        Give the passphrase, or a key already unlocked (an export signs twice with it).
+        """
         from fieldkit import keys, sshsig
 
-        key = keys.unlock_signing_key(self.keys_dir, passphrase)
+        if key is None:
+            if passphrase is None:
+                raise StoreError("a checkpoint needs the passphrase or the unlocked key")
+            key = keys.unlock_signing_key(self.keys_dir, passphrase)
         head = self.chain_heads().get(self.device_id)
         if head is None:
             raise StoreError("this device has no events to vouch for")
@@ -757,28 +768,55 @@ class Store:
             sql, params = "SELECT hash, data FROM events ORDER BY hlc", ()
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
-        out = []
+        rows = [(h, json.loads(data)) for h, data in self.conn.execute(sql, params)]
+        if record_id is not None:
+            rows = self._with_custody(rows)
         names = self._author_names()
-        for h, data in self.conn.execute(sql, params):
+        return [
+            {
+                "hash": h,
+                "device": body["device"],
+                "seq": body["seq"],
+                "at": body["at"],
+                "hlc": body["hlc"],
+                "author": body["author"],
+                "author_name": names.get(body["author"]),
+                "op": body["op"],
+                "kind": body["kind"],
+                "entity": body["entity"],
+                "fields": body.get("fields", {}),
+                "base": body.get("base", []),
+                "reason": body.get("reason"),
+            }
+            for h, body in rows
+        ]
+
+    def _with_custody(
+        self, rows: list[tuple[str, dict[str, Any]]]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Add the custody events (export, import) of bundles that carried these events.
+
+        A custody event lists the device ranges its bundle carried ("<device> 3-17"), so
+        the chain of custody of one record is every bundle holding one of its events.
+        """
+        carried = {(body["device"], body["seq"]) for _h, body in rows}
+        if not carried:
+            return rows
+        extra = []
+        for h, data in self.conn.execute(
+            "SELECT hash, data FROM events WHERE kind = 'custody' ORDER BY hlc"
+        ):
             body = json.loads(data)
-            out.append(
-                {
-                    "hash": h,
-                    "device": body["device"],
-                    "seq": body["seq"],
-                    "at": body["at"],
-                    "hlc": body["hlc"],
-                    "author": body["author"],
-                    "author_name": names.get(body["author"]),
-                    "op": body["op"],
-                    "kind": body["kind"],
-                    "entity": body["entity"],
-                    "fields": body.get("fields", {}),
-                    "base": body.get("base", []),
-                    "reason": body.get("reason"),
-                }
-            )
-        return out
+            for line in body.get("fields", {}).get("details", []):
+                device, _sep, span = str(line).partition(" ")
+                first, _dash, last = span.partition("-")
+                if not (first.isdigit() and last.isdigit()):
+                    continue
+                low, high = int(first), int(last)
+                if any(d == device and low <= seq <= high for d, seq in carried):
+                    extra.append((h, body))
+                    break
+        return sorted([*rows, *extra], key=lambda row: row[1]["hlc"])
 
     def _author_names(self) -> dict[str, str]:
         return {

@@ -241,3 +241,28 @@ def test_kill_during_import_leaves_before_or_after(
         store.close()
         shutil.rmtree(home)
     assert outcomes["before"] > 0, outcomes
+
+
+def test_log_of_a_record_shows_the_bundles_that_carried_it(make_store, tmp_path):  # type: ignore[no-untyped-def]
+    from fieldkit.bundle import export_bundle, import_bundle
+    from fieldkit.keys import export_public, trust
+    from tests.conftest import PASSPHRASE
+
+    a, c = make_store("A"), make_store("C")
+    case = a.create("case", {"title": "Custody"})
+    site = a.create("site", {"case_id": case["id"], "name": "Bus stop"})
+    exported = export_bundle(a, tmp_path / "b1", passphrase=PASSPHRASE)
+    trust(c.keys_dir, export_public(a.keys_dir))
+    import_bundle(c, exported.path)
+    other = a.create("case", {"title": "Not carried by b1"})
+
+    def custody(store, record_id):  # type: ignore[no-untyped-def]
+        return [
+            (e["fields"]["action"], e["fields"]["bundle_id"])
+            for e in store.history(record_id)
+            if e["kind"] == "custody"
+        ]
+
+    assert custody(a, site["id"]) == [("export", exported.bundle_id)]
+    assert custody(c, site["id"]) == [("import", exported.bundle_id)]
+    assert custody(a, other["id"]) == []

@@ -113,3 +113,27 @@ def test_checkpoint_tampering_is_detected(busy: Store) -> None:
     problems = busy.verify_chain()
     assert [p.problem for p in problems] == ["checkpoint"]
     assert problems[0].seq == cp["seq"]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("device", "../../etc/x", "event device '../../etc/x' is not a UUID"),
+        ("entity", "x; DROP TABLE sites", "is not a UUID"),
+        ("kind", "Site/../x", "is not a record kind name"),
+        ("hlc", "999", "is not a clock of its device"),
+    ],
+)
+def test_received_events_with_hostile_ids_are_refused(
+    busy: Store, key: str, value: str, message: str
+) -> None:
+    from fieldkit.canonical import canonical_bytes
+    from fieldkit.errors import ChainError
+    from fieldkit.journal import parse_event
+
+    event = next(busy.iter_events())
+    assert parse_event(event.data).hash == event.hash
+    body = {**event.body, key: value}
+    with pytest.raises(ChainError) as exc:
+        parse_event(canonical_bytes(body))
+    assert message in str(exc.value)

@@ -226,7 +226,7 @@ def export_bundle(
     key = keys.unlock_signing_key(store.keys_dir, passphrase)
     me = keys.load_public(store.keys_dir)
     identity = store.identity()
-    store.checkpoint(passphrase)  # vouch for this device's head as it leaves
+    store.checkpoint(key=key)  # vouch for this device's head as it leaves
     plan = _plan(store, full, cancel)
     bundle_uuid = new_id()
     bundle_id = f"urn:uuid:{bundle_uuid}"
