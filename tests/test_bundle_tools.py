@@ -156,6 +156,12 @@ def test_cli_round_trip_json_and_exit_codes(
     assert doc["bundle_id"].startswith("urn:uuid:") and len(doc["fingerprint"]) == 79
     assert cli_main(["--home", home, "verify", str(tmp_path / "b"), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["ok"] is True
+    # A verification on a store's machine is a custody event; --no-record leaves none.
+    verified = [c for c in store.find("custody") if c["action"] == "verify"]
+    assert [(c["bundle_id"], c["result"]) for c in verified] == [(doc["bundle_id"], "ok")]
+    args = ["--home", home, "verify", str(tmp_path / "b"), "--no-record"]
+    assert cli_main(args) == 0
+    assert len([c for c in store.find("custody") if c["action"] == "verify"]) == 1
     # No store and no --trust: a valid signature nobody vouched for is a failure.
     nowhere = str(tmp_path / "nowhere")
     assert cli_main(["--home", nowhere, "verify", str(tmp_path / "b"), "--json"]) == 1

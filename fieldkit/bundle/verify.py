@@ -8,7 +8,8 @@ checkpoint signatures, and each original file against its name and the journal.
 Every byte comes from a hostile source. Sizes and counts are bounded before reading;
 a zip is checked entry by entry before any data is read, and streamed, never
 extracted; each file is read once, hashed in 1 MiB blocks, and a journal is parsed
-from the same blocks. Verification never writes to a store. A ``.zip.age`` is
+from the same blocks. Verification never writes to a store; a caller that wants the
+check on record calls :func:`record_verification` afterwards. A ``.zip.age`` is
 decrypted (streaming) to a private temporary file in the system's temp folder,
 removed afterwards.
 """
@@ -26,7 +27,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyrage
 
@@ -63,6 +64,9 @@ from fieldkit.errors import BundleError, ChainError, FieldkitError
 from fieldkit.ids import is_id
 from fieldkit.journal import Event
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle, check_cancel
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 UNTRUSTED = "untrusted"  # the check name of "valid signature, key not trusted"
 _DEVICE_LINE = re.compile(r"^(\S+) (\d+)-(\d+) ([0-9a-f]{64})$")
@@ -925,3 +929,25 @@ def _check_media(
 
 
 __all__ = ["UNTRUSTED", "Contents", "FolderSource", "VerifyReport", "ZipSource", "verify_bundle"]
+
+
+def record_verification(store: Store, report: VerifyReport) -> None:
+    """A custody event for a verification done on this store's machine.
+
+    The details name the device ranges the bundle carried, so ``fieldkit log ID`` of a
+    record shows that this bundle holding it was checked, when, by whom, and the result.
+    """
+    ranges = []
+    for device, info in sorted(report.devices.items()):
+        first, last = info.get("first"), info.get("last")
+        if isinstance(first, int) and isinstance(last, int) and is_id(device):
+            ranges.append(f"{device} {first}-{last}")
+    result = "ok" if report.ok else f"failed: {len(report.problems)} problem(s)"
+    store.record_custody(
+        "verify",
+        bundle_id=report.bundle_id,
+        path=report.path,
+        signer=report.signer.get("fingerprint"),
+        result=result,
+        details=ranges + [f"{p.file}: {p.message}" for p in report.problems[:20]],
+    )

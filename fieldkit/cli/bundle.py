@@ -53,6 +53,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("path", metavar="PATH", help="the bundle folder, .zip or .zip.age")
     p.add_argument("--trust", metavar="FILE", help="an OpenSSH allowed_signers file")
+    p.add_argument(
+        "--no-record",
+        action="store_true",
+        help="do not record the verification as a custody event in this store's journal",
+    )
     add_passphrase(p)
     add_json(p)
     p.set_defaults(handler=cmd_verify)
@@ -130,6 +135,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
         report = verify_bundle(
             path, trust=trust, keys_dir=keys_dir, passphrase=passphrase, progress=progress
         )
+    if keys_dir is not None and not args.no_record:
+        from fieldkit.bundle.verify import record_verification
+
+        with open_store(args) as store:
+            record_verification(store, report)
     doc = report.to_json()
     if args.json:
         print_json(doc)
