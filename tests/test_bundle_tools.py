@@ -161,6 +161,7 @@ def test_cli_round_trip_json_and_exit_codes(
     assert [(c["bundle_id"], c["result"]) for c in verified] == [(doc["bundle_id"], "ok")]
     args = ["--home", home, "verify", str(tmp_path / "b"), "--no-record"]
     assert cli_main(args) == 0
+    assert capsys.readouterr().out.startswith("OK")
     assert len([c for c in store.find("custody") if c["action"] == "verify"]) == 1
     # No store and no --trust: a valid signature nobody vouched for is a failure.
     nowhere = str(tmp_path / "nowhere")
