@@ -1,0 +1,516 @@
+"""Bundles from the desktop: export (with the fingerprint to read aloud), import (verify,
+review, merge, then resolve conflicts) and verify (for auditors, report saved as JSON).
+
+Every step calls :mod:`fieldkit.bundle` — the same functions as ``fieldkit export``,
+``fieldkit import`` and ``fieldkit verify`` — on the writer thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QTreeWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldkit.gui import compat
+from fieldkit.gui.dialogs import (
+    ExportDialog,
+    FingerprintDialog,
+    PassphraseDialog,
+    Prompts,
+    fill_tree,
+)
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("Bundles", text)
+
+
+def to_doc(report: Any) -> dict[str, Any]:
+    """A report object as plain JSON-like data."""
+    if report is None:
+        return {}
+    if hasattr(report, "to_json"):
+        return report.to_json()
+    if dataclasses.is_dataclass(report) and not isinstance(report, type):
+        return dataclasses.asdict(report)
+    if isinstance(report, dict):
+        return report
+    return dict(vars(report))
+
+
+def report_ok(report: Any, doc: dict[str, Any]) -> bool:
+    ok = getattr(report, "ok", None)
+    if ok is None:
+        ok = doc.get("ok")
+    return bool(ok)
+
+
+def problem_lines(doc: dict[str, Any]) -> list[str]:
+    out = []
+    for p in doc.get("problems") or doc.get("errors") or []:
+        if isinstance(p, dict):
+            where = p.get("file") or p.get("path") or ""
+            check = p.get("check") or p.get("kind") or ""
+            text = p.get("message") or ""
+            out.append(" — ".join(x for x in (where, f"{check}: {text}" if check else text) if x))
+        else:
+            out.append(str(p))
+    return out
+
+
+def _missing(win: Any) -> bool:
+    if compat.bundle() is None:
+        Prompts.error(win, tr("Bundles"), tr("Bundles are not available in this build yet."))
+        return True
+    return False
+
+
+# --- export ---------------------------------------------------------------------------
+
+
+def export_flow(win: Any) -> None:
+    if _missing(win):
+        return
+    keys_dir = Path(win.store.keys_dir)
+    if win.passphrase is None:
+        win.passphrase = PassphraseDialog.ask(win, keys_dir, win.store.identity().get("email"))
+        if win.passphrase is None:
+            return
+    opts = ExportDialog.ask(win, keys_dir, win.default_bundle_path())
+    if opts is not None:
+        start_export(win, opts)
+
+
+def start_export(win: Any, opts: Any) -> Any:
+    bundle = compat.bundle()
+    assert bundle is not None
+
+    def done(report: Any) -> None:
+        doc = to_doc(report)
+        fp = getattr(report, "fingerprint", None) or doc.get("fingerprint") or ""
+        path = doc.get("path") or str(opts.out)
+        dlg = FingerprintDialog(win, str(path), str(fp or ""), doc)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        win.dialogs["exported"] = dlg
+        win.last_export = doc
+        dlg.open()
+
+    return win.submit(
+        bundle.export_bundle,
+        opts.out,
+        passphrase=win.passphrase,
+        full=opts.full,
+        zip=opts.zip,
+        recipients=list(opts.recipients),
+        progress=True,
+        label=tr("Exporting"),
+        on_done=done,
+        on_cancelled=lambda: win.statusBar().showMessage(tr("Export cancelled"), 5000),
+    )
+
+
+# --- choosing a bundle ----------------------------------------------------------------
+
+
+class _PathRow(QWidget):
+    def __init__(self, placeholder: str) -> None:
+        super().__init__()
+        self.edit = QLineEdit()
+        self.edit.setPlaceholderText(placeholder)
+        file_button = QPushButton(tr("File…"))
+        file_button.clicked.connect(self._file)
+        folder_button = QPushButton(tr("Folder…"))
+        folder_button.clicked.connect(self._folder)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.edit, 1)
+        row.addWidget(file_button)
+        row.addWidget(folder_button)
+
+    def _file(self) -> None:
+        p = Prompts.open_file(self, tr("A bundle"), tr("Bundles (*.zip *.age);;All files (*)"))
+        if p is not None:
+            self.edit.setText(str(p))
+
+    def _folder(self) -> None:
+        p = Prompts.open_folder(self, tr("A bundle folder"))
+        if p is not None:
+            self.edit.setText(str(p))
+
+    def path(self) -> Path | None:
+        text = self.edit.text().strip()
+        return Path(text).expanduser() if text else None
+
+
+class _ReportView(QWidget):
+    """Headline, problems named one per line, the whole report as a tree."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.headline = QLabel()
+        self.headline.setWordWrap(True)
+        self.headline.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problems = QListWidget()
+        self.problems.setObjectName("problems")
+        self.problems.setMaximumHeight(130)
+        self.problems.hide()
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels([tr("Item"), tr("Value")])
+        self.tree.setColumnWidth(0, 240)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.problems)
+        layout.addWidget(self.tree, 1)
+
+    def show_report(self, headline: str, ok: bool, problems: list[str], doc: Any) -> None:
+        self.headline.setText(headline)
+        self.headline.setObjectName("reportOk" if ok else "reportFail")
+        self.headline.style().unpolish(self.headline)
+        self.headline.style().polish(self.headline)
+        self.problems.clear()
+        self.problems.addItems(problems)
+        self.problems.setVisible(bool(problems))
+        self.tree.clear()
+        fill_tree(self.tree, doc, expand=1)
+
+    def text(self) -> str:
+        lines = [self.headline.text()]
+        lines += [self.problems.item(i).text() for i in range(self.problems.count())]
+        return "\n".join(lines)
+
+
+def _verify_headline(ok: bool, doc: dict[str, Any], n_problems: int) -> str:
+    signer_doc: dict[str, Any] = doc["signer"] if isinstance(doc.get("signer"), dict) else {}
+    signer = (
+        signer_doc.get("trusted_as") or signer_doc.get("identity") or doc.get("signer_identity")
+    )
+    fp = signer_doc.get("fingerprint") or doc.get("signer_fingerprint")
+    who = " ".join(str(x) for x in (signer, f"({fp})" if fp else None) if x)
+    if ok:
+        return tr("Intact and signed by {who}.").format(who=who or tr("a trusted key"))
+    return tr("Verification FAILED: {n} problem(s).").format(n=n_problems) + (
+        " " + tr("Signed by {who}.").format(who=who) if who else ""
+    )
+
+
+# --- verify (auditor) -----------------------------------------------------------------
+
+
+class VerifyDialog(QDialog):
+    def __init__(self, win: Any) -> None:
+        super().__init__(win)
+        self.win = win
+        self.setWindowTitle(tr("Verify a bundle"))
+        self.resize(760, 520)
+        self.path = _PathRow(tr("a bundle folder, .zip or .zip.age"))
+        self.trust = QLineEdit()
+        self.trust.setPlaceholderText(tr("this store's trusted keys (or an allowed_signers file)"))
+        form = QFormLayout()
+        form.addRow(tr("Bundle"), self.path)
+        form.addRow(tr("Trusted keys"), self.trust)
+        self.verify_button = QPushButton(tr("Verify"))
+        self.verify_button.setObjectName("primary")
+        self.verify_button.clicked.connect(self.verify)
+        self.report = _ReportView()
+        self.doc: dict[str, Any] | None = None
+        self.ok: bool | None = None
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.save_button = self.buttons.addButton(
+            tr("Save report…"), QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.save_button.setEnabled(False)
+        self.save_button.clicked.connect(lambda: self.save_report())
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.verify_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(self.report, 1)
+        layout.addWidget(self.buttons)
+
+    def verify(self) -> None:
+        bundle = compat.bundle()
+        path = self.path.path()
+        if bundle is None or path is None:
+            return
+        trust = Path(self.trust.text().strip()) if self.trust.text().strip() else None
+        self.verify_button.setEnabled(False)
+        self.report.show_report(tr("Verifying…"), True, [], {})
+
+        def done(report: Any) -> None:
+            self.verify_button.setEnabled(True)
+            self.doc = to_doc(report)
+            self.ok = report_ok(report, self.doc)
+            problems = problem_lines(self.doc)
+            self.report.show_report(
+                _verify_headline(self.ok, self.doc, len(problems)), self.ok, problems, self.doc
+            )
+            self.save_button.setEnabled(True)
+
+        def failed(exc: BaseException) -> None:
+            self.verify_button.setEnabled(True)
+            self.ok = False
+            self.doc = {"ok": False, "error": str(exc)}
+            self.report.show_report(tr("Cannot verify: {e}").format(e=exc), False, [], self.doc)
+            self.save_button.setEnabled(True)
+
+        self.win.runner.run(
+            _verify,
+            path,
+            trust,
+            Path(self.win.store.keys_dir),
+            self.win.passphrase,
+            needs_store=False,
+            progress=True,
+            label=tr("Verifying"),
+            on_done=done,
+            on_error=failed,
+        )
+
+    def save_report(self, path: Path | None = None) -> Path | None:
+        import json
+
+        if self.doc is None:
+            return None
+        path = path or Prompts.save_file(
+            self, tr("Save report"), "verify-report.json", "JSON (*.json)"
+        )
+        if path is None:
+            return None
+        Path(path).write_text(
+            json.dumps(self.doc, ensure_ascii=False, indent=2, default=str) + "\n",
+            encoding="utf-8",
+        )
+        return Path(path)
+
+
+def _verify(
+    path: Path,
+    trust: Path | None,
+    keys_dir: Path,
+    passphrase: bytes | None,
+    *,
+    progress: Any = None,
+    cancel: Any = None,
+) -> Any:
+    """``fieldkit verify``: this store's trusted keys unless a file is given; the store's
+    key (unlocked with the session passphrase) opens a ``.zip.age``."""
+    bundle = compat.bundle()
+    assert bundle is not None
+    return bundle.verify_bundle(
+        path,
+        trust=trust,
+        keys_dir=keys_dir,
+        passphrase=passphrase,
+        progress=progress,
+        cancel=cancel,
+    )
+
+
+def verify_flow(win: Any, path: Path | None = None) -> VerifyDialog | None:
+    if _missing(win):
+        return None
+    dlg = VerifyDialog(win)
+    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if path is not None:
+        dlg.path.edit.setText(str(path))
+    win.dialogs["verify"] = dlg
+    dlg.open()
+    return dlg
+
+
+# --- import (coordinator) -------------------------------------------------------------
+
+
+class ImportBundleDialog(QDialog):
+    """Verify first and show what it says; merge only when asked; then the summary."""
+
+    def __init__(self, win: Any) -> None:
+        super().__init__(win)
+        self.win = win
+        self.setWindowTitle(tr("Import a bundle"))
+        self.resize(780, 560)
+        self.path = _PathRow(tr("a bundle folder, .zip or .zip.age"))
+        form = QFormLayout()
+        form.addRow(tr("Bundle"), self.path)
+        self.verify_button = QPushButton(tr("1. Verify"))
+        self.verify_button.clicked.connect(self.verify)
+        self.accept_untrusted = QCheckBox(
+            tr("The signer is not in my trusted keys, but I checked the fingerprint: accept it")
+        )
+        self.accept_untrusted.hide()
+        self.merge_button = QPushButton(tr("2. Merge into my store"))
+        self.merge_button.setObjectName("primary")
+        self.merge_button.setEnabled(False)
+        self.merge_button.clicked.connect(self.merge)
+        self.conflicts_button = QPushButton(tr("3. Resolve conflicts…"))
+        self.conflicts_button.setEnabled(False)
+        self.conflicts_button.clicked.connect(self.open_conflicts)
+        steps = QHBoxLayout()
+        steps.addWidget(self.verify_button)
+        steps.addWidget(self.merge_button)
+        steps.addWidget(self.conflicts_button)
+        steps.addStretch(1)
+        self.report = _ReportView()
+        self.summary = QLabel()
+        self.summary.setObjectName("summary")
+        self.summary.setWordWrap(True)
+        self.summary.hide()
+        self.verified: dict[str, Any] | None = None
+        self.merged: dict[str, Any] | None = None
+        self.untrusted_only = False
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(steps)
+        layout.addWidget(self.accept_untrusted)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.report, 1)
+        layout.addWidget(buttons)
+        self.accept_untrusted.toggled.connect(self._update_merge)
+
+    def verify(self) -> None:
+        path = self.path.path()
+        if path is None:
+            return
+        self.verify_button.setEnabled(False)
+
+        def done(report: Any) -> None:
+            self.verify_button.setEnabled(True)
+            doc = to_doc(report)
+            self.verified = doc
+            ok = report_ok(report, doc)
+            problems = problem_lines(doc)
+            self.untrusted_only = (
+                report.only_untrusted() if hasattr(report, "only_untrusted") else False
+            )
+            headline = _verify_headline(ok, doc, len(problems))
+            counts = _bundle_counts(doc)
+            if counts:
+                headline += "\n" + counts
+            self.report.show_report(headline, ok, problems, doc)
+            self.accept_untrusted.setVisible(self.untrusted_only)
+            self._ok = ok
+            self._update_merge()
+
+        def failed(exc: BaseException) -> None:
+            self.verify_button.setEnabled(True)
+            self._ok = False
+            self.report.show_report(tr("Cannot verify: {e}").format(e=exc), False, [], {})
+            self._update_merge()
+
+        self.win.runner.run(
+            _verify,
+            path,
+            None,
+            Path(self.win.store.keys_dir),
+            self.win.passphrase,
+            needs_store=False,
+            progress=True,
+            label=tr("Verifying"),
+            on_done=done,
+            on_error=failed,
+        )
+
+    def _update_merge(self, *_a: Any) -> None:
+        ok = getattr(self, "_ok", False)
+        self.merge_button.setEnabled(
+            self.merged is None
+            and (ok or (self.untrusted_only and self.accept_untrusted.isChecked()))
+        )
+
+    def merge(self) -> None:
+        bundle = compat.bundle()
+        path = self.path.path()
+        if bundle is None or path is None:
+            return
+        self.merge_button.setEnabled(False)
+
+        def done(report: Any) -> None:
+            doc = to_doc(report)
+            self.merged = doc
+            self.summary.setText(merge_summary(doc))
+            self.summary.show()
+            n_conflicts = len(self.win.store.all_conflicts())
+            self.conflicts_button.setEnabled(n_conflicts > 0)
+            self.report.show_report(tr("Merged."), True, problem_lines(doc), doc)
+
+        def failed(exc: BaseException) -> None:
+            self.report.show_report(tr("Not merged: {e}").format(e=exc), False, [], {})
+            self._update_merge()
+
+        self.win.submit(
+            bundle.import_bundle,
+            path,
+            accept_untrusted=self.accept_untrusted.isChecked(),
+            passphrase=self.win.passphrase,
+            progress=True,
+            label=tr("Merging"),
+            on_done=done,
+            on_error=failed,
+        )
+
+    def open_conflicts(self) -> None:
+        self.win.open_conflicts()
+
+
+def _bundle_counts(doc: dict[str, Any]) -> str:
+    parts = []
+    for key, label in (("events", tr("events")), ("media_files", tr("photos and files"))):
+        value = doc.get(key)
+        if isinstance(value, int | list | dict):
+            n = value if isinstance(value, int) else len(value)
+            parts.append(f"{n} {label}")
+    return tr("It carries ") + ", ".join(parts) + "." if parts else ""
+
+
+def merge_summary(doc: dict[str, Any]) -> str:
+    merge: dict[str, Any] = doc["merge"] if isinstance(doc.get("merge"), dict) else doc
+
+    def count(bucket: Any) -> int:
+        if isinstance(bucket, dict):
+            return sum(len(v) if isinstance(v, list) else int(v) for v in bucket.values())
+        if isinstance(bucket, list):
+            return len(bucket)
+        return int(bucket or 0)
+
+    return tr(
+        "{new} new record(s), {changed} changed, {conflicts} conflict(s), "
+        "{events} new event(s), {dup} already present; {media} new file(s)."
+    ).format(
+        new=count(merge.get("new_records")),
+        changed=count(merge.get("changed_records")),
+        conflicts=count(merge.get("conflicts")),
+        events=merge.get("new_events", 0),
+        dup=merge.get("already_present", 0),
+        media=merge.get("media_new", 0),
+    )
+
+
+def import_flow(win: Any, path: Path | None = None) -> ImportBundleDialog | None:
+    if _missing(win):
+        return None
+    dlg = ImportBundleDialog(win)
+    dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if path is not None:
+        dlg.path.edit.setText(str(path))
+    win.dialogs["import_bundle"] = dlg
+    dlg.open()
+    return dlg

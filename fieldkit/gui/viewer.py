@@ -1,0 +1,229 @@
+"""The photo viewer and the per-camera clock corrections."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QPixmap
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldkit.gui.forms import RecordForm
+from fieldkit.gui.models import ID_ROLE, preview_image
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("Viewer", text)
+
+
+class PhotoViewer(QDialog):
+    """One photo, orientation applied, and what its metadata says."""
+
+    use_position = Signal(str, float, float)  # site id, lat, lon
+
+    def __init__(self, parent: QWidget | None, store: Any, media_id: str, site_id: str | None):
+        super().__init__(parent)
+        self.store = store
+        self.site_id = site_id
+        self.media = store.get(media_id, "media")
+        m = self.media
+        self.setWindowTitle(m.get("file_name") or m["sha256"][:16])
+        self.resize(1100, 680)
+        self.image = QLabel(tr("Loading…"))
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setMinimumSize(320, 240)
+        self.image.setObjectName("photo")
+        self._pixmap: QPixmap | None = None
+        try:
+            img = preview_image(store.media.path_of(m["sha256"]), 1600)
+            if not img.isNull():
+                self._pixmap = QPixmap.fromImage(img)
+            else:
+                self.image.setText(tr("This file cannot be shown as an image."))
+        except Exception as exc:
+            self.image.setText(tr("Cannot show this file: {e}").format(e=exc))
+
+        info = QWidget()
+        form = QFormLayout(info)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+
+        def row(label: str, value: Any) -> None:
+            text = QLabel("—" if value in (None, "") else str(value))
+            text.setWordWrap(True)
+            text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(tr(label), text)
+
+        time_text = m.get("captured_utc")
+        if time_text:
+            time_text = f"{time_text}  ({tr('from')} {m.get('time_source') or tr('unknown')})"
+        row("Captured (UTC)", time_text)
+        row("Camera clock reading", _join(m.get("captured_local"), m.get("utc_offset")))
+        if m.get("clock_error_s") is not None:
+            row("Camera clock error", f"{m['clock_error_s']:+.1f} s")
+        pos = None
+        if m.get("lat") is not None:
+            pos = f"{m['lat']:.6f}, {m['lon']:.6f}"
+            if m.get("alt") is not None:
+                pos += f"  {m['alt']:.0f} m"
+            pos += f"  ({m.get('position_source') or 'exif'})"
+        row("Position", pos)
+        row("Direction", f"{m['direction']:.0f}°" if m.get("direction") is not None else None)
+        row("Camera", _join(m.get("make"), m.get("model"), m.get("serial")))
+        if m.get("width"):
+            row("Pixels", f"{m['width']} × {m['height']}")
+        row("File", f"{m.get('file_name')}  ({m.get('size')} bytes, {m.get('mime')})")
+        sha = QLabel(m["sha256"][:32] + "\n" + m["sha256"][32:])
+        sha.setWordWrap(True)
+        sha.setObjectName("mono")
+        sha.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow(tr("SHA-256"), sha)
+        if m.get("warnings"):
+            row("Warnings", "\n".join(m["warnings"]))
+
+        self.use_button = QPushButton(tr("Use this position for the site"))
+        self.use_button.setEnabled(bool(site_id) and m.get("lat") is not None)
+        self.use_button.clicked.connect(self._use)
+        side = QVBoxLayout()
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(info)
+        side.addWidget(scroll, 1)
+        side.addWidget(self.use_button)
+        side_w = QWidget()
+        side_w.setLayout(side)
+        split = QSplitter()
+        split.addWidget(self.image)
+        split.addWidget(side_w)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        split.setSizes([760, 320])
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split, 1)
+        layout.addWidget(buttons)
+
+    def _use(self) -> None:
+        if self.site_id and self.media.get("lat") is not None:
+            self.use_position.emit(self.site_id, self.media["lat"], self.media["lon"])
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self._scale()
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        self._scale()
+
+    def _scale(self) -> None:
+        if self._pixmap is not None and self.image.width() > 10:
+            self.image.setPixmap(
+                self._pixmap.scaled(
+                    self.image.size(),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+
+
+def _join(*parts: Any) -> str | None:
+    text = "  ".join(str(p) for p in parts if p not in (None, ""))
+    return text or None
+
+
+class CameraDialog(QDialog):
+    """Per-camera clock corrections (records of kind "camera") that the importer applies."""
+
+    def __init__(self, parent: QWidget | None, store: Any, submit: Callable[..., Any]) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.submit = submit
+        self.setWindowTitle(tr("Camera clocks"))
+        self.resize(720, 440)
+        info = QLabel(
+            tr(
+                "If a camera's clock was wrong, say by how much and in which zone it was set. "
+                "Photos imported afterwards get corrected times; the camera's own reading "
+                "is always kept."
+            )
+        )
+        info.setWordWrap(True)
+        self.list = QListWidget()
+        self.list.currentItemChanged.connect(self._chosen)
+        new = QPushButton(tr("New camera"))
+        new.clicked.connect(self.new)
+        self.form = RecordForm("camera")
+        self.save_button = QPushButton(tr("Save"))
+        self.save_button.setObjectName("primary")
+        self.save_button.clicked.connect(self.save)
+        left = QVBoxLayout()
+        left.addWidget(self.list, 1)
+        left.addWidget(new)
+        right = QVBoxLayout()
+        right.addWidget(self.form, 1)
+        right.addWidget(self.save_button, 0, Qt.AlignmentFlag.AlignRight)
+        body = QHBoxLayout()
+        body.addLayout(left, 1)
+        body.addLayout(right, 2)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(info)
+        layout.addLayout(body, 1)
+        layout.addWidget(buttons)
+        self.reload()
+
+    def reload(self, select: str | None = None) -> None:
+        self.list.blockSignals(True)
+        self.list.clear()
+        chosen = None
+        for cam in self.store.find("camera"):
+            text = " ".join(x for x in (cam.get("make"), cam.get("model"), cam.get("serial")) if x)
+            if cam.get("clock_error_s") is not None:
+                text += f"  ({cam['clock_error_s']:+g} s)"
+            item = QListWidgetItem(text or tr("(unnamed camera)"))
+            item.setData(ID_ROLE, cam["id"])
+            self.list.addItem(item)
+            if cam["id"] == select:
+                chosen = item
+        self.list.blockSignals(False)
+        if chosen is not None:
+            self.list.setCurrentItem(chosen)
+        else:
+            self.form.load(None)
+
+    def _chosen(self, item: QListWidgetItem | None, _prev: Any = None) -> None:
+        self.form.load(self.store.get(item.data(ID_ROLE)) if item else None)
+
+    def new(self) -> None:
+        self.list.setCurrentRow(-1)
+        self.form.load(None)
+
+    def save(self) -> None:
+        values = self.form.validate()
+        if values is None:
+            return
+        rid = self.form.record.get("id")
+
+        def done(rec: dict[str, Any]) -> None:
+            self.form.mark_saved(rec)
+            self.reload(rec["id"])
+
+        if rid:
+            self.submit(lambda s: s.update(rid, values), label=tr("Saving"), on_done=done)
+        else:
+            self.submit(lambda s: s.create("camera", values), label=tr("Saving"), on_done=done)

@@ -1,0 +1,119 @@
+"""Bundles through the window: export, import into a second store, resolve, verify."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from guihelpers import close_window, open_window
+
+from fieldkit import keys
+from fieldkit.gui import bundles, compat
+from fieldkit.gui.dialogs import ExportDialog, ExportOptions
+from fieldkit.store import Store
+
+pytestmark = pytest.mark.skipif(compat.bundle() is None, reason="fieldkit.bundle not there yet")
+
+B_PASS = b"coordinator passphrase"
+
+
+def export_via_gui(win, qtbot, monkeypatch, out: Path, *, zip: bool, full: bool = False):
+    monkeypatch.setattr(
+        ExportDialog, "ask", classmethod(lambda cls, *a: ExportOptions(out, full, zip, ()))
+    )
+    win.actions_by_name["export"].trigger()
+    dlg = win.dialogs["exported"]
+    assert dlg.isVisible()
+    fp = dlg.fingerprint.text()
+    assert len(fp.replace(" ", "")) == 64  # the tag manifest's SHA-256, grouped for reading
+    assert win.last_export["tagmanifest_sha256"] == fp.replace(" ", "")
+    dlg.close()
+    return Path(win.last_export["path"])
+
+
+def test_export_import_resolve(window, qtbot, monkeypatch, tmp_path):
+    a = window
+    first = export_via_gui(a, qtbot, monkeypatch, tmp_path / "b1", zip=True, full=True)
+    assert first.is_file()
+
+    b_home = tmp_path / "coordinator"
+    b = Store.init(b_home, name="Coordinator", email="coord@example.org", passphrase=B_PASS)
+    keys.trust(b.keys_dir, keys.export_public(Path(a.store.keys_dir)))
+    site = a.store.find("site", where={"name": "School No. 7 yard"})[0]
+    from fieldkit.bundle import import_bundle
+
+    assert import_bundle(b, first).ok
+    # The same field changed on both laptops from the same base: a conflict.
+    a.store.update(site["id"], {"injured": 3})
+    b.update(site["id"], {"injured": 5})
+    b.close()
+    second = export_via_gui(a, qtbot, monkeypatch, tmp_path / "b2", zip=True)
+
+    win = open_window(qtbot, b_home, passphrase=B_PASS)
+    try:
+        dlg = bundles.import_flow(win, second)
+        assert not dlg.merge_button.isEnabled()
+        dlg.verify()
+        assert "Intact and signed by" in dlg.report.headline.text()
+        assert dlg.merge_button.isEnabled()
+        dlg.merge()
+        assert "1 conflict(s)" in dlg.summary.text()
+        assert dlg.conflicts_button.isEnabled()
+        dlg.conflicts_button.click()
+        conflicts = win.dialogs["conflicts"]
+        assert conflicts.list.count() == 1
+        assert {r.text().split()[0] for r in conflicts.radios} == {"3", "5"}
+        conflicts.other.setChecked(True)
+        conflicts.other_value.setText("4")
+        conflicts.resolve_button.click()
+        assert win.store.all_conflicts() == []
+        assert win.store.get(site["id"])["injured"] == 4
+        assert conflicts.list.count() == 0
+        conflicts.close()
+        dlg.close()
+    finally:
+        close_window(win)
+
+
+def test_untrusted_signer_must_be_accepted(window, qtbot, monkeypatch, tmp_path):
+    bundle = export_via_gui(window, qtbot, monkeypatch, tmp_path / "b", zip=False, full=True)
+    b_home = tmp_path / "coordinator"
+    Store.init(b_home, name="C", email="c@example.org", passphrase=B_PASS).close()
+    win = open_window(qtbot, b_home, passphrase=B_PASS)
+    try:
+        dlg = bundles.import_flow(win, bundle)
+        dlg.verify()
+        assert "FAILED" in dlg.report.headline.text()
+        assert dlg.accept_untrusted.isVisible() and not dlg.merge_button.isEnabled()
+        dlg.accept_untrusted.setChecked(True)
+        dlg.merge()
+        assert dlg.merged is not None
+        assert win.store.count("site") == 3
+        dlg.close()
+    finally:
+        close_window(win)
+
+
+def test_verify_names_the_tampered_file(window, qtbot, monkeypatch, tmp_path):
+    bundle = export_via_gui(window, qtbot, monkeypatch, tmp_path / "b", zip=False, full=True)
+    tampered = tmp_path / "tampered"
+    shutil.copytree(bundle, tampered)
+    media = sorted((tampered / "data" / "media").rglob("*"))
+    victim = next(p for p in media if p.is_file())
+    victim.chmod(0o644)
+    victim.write_bytes(victim.read_bytes()[:-10] + b"0123456789")
+
+    dlg = bundles.verify_flow(window, bundle)
+    dlg.verify()
+    assert dlg.ok and "Intact" in dlg.report.headline.text()
+    dlg.close()
+
+    dlg = bundles.verify_flow(window, tampered)
+    dlg.verify()
+    assert dlg.ok is False
+    assert "FAILED" in dlg.report.headline.text()
+    assert victim.name in dlg.report.text()
+    saved = dlg.save_report(tmp_path / "report.json")
+    assert '"ok": false' in saved.read_text()
+    dlg.close()
