@@ -60,6 +60,7 @@ class SiteTableModel(QAbstractTableModel):
         self.rows: list[tuple[Any, ...]] = []
         self._after: tuple[str, str] | None = None
         self._more = False
+        self._fetching = False
 
     # -- loading ----------------------------------------------------------------------
 
@@ -97,17 +98,23 @@ class SiteTableModel(QAbstractTableModel):
         return not parent.isValid() and self._more
 
     def fetchMore(self, parent: ModelIndex = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid() or not self._more:
+        # Views and proxies react to rowsInserted by asking for more; a nested fetch
+        # would insert rows before this insertion is announced as finished.
+        if parent.isValid() or not self._more or self._fetching:
             return
-        page = self._page()
-        self._more = len(page) == self.PAGE
-        if not page:
-            return
-        self._after = (page[-1][-1], page[-1][0])
-        first = len(self.rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
-        self.rows.extend(page)
-        self.endInsertRows()
+        self._fetching = True
+        try:
+            page = self._page()
+            self._more = len(page) == self.PAGE
+            if not page:
+                return
+            self._after = (page[-1][-1], page[-1][0])
+            first = len(self.rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+            self.rows.extend(page)
+            self.endInsertRows()
+        finally:
+            self._fetching = False
 
     def fetch_all(self) -> None:
         while self._more:
