@@ -54,8 +54,9 @@ SITES = [
 
 
 def _photo(path: Path, title: str, colour: tuple[int, int, int], when: str, gps: Any) -> None:
-    """A small JPEG that looks like a photo placeholder, with EXIF time and GPS if possible."""
-    from PIL import Image, ImageDraw
+    """A JPEG placeholder marked as generated, with EXIF camera, time, offset and GPS."""
+    from PIL import Image, ImageDraw, ImageFont
+    from PIL.TiffImagePlugin import IFDRational
 
     w, h = 960, 640
     im = Image.new("RGB", (w, h), (200, 210, 220))
@@ -66,49 +67,42 @@ def _photo(path: Path, title: str, colour: tuple[int, int, int], when: str, gps:
     d.rectangle([0, h // 2, w, h], fill=(120, 112, 98))
     d.ellipse([w // 2 - 170, h // 2 + 60, w // 2 + 170, h // 2 + 170], fill=(70, 64, 58))
     d.rounded_rectangle([w // 2 - 140, h // 2 - 10, w // 2 + 150, h // 2 + 60], 25, fill=colour)
-    d.rectangle([20, 20, 460, 96], fill=(255, 255, 255))
-    d.text((36, 34), f"DEMO - {title}", fill=(20, 20, 20))
-    d.text((36, 62), "generated image, not evidence", fill=(90, 90, 90))
-    exif = b""
-    try:
-        import piexif
+    d.rectangle([20, 20, 560, 110], fill=(255, 255, 255))
+    d.text((36, 32), f"DEMO - {title}", fill=(20, 20, 20), font=ImageFont.load_default(28))
+    d.text(
+        (36, 72),
+        "generated image, not evidence",
+        fill=(90, 90, 90),
+        font=ImageFont.load_default(20),
+    )
 
-        local, offset = when[:19], when[19:]
-        stamp = local.replace("-", ":").replace("T", " ")
-        lat, lon = gps
+    local, offset = when[:19], when[19:]
+    lat, lon = gps
 
-        def dms(value: float) -> tuple[tuple[int, int], ...]:
-            value = abs(value)
-            deg = int(value)
-            minutes = int((value - deg) * 60)
-            sec = round(((value - deg) * 60 - minutes) * 60 * 100)
-            return ((deg, 1), (minutes, 1), (sec, 100))
+    def dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:
+        value = abs(value)
+        deg = int(value)
+        minutes = int((value - deg) * 60)
+        sec = round(((value - deg) * 60 - minutes) * 60 * 100)
+        return (IFDRational(deg, 1), IFDRational(minutes, 1), IFDRational(sec, 100))
 
-        exif = piexif.dump(
-            {
-                "0th": {
-                    piexif.ImageIFD.Make: b"DemoCam",
-                    piexif.ImageIFD.Model: b"Field 1",
-                    piexif.ImageIFD.Orientation: 1,
-                },
-                "Exif": {
-                    piexif.ExifIFD.DateTimeOriginal: stamp.encode(),
-                    piexif.ExifIFD.OffsetTimeOriginal: offset.encode(),
-                    piexif.ExifIFD.BodySerialNumber: b"DC-0001",
-                },
-                "GPS": {
-                    piexif.GPSIFD.GPSLatitudeRef: b"N" if lat >= 0 else b"S",
-                    piexif.GPSIFD.GPSLatitude: dms(lat),
-                    piexif.GPSIFD.GPSLongitudeRef: b"E" if lon >= 0 else b"W",
-                    piexif.GPSIFD.GPSLongitude: dms(lon),
-                    piexif.GPSIFD.GPSImgDirectionRef: b"T",
-                    piexif.GPSIFD.GPSImgDirection: (271, 1),
-                },
-            }
-        )
-    except ImportError:  # piexif is a test extra; the photos are still useful without it
-        pass
-    im.save(path, "JPEG", quality=80, exif=exif)
+    # Pillow writes EXIF itself; no extra dependency for the demo.
+    exif = Image.Exif()
+    exif[0x010F] = "DemoCam"  # Make
+    exif[0x0110] = "Field 1"  # Model
+    exif[0x0112] = 1  # Orientation
+    sub = exif.get_ifd(0x8769)  # Exif IFD
+    sub[0x9003] = local.replace("-", ":").replace("T", " ")  # DateTimeOriginal
+    sub[0x9011] = offset  # OffsetTimeOriginal
+    sub[0xA431] = "DC-0001"  # BodySerialNumber
+    gps_ifd = exif.get_ifd(0x8825)
+    gps_ifd[1] = "N" if lat >= 0 else "S"
+    gps_ifd[2] = dms(lat)
+    gps_ifd[3] = "E" if lon >= 0 else "W"
+    gps_ifd[4] = dms(lon)
+    gps_ifd[16] = "T"  # GPSImgDirectionRef: true north
+    gps_ifd[17] = IFDRational(271, 1)  # GPSImgDirection
+    im.save(path, "JPEG", quality=80, exif=exif.tobytes())
 
 
 def _import_photos(store: Store, paths: list[Path], site_id: str) -> None:
