@@ -16,14 +16,18 @@ missing; a fork) is refused as a whole: nothing is merged, the problems say why.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fieldkit import journal
 from fieldkit.bundle.bag import Problem
+from fieldkit.bundle.safezip import ZipReadError
 from fieldkit.bundle.verify import UNTRUSTED, Contents, VerifyReport, _Source, _verify_path
-from fieldkit.errors import BundleError
+from fieldkit.errors import BundleError, ChainError
+from fieldkit.journal import Event
 from fieldkit.store import MergeReport, Store
 from fieldkit.tasks import CancelToken, ProgressFn, check_cancel
 
@@ -76,6 +80,57 @@ class ImportReport:
 
 class _Rollback(Exception):
     """Raised inside the merge transaction to undo it (a gap or a fork was found)."""
+
+
+class _Changed(BundleError):
+    """A journal file read for the merge is not the one verified; the merge is undone."""
+
+
+def _journal_events(
+    source: _Source, contents: Contents, cancel: CancelToken | None
+) -> Iterator[Event]:
+    """Each verified journal's events again, device by device in sequence order.
+
+    Verification checked these files line by line without keeping the events; here
+    they are read a second time and streamed into the merge. Between the two reads a
+    file could be swapped (a folder on a shared drive): every line is parsed and checked
+    again, the file is hashed again, and a file that no longer hashes to its verified
+    manifest entry raises :class:`_Changed` inside the merge transaction, which undoes it.
+    """
+    for device in sorted(contents.journals):
+        rel, expected = contents.journals[device]
+        digest = hashlib.sha256()
+        buf = bytearray()
+        line = 0
+        seq: int | None = None
+        try:
+            for block in source.read_blocks(rel):
+                check_cancel(cancel)
+                digest.update(block)
+                buf += block
+                start = 0
+                while (nl := buf.find(b"\n", start)) >= 0:
+                    line += 1
+                    try:
+                        event = journal.parse_event(bytes(buf[start:nl]))
+                    except ChainError as exc:
+                        raise _Changed(f"{rel}: line {line}: {exc}") from None
+                    if event.device != device:
+                        raise _Changed(f"{rel}: line {line}: an event of another device")
+                    if seq is not None and event.seq != seq + 1:
+                        raise _Changed(f"{rel}: line {line}: seq {event.seq} after seq {seq}")
+                    seq = event.seq
+                    start = nl + 1
+                    yield event
+                del buf[:start]
+                if len(buf) > journal.MAX_EVENT_BYTES:
+                    raise _Changed(f"{rel}: line {line + 1} is too long")
+        except (OSError, ZipReadError) as exc:
+            raise _Changed(f"{rel}: cannot read: {exc}") from None
+        if buf:
+            raise _Changed(f"{rel}: the last line has no line break")
+        if digest.hexdigest() != expected:
+            raise _Changed(f"{rel}: does not hash to its SHA-256 in the manifest any more")
 
 
 class _BlockReader:
@@ -143,7 +198,7 @@ def import_bundle(
             if progress is not None:
                 progress(n, total + 1, f"media {sha[:12]}…")
         check_cancel(cancel)
-        _merge_events(store, contents, verified, result, untrusted)
+        _merge_events(store, source, contents, verified, result, untrusted, cancel)
 
     verified, _ = _verify_path(
         path,
@@ -174,10 +229,12 @@ def import_bundle(
 
 def _merge_events(
     store: Store,
+    source: _Source,
     contents: Contents,
     verified: VerifyReport,
     result: ImportReport,
     untrusted: bool,
+    cancel: CancelToken | None,
 ) -> None:
     signer = str(verified.signer.get("fingerprint") or "")
 
@@ -211,7 +268,18 @@ def _merge_events(
         custody(merge)
 
     try:
-        merge = store.import_events(contents.events, checkpoints=contents.checkpoints, extra=extra)
+        merge = store.import_events(
+            _journal_events(source, contents, cancel),
+            checkpoints=contents.checkpoints,
+            extra=extra,
+        )
+    except _Changed as exc:
+        # The transaction was rolled back: nothing was merged.
+        result.problems = [
+            Problem("data/journal", "changed", f"{exc}; nothing was merged (verify it again)")
+        ]
+        result.devices = {}
+        return
     except _Rollback:
         merge = captured[0]
         result.problems = [Problem("data/journal", "merge", p) for p in merge.problems]

@@ -8,7 +8,10 @@ checkpoint signatures, and each original file against its name and the journal.
 Every byte comes from a hostile source. Sizes and counts are bounded before reading;
 a zip is checked entry by entry before any data is read, and streamed, never
 extracted; each file is read once, hashed in 1 MiB blocks, and a journal is parsed
-from the same blocks. Verification never writes to a store; a caller that wants the
+from the same blocks (line by line: its events are checked, not kept). A folder's
+payload files are hashed by a small thread pool (hashlib releases the GIL), one file
+per worker at a time, so memory stays flat; ``serial=True`` does it all on the calling
+thread and gives the same report. Verification never writes to a store; a caller that wants the
 check on record calls :func:`record_verification` afterwards. A ``.zip.age`` is
 decrypted (streaming) to a private temporary file in the system's temp folder,
 removed afterwards.
@@ -24,7 +27,9 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,7 +67,6 @@ from fieldkit.bundle.bag import (
 from fieldkit.bundle.safezip import SafeZip, ZipReadError
 from fieldkit.errors import BundleError, ChainError, FieldkitError
 from fieldkit.ids import is_id
-from fieldkit.journal import Event
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle, check_cancel
 
 if TYPE_CHECKING:
@@ -145,9 +149,13 @@ class VerifyReport:
 
 @dataclass
 class Contents:
-    """What a verification keeps for an import: parsed events, checkpoints, media paths."""
+    """What a verification keeps for an import: journal files, checkpoints, media paths.
 
-    events: list[Event] = field(default_factory=list)
+    Events are not kept (a bundle may carry millions): the importer reads each journal
+    file again, in sequence order, and checks it still hashes to its manifest entry.
+    """
+
+    journals: dict[str, tuple[str, str]] = field(default_factory=dict)  # device -> rel, sha256
     checkpoints: list[dict[str, Any]] = field(default_factory=list)
     media: dict[str, str] = field(default_factory=dict)  # sha256 -> bag path
 
@@ -164,6 +172,14 @@ class _Source:
     def read_blocks(self, rel: str) -> Iterator[bytes]:
         raise NotImplementedError
 
+    def hash_file(self, rel: str, on_block: Callable[[int], None]) -> str:
+        """The file's SHA-256, read whole in blocks; ``on_block(n)`` after each (may raise)."""
+        digest = hashlib.sha256()
+        for block in self.read_blocks(rel):
+            digest.update(block)
+            on_block(len(block))
+        return digest.hexdigest()
+
     def order(self, rels: list[str]) -> list[str]:
         return rels
 
@@ -176,6 +192,8 @@ class FolderSource(_Source):
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._root = os.fspath(root)
+        self._buffers = threading.local()  # one reusable block buffer per hashing thread
         self.label = root.name
         self.files = {}
         self.problems = []
@@ -218,14 +236,32 @@ class FolderSource(_Source):
                     Problem(rel, "unsafe-path", "not a regular file (device, pipe or socket)")
                 )
 
-    def read_blocks(self, rel: str) -> Iterator[bytes]:
+    def _open(self, rel: str) -> Any:
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-        fd = os.open(self.root / rel, flags)
-        with os.fdopen(fd, "rb", buffering=0) as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                raise OSError(f"{rel} is no longer a regular file")
+        fd = os.open(os.path.join(self._root, rel), flags)
+        f = os.fdopen(fd, "rb", buffering=0)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            f.close()
+            raise OSError(f"{rel} is no longer a regular file")
+        return f
+
+    def read_blocks(self, rel: str) -> Iterator[bytes]:
+        with self._open(rel) as f:
             while block := f.read(BLOCK):
                 yield block
+
+    def hash_file(self, rel: str, on_block: Callable[[int], None]) -> str:
+        # Into one buffer per thread: no 1 MiB allocation per block, no Python bytes.
+        buf = getattr(self._buffers, "buf", None)
+        if buf is None:
+            buf = self._buffers.buf = bytearray(BLOCK)
+        view = memoryview(buf)
+        digest = hashlib.sha256()
+        with self._open(rel) as f:
+            while n := f.readinto(buf):
+                digest.update(view[:n] if n < BLOCK else view)
+                on_block(n)
+        return digest.hexdigest()
 
 
 class ZipSource(_Source):
@@ -255,10 +291,16 @@ class ZipSource(_Source):
 
 
 class _JournalFile:
-    def __init__(self, rel: str, device: str, keep: list[Event] | None) -> None:
+    """One device's journal, checked line by line as its blocks arrive; no event is kept.
+
+    ``wanted`` are the sequence numbers whose hash and clock a checkpoint names (None:
+    keep every one); only those are remembered, so memory does not grow with events.
+    """
+
+    def __init__(self, rel: str, device: str, wanted: set[int] | None = None) -> None:
         self.rel = rel
         self.device = device
-        self.keep = keep
+        self.wanted = wanted
         self.buf = bytearray()
         self.line = 0
         self.stopped = False
@@ -327,7 +369,8 @@ class _JournalFile:
                 "chain",
             )
         self.last, self.last_hash = event.seq, event.hash
-        self.hashes[event.seq] = (event.hash, event.hlc)
+        if self.wanted is None or event.seq in self.wanted:
+            self.hashes[event.seq] = (event.hash, event.hlc)
         if event.kind == "media":
             sha = event.fields.get("sha256")
             if isinstance(sha, str):
@@ -336,8 +379,6 @@ class _JournalFile:
             fp = event.fields.get("fingerprint")
             if isinstance(fp, str):
                 self.device_keys[event.entity] = fp
-        if self.keep is not None:
-            self.keep.append(event)
 
 
 # --- verification -----------------------------------------------------------------------
@@ -360,6 +401,7 @@ def verify_bundle(
     passphrase: bytes | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    serial: bool = False,
 ) -> VerifyReport:
     """Check a bundle; ``report.ok`` only if every check passes.
 
@@ -367,6 +409,7 @@ def verify_bundle(
     trusted keys are used; with neither, a valid signature is still reported as
     ``untrusted`` (a failure): nobody vouched for the key. A ``.zip.age`` needs
     ``age_identity``, or ``keys_dir`` and ``passphrase`` to unlock the store's.
+    ``serial`` hashes on the calling thread only (tests; the report is the same).
     """
     report, _ = _verify_path(
         Path(path),
@@ -377,6 +420,7 @@ def verify_bundle(
         progress=progress,
         cancel=cancel,
         keep=False,
+        serial=serial,
     )
     return report
 
@@ -392,6 +436,7 @@ def _verify_path(
     cancel: CancelToken | None,
     keep: bool,
     on_source: Any = None,
+    serial: bool = False,
 ) -> tuple[VerifyReport, Contents | None]:
     if not path.exists():
         raise BundleError(f"{path}: no such file or folder")
@@ -399,7 +444,7 @@ def _verify_path(
     report = VerifyReport(path=str(path), form=form)
     if form == "folder":
         source: _Source = FolderSource(path)
-        return _verify_source(source, report, trust, progress, cancel, keep, on_source)
+        return _verify_source(source, report, trust, progress, cancel, keep, on_source, serial)
     if form == "zip":
         zsrc = ZipSource(path)
         try:
@@ -409,7 +454,7 @@ def _verify_path(
                     Problem(zsrc.label, "refused", "hostile or damaged zip: nothing was read")
                 )
                 return report, None
-            return _verify_source(zsrc, report, trust, progress, cancel, keep, on_source)
+            return _verify_source(zsrc, report, trust, progress, cancel, keep, on_source, serial)
         finally:
             zsrc.close()
     identity = age_identity
@@ -437,7 +482,7 @@ def _verify_path(
                     Problem(zsrc.label, "refused", "hostile or damaged zip: nothing was read")
                 )
                 return report, None
-            return _verify_source(zsrc, report, trust, progress, cancel, keep, on_source)
+            return _verify_source(zsrc, report, trust, progress, cancel, keep, on_source, serial)
         finally:
             zsrc.close()
 
@@ -478,6 +523,7 @@ def _verify_source(
     cancel: CancelToken | None,
     keep: bool,
     on_source: Any,
+    serial: bool,
 ) -> tuple[VerifyReport, Contents | None]:
     problems = report.problems
     problems.extend(source.problems)
@@ -567,48 +613,29 @@ def _verify_source(
     ordered += source.order([r for r in journal_first if not r.startswith(JOURNAL_DIR + "/")])
     throttle = Throttle(progress)
     total = sum(files[r] for r in ordered) + 1
-    done = 0
+    outcomes = _read_payload(source, ordered, total, throttle, cancel, serial=serial)
+    # The results are judged in one fixed order whatever order they were read in, so
+    # the parallel and the serial mode give the same report.
     for rel in ordered:
-        check_cancel(cancel)
-        jm = _JOURNAL_FILE.match(rel)
-        jf = (
-            _JournalFile(rel, jm.group(1), kept.events if kept is not None else None)
-            if jm
-            else None
-        )
-        keep_bytes = bool(_CHECKPOINT_FILE.match(rel)) or rel == f"{JOURNAL_DIR}/devices.json"
-        limit = MAX_CHECKPOINTS_BYTES if _CHECKPOINT_FILE.match(rel) else MAX_DEVICES_JSON
-        held: list[bytes] = []
-        held_size = 0
-        digest = hashlib.sha256()
-        try:
-            for block in source.read_blocks(rel):
-                digest.update(block)
-                done += len(block)
-                throttle(min(done, total - 1), total, rel)
-                if jf is not None:
-                    jf.feed(block)
-                elif keep_bytes:
-                    held_size += len(block)
-                    if held_size <= limit:
-                        held.append(block)
-                if len(block) == BLOCK:
-                    check_cancel(cancel)
-        except (OSError, ZipReadError) as exc:
-            problems.append(Problem(rel, "read", f"cannot read: {exc}"))
+        outcome = outcomes[rel]
+        if outcome.error is not None:
+            problems.append(Problem(rel, "read", f"cannot read: {outcome.error}"))
             continue
-        actual = digest.hexdigest()
+        actual = outcome.digest
         if actual != entries[rel]:
             problems.append(Problem(rel, "checksum", f"does not match its SHA-256 in {MANIFEST}"))
+        jf = outcome.journal
         if jf is not None:
             jf.finish()
             journals[jf.device] = jf
             problems.extend(jf.problems)
-        elif keep_bytes:
-            if held_size > limit:
-                problems.append(Problem(rel, "bounds", f"over {limit} bytes"))
+            if kept is not None and actual == entries[rel]:
+                kept.journals[jf.device] = (rel, actual)
+        elif outcome.limit:
+            if outcome.held_size > outcome.limit:
+                problems.append(Problem(rel, "bounds", f"over {outcome.limit} bytes"))
             else:
-                checkpoint_bytes[rel] = b"".join(held)
+                checkpoint_bytes[rel] = outcome.held or b""
         mm = _MEDIA_FILE.match(rel)
         if mm:
             sha = mm.group(2)
@@ -620,7 +647,7 @@ def _verify_source(
                 )
             else:
                 media_found[sha] = rel
-        elif not (jm or _CHECKPOINT_FILE.match(rel)) and rel not in (
+        elif not (_JOURNAL_FILE.match(rel) or _CHECKPOINT_FILE.match(rel)) and rel not in (
             f"{JOURNAL_DIR}/devices.json",
             f"{EXPORT_DIR}/sites.geojson",
             f"{EXPORT_DIR}/media.csv",
@@ -640,6 +667,190 @@ def _verify_source(
             # temporary file) still exists; it decides from the report whether to.
             on_source(source, kept, report)
     return report, kept
+
+
+@dataclass
+class _Outcome:
+    """What reading one payload file gave: its hash or why it could not be read."""
+
+    digest: str | None = None
+    error: str | None = None
+    journal: _JournalFile | None = None
+    held: bytes | None = None  # a checkpoints file or devices.json, when within limit
+    held_size: int = 0
+    limit: int = 0  # nonzero for the files whose bytes are kept
+
+
+class _Stopped(Exception):
+    """Raised in a hashing worker when the verification ends early (cancel, an error)."""
+
+
+def _hash_workers() -> int:
+    return min(4, os.cpu_count() or 1)
+
+
+def _wanted_seqs(checkpoints: bytes | None) -> set[int]:
+    """The sequence numbers a checkpoints file names; malformed content names none.
+
+    Only a hint of which event hashes to remember: the file itself is judged in full
+    by :func:`_check_journals`, which never looks up a seq this function did not list.
+    """
+    if checkpoints is None:
+        return set()
+    try:
+        items = json.loads(checkpoints.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return set()
+    if not isinstance(items, list):
+        return set()
+    return {
+        cp["seq"]
+        for cp in items
+        if isinstance(cp, dict)
+        and isinstance(cp.get("seq"), int)
+        and not isinstance(cp["seq"], bool)
+    }
+
+
+def _is_parsed(rel: str) -> bool:
+    """A file whose bytes are looked at, not only hashed: journals, checkpoints, devices."""
+    return bool(
+        _JOURNAL_FILE.match(rel)
+        or _CHECKPOINT_FILE.match(rel)
+        or rel == f"{JOURNAL_DIR}/devices.json"
+    )
+
+
+def _read_parsed(
+    source: _Source,
+    rel: str,
+    outcomes: dict[str, _Outcome],
+    on_block: Callable[[int], None],
+) -> _Outcome:
+    """Hash a journal, checkpoints or devices file, parsing or keeping it from the same blocks."""
+    outcome = _Outcome()
+    jm = _JOURNAL_FILE.match(rel)
+    if jm:
+        device = jm.group(1)
+        # The device's checkpoints file sorts (and so is read) before its journal.
+        cp = outcomes.get(f"{JOURNAL_DIR}/{device}.checkpoints.json")
+        outcome.journal = _JournalFile(rel, device, _wanted_seqs(cp.held) if cp else None)
+    else:
+        outcome.limit = MAX_CHECKPOINTS_BYTES if _CHECKPOINT_FILE.match(rel) else MAX_DEVICES_JSON
+    jf = outcome.journal
+    held: list[bytes] = []
+    digest = hashlib.sha256()
+    try:
+        for block in source.read_blocks(rel):
+            digest.update(block)
+            on_block(len(block))
+            if jf is not None:
+                jf.feed(block)
+            else:
+                outcome.held_size += len(block)
+                if outcome.held_size <= outcome.limit:
+                    held.append(block)
+    except (OSError, ZipReadError) as exc:
+        return _Outcome(error=str(exc))
+    outcome.digest = digest.hexdigest()
+    if jf is None and outcome.held_size <= outcome.limit:
+        outcome.held = b"".join(held)
+    return outcome
+
+
+def _hash_plain(source: _Source, rel: str, on_block: Callable[[int], None]) -> _Outcome:
+    try:
+        return _Outcome(digest=source.hash_file(rel, on_block))
+    except (OSError, ZipReadError) as exc:
+        return _Outcome(error=str(exc))
+
+
+def _read_payload(
+    source: _Source,
+    ordered: list[str],
+    total: int,
+    throttle: Throttle,
+    cancel: CancelToken | None,
+    *,
+    serial: bool,
+) -> dict[str, _Outcome]:
+    """Read every payload file once; hash it, and parse or keep what must be looked at.
+
+    A folder's plain files (media, exports) go to a pool of hashing threads, each reading
+    one whole file in 1 MiB blocks into its own buffer, so at most one block per worker is
+    in memory; the journals are parsed on this thread meanwhile. Progress is reported and
+    cancellation checked on this thread only. ``serial`` (and a zip, one stream) reads
+    everything here, in order.
+    """
+    outcomes: dict[str, _Outcome] = {}
+    done = 0
+    lock = threading.Lock()
+    current = ""
+
+    def here(n: int) -> None:  # a block read on this thread
+        nonlocal done
+        with lock:
+            done += n
+        throttle(min(done, total - 1), total, current)
+        check_cancel(cancel)
+
+    plain = [r for r in ordered if not _is_parsed(r)]
+    workers = min(_hash_workers(), len(plain))
+    if serial or workers < 2 or not isinstance(source, FolderSource):
+        for rel in ordered:
+            check_cancel(cancel)
+            current = rel
+            if _is_parsed(rel):
+                outcomes[rel] = _read_parsed(source, rel, outcomes, here)
+            else:
+                outcomes[rel] = _hash_plain(source, rel, here)
+        return outcomes
+
+    stop = threading.Event()
+    queue = iter(plain)
+
+    def counted(n: int) -> None:  # a block read by a worker
+        nonlocal done
+        with lock:
+            done += n
+        if stop.is_set():
+            raise _Stopped()
+
+    def work() -> None:
+        while not stop.is_set():
+            with lock:
+                rel = next(queue, None)
+            if rel is None:
+                return
+            outcome = _hash_plain(source, rel, counted)
+            with lock:
+                outcomes[rel] = outcome
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fieldkit-verify")
+    try:
+        futures = [pool.submit(work) for _ in range(workers)]
+        for rel in ordered:
+            if _is_parsed(rel):
+                check_cancel(cancel)
+                current = rel
+                parsed = _read_parsed(source, rel, outcomes, here)
+                with lock:
+                    outcomes[rel] = parsed
+        current = "hashing"
+        while True:
+            finished, running = wait(futures, timeout=0.1, return_when=FIRST_EXCEPTION)
+            for future in finished:
+                future.result()  # a worker's unexpected error is raised here
+            with lock:
+                so_far = done
+            throttle(min(so_far, total - 1), total, current)
+            check_cancel(cancel)
+            if not running:
+                break
+    finally:
+        stop.set()  # workers stop within one block
+        pool.shutdown(wait=True)
+    return outcomes
 
 
 def _check_bag_info(info: dict[str, list[str]], report: VerifyReport) -> None:
