@@ -266,3 +266,39 @@ def test_log_of_a_record_shows_the_bundles_that_carried_it(make_store, tmp_path)
     assert custody(a, site["id"]) == [("export", exported.bundle_id)]
     assert custody(c, site["id"]) == [("import", exported.bundle_id)]
     assert custody(a, other["id"]) == []
+
+
+def test_dry_run_shows_the_merge_and_writes_nothing(
+    templates: dict[str, Path],  # noqa: F811
+    world: Any,
+    tmp_path: Path,
+) -> None:
+    import hashlib
+
+    c = _coordinator(templates, world, tmp_path / "c")
+    _imported(c, world["a1"])
+    _imported(c, world["a2"])  # Anna's edit; Bob's concurrent one is in b1
+
+    def files() -> dict[str, str]:
+        c.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return {
+            str(p.relative_to(c.home)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(c.home.rglob("*"))
+            if p.is_file() and not p.name.endswith("-shm")  # SQLite's index, not data
+        }
+
+    before = (files(), snapshot(c), event_hashes(c))
+    preview = import_bundle(c, world["b1"], dry_run=True)
+    assert preview.ok and preview.preview and not preview.merged
+    assert (files(), snapshot(c), event_hashes(c)) == before  # nothing written at all
+    assert preview.media_new == 1
+    assert [x["field"] for x in preview.conflicts] == ["description"]
+    real = _imported(c, world["b1"])
+    assert real.merged and not real.preview
+    assert (real.new_events, real.new_records, real.changed_records, real.conflicts) == (
+        preview.new_events,
+        preview.new_records,
+        preview.changed_records,
+        preview.conflicts,
+    )
+    c.close()

@@ -41,6 +41,7 @@ class ImportReport:
     signer: dict[str, Any] = field(default_factory=dict)
     accepted_untrusted: bool = False
     merged: bool = False
+    preview: bool = False  # a dry run: what a merge would do, with nothing written
     new_events: int = 0
     already_present: int = 0
     new_records: dict[str, list[str]] = field(default_factory=dict)
@@ -55,7 +56,7 @@ class ImportReport:
 
     @property
     def ok(self) -> bool:
-        return self.merged and not self.problems
+        return (self.merged or self.preview) and not self.problems
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +66,7 @@ class ImportReport:
             "signer": self.signer,
             "accepted_untrusted": self.accepted_untrusted,
             "merged": self.merged,
+            "preview": self.preview,
             "new_events": self.new_events,
             "already_present": self.already_present,
             "new_records": self.new_records,
@@ -80,6 +82,10 @@ class ImportReport:
 
 class _Rollback(Exception):
     """Raised inside the merge transaction to undo it (a gap or a fork was found)."""
+
+
+class _Preview(Exception):
+    """Raised inside the merge transaction of a dry run, after the report is complete."""
 
 
 class _Changed(BundleError):
@@ -163,8 +169,13 @@ def import_bundle(
     passphrase: bytes | None = None,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    dry_run: bool = False,
 ) -> ImportReport:
     """Verify a bundle against this store's trusted keys, then merge it.
+
+    With ``dry_run`` nothing is written: the merge runs inside its transaction and is
+    rolled back, so the report says exactly what a real import would add, change and
+    put in conflict (``preview`` is set, ``merged`` is not), and no media are copied.
 
     Returns a report; ``report.ok`` is False (and nothing was merged) when the bundle
     fails verification, is signed by a key this store does not trust (unless
@@ -189,6 +200,8 @@ def import_bundle(
             check_cancel(cancel)
             if store.media.has(sha):
                 result.media_present += 1
+            elif dry_run:
+                result.media_new += 1
             else:
                 stored = store.media.put_stream(
                     _BlockReader(source.read_blocks(rel), cancel),  # type: ignore[arg-type]
@@ -198,7 +211,7 @@ def import_bundle(
             if progress is not None:
                 progress(n, total + 1, f"media {sha[:12]}…")
         check_cancel(cancel)
-        _merge_events(store, source, contents, verified, result, untrusted, cancel)
+        _merge_events(store, source, contents, verified, result, untrusted, cancel, dry_run)
 
     verified, _ = _verify_path(
         path,
@@ -235,6 +248,7 @@ def _merge_events(
     result: ImportReport,
     untrusted: bool,
     cancel: CancelToken | None,
+    dry_run: bool = False,
 ) -> None:
     signer = str(verified.signer.get("fingerprint") or "")
 
@@ -266,6 +280,8 @@ def _merge_events(
     def extra(merge: MergeReport) -> None:
         captured.append(merge)
         custody(merge)
+        if dry_run:
+            raise _Preview()  # everything checked and projected; now undo it all
 
     try:
         merge = store.import_events(
@@ -280,6 +296,9 @@ def _merge_events(
         ]
         result.devices = {}
         return
+    except _Preview:
+        merge = captured[0]
+        result.preview = True
     except _Rollback:
         merge = captured[0]
         result.problems = [Problem("data/journal", "merge", p) for p in merge.problems]
@@ -293,7 +312,7 @@ def _merge_events(
         )
         result.devices = {}
         return
-    result.merged = True
+    result.merged = not result.preview
     result.new_events = merge.new_events
     result.already_present = merge.already_present
     result.new_records = merge.new_records

@@ -75,6 +75,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="import even though the signer's key is not trusted (recorded in the journal)",
     )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="verify and show what the merge would add, change and put in conflict; write nothing",
+    )
     add_passphrase(p)
     add_json(p)
     p.set_defaults(handler=cmd_import)
@@ -180,12 +185,14 @@ def cmd_import(args: argparse.Namespace) -> int:
                 accept_untrusted=args.accept_untrusted,
                 passphrase=passphrase,
                 progress=progress,
+                dry_run=args.dry_run,
             )
     doc = report.to_json()
     if args.json:
         print_json(doc)
     else:
-        print(f"{'imported' if report.ok else 'REFUSED'} {report.path}")
+        done = "would import (dry run, nothing written)" if report.preview else "imported"
+        print(f"{done if report.ok else 'REFUSED'} {report.path}")
         print(f"  new events {report.new_events}, already present {report.already_present}")
         for bucket in ("new_records", "changed_records"):
             for kind, ids in sorted(doc[bucket].items()):

@@ -387,13 +387,17 @@ class ImportBundleDialog(QDialog):
         self.accept_untrusted.toggled.connect(self._update_merge)
 
     def verify(self) -> None:
+        """Verify, and preview the merge (a dry run: the same merge, rolled back)."""
+        bundle = compat.bundle()
         path = self.path.path()
-        if path is None:
+        if bundle is None or path is None:
             return
         self.verify_button.setEnabled(False)
+        self.summary.hide()
 
-        def done(report: Any) -> None:
+        def done(preview: Any) -> None:
             self.verify_button.setEnabled(True)
+            report = preview.verify
             doc = to_doc(report)
             self.verified = doc
             ok = report_ok(report, doc)
@@ -407,6 +411,15 @@ class ImportBundleDialog(QDialog):
                 headline += "\n" + counts
             self.report.show_report(headline, ok, problems, doc)
             self.accept_untrusted.setVisible(self.untrusted_only)
+            if preview.preview:
+                self.summary.setText(tr("If merged: ") + merge_summary(to_doc(preview)))
+                self.summary.show()
+            elif preview.problems and (ok or self.untrusted_only):
+                # Verified, but it does not continue this store's chains (a gap, a fork).
+                lines = [f"{p.file}: {p.message}" for p in preview.problems]
+                self.report.show_report(tr("Cannot be merged"), False, lines, doc)
+                ok = False
+                self.untrusted_only = False
             self._ok = ok
             self._update_merge()
 
@@ -416,13 +429,14 @@ class ImportBundleDialog(QDialog):
             self.report.show_report(tr("Cannot verify: {e}").format(e=exc), False, [], {})
             self._update_merge()
 
-        self.win.runner.run(
-            _verify,
+        # accept_untrusted only lets the dry run show what the merge would bring; the
+        # real merge still needs the box ticked, and trust is judged from the report.
+        self.win.submit(
+            bundle.import_bundle,
             path,
-            None,
-            Path(self.win.store.keys_dir),
-            self.win.passphrase,
-            needs_store=False,
+            accept_untrusted=True,
+            passphrase=self.win.passphrase,
+            dry_run=True,
             progress=True,
             label=tr("Verifying"),
             on_done=done,

@@ -54,8 +54,14 @@ def test_export_import_resolve(window, qtbot, monkeypatch, tmp_path):
     try:
         dlg = bundles.import_flow(win, second)
         assert not dlg.merge_button.isEnabled()
+        events_before = win.store.event_count()
         dlg.verify()
         assert "Intact and signed by" in dlg.report.headline.text()
+        # The preview says what merging would do, before anything is merged.
+        assert dlg.summary.text().startswith("If merged:")
+        assert "1 conflict(s)" in dlg.summary.text()
+        assert win.store.event_count() == events_before
+        assert win.store.all_conflicts() == []
         assert dlg.merge_button.isEnabled()
         dlg.merge()
         assert "1 conflict(s)" in dlg.summary.text()
