@@ -29,33 +29,78 @@ def grab(widget: QWidget, path: Path) -> None:
     print(f"wrote {path}")
 
 
-def make_conflicts(home_a: Path, tmp: Path) -> Path:
-    """A second store that edited the same site differently: conflicts to review."""
+def make_second_investigator(home_a: Path, tmp: Path) -> Path:
+    """A colleague's signed bundle that edits a site the demo investigator also edited.
+
+    Real bundles both ways, so the import review shows a real verification and a real
+    preview of the merge (with conflicts), not made-up figures.
+    """
+    from fieldkit import keys
+    from fieldkit.bundle import export_bundle, import_bundle
+    from fieldkit.demo import DEMO_PASSPHRASE
     from fieldkit.store import Store
 
+    second_pass = b"second passphrase"
     a = Store.open(home_a)
     b = Store.init(
         tmp / "other",
         name="Second Investigator",
         email="second@fieldkit.example",
-        passphrase=b"second passphrase",
-        device_name="office laptop",
+        passphrase=second_pass,
+        device_name="field laptop 2",
     )
-    b.import_events(list(a.iter_events()))
+    keys.trust(b.keys_dir, keys.export_public(a.keys_dir))
+    keys.trust(a.keys_dir, keys.export_public(b.keys_dir))
+    shared = export_bundle(a, tmp / "from-demo", passphrase=DEMO_PASSPHRASE, full=True)
+    assert import_bundle(b, Path(shared.path)).ok
     site = a.find("site", where={"name": "School No. 7 yard"})[0]
     a.update(site["id"], {"injured": 3, "neighbourhood": "Kirov district (north)"})
     b.update(site["id"], {"injured": 5, "neighbourhood": "Kirov"})
-    a.import_events(list(b.iter_events()))
+    b.create(
+        "remnant",
+        {
+            "site_id": site["id"],
+            "category": "fuze",
+            "munition_type": "9N235",
+            "condition": "dud",
+            "hazard": "yes",
+            "notes": "found by the second team",
+        },
+    )
+    bundle = export_bundle(
+        b, tmp / "bundle-from-second-investigator", passphrase=second_pass, zip=True
+    )
     a.close()
     b.close()
-    return tmp / "other"
+    return Path(bundle.path)
+
+
+def make_card(tmp: Path) -> Path:
+    """A memory card: photos, one truncated, one empty file, and camera junk."""
+    from fieldkit.demo import _photo
+
+    card = tmp / "card" / "DCIM" / "100CAMERA"
+    card.mkdir(parents=True)
+    for i in range(6):
+        _photo(
+            card / f"IMG_{2001 + i}.JPG",
+            f"crater {i + 1}",
+            (90, 95, 80),
+            f"2020-10-05T1{i}:12:00+04:00",
+            (39.8160 + i * 1e-4, 46.7530),
+        )
+    whole = (card / "IMG_2001.JPG").read_bytes()
+    (card / "IMG_2007.JPG").write_bytes(whole[: len(whole) // 2])  # truncated
+    (card / "IMG_2008.JPG").write_bytes(b"")  # an empty file
+    (card.parent.parent / ".Trashes").mkdir()
+    return card.parent.parent
 
 
 def main(out: Path) -> int:
     from fieldkit.demo import DEMO_PASSPHRASE, make_demo_store
     from fieldkit.gui import bundles
     from fieldkit.gui.app import close_session, make_app, open_session
-    from fieldkit.gui.dialogs import ExportDialog, import_summary
+    from fieldkit.gui.dialogs import ExportDialog
 
     QStandardPaths.setTestModeEnabled(True)
     app = make_app()
@@ -65,7 +110,8 @@ def main(out: Path) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="fieldkit-shots-"))
     home = tmp / "store"
     make_demo_store(home, DEMO_PASSPHRASE).close()
-    make_conflicts(home, tmp)
+    second_bundle = make_second_investigator(home, tmp)
+    card = make_card(tmp)
 
     win = open_session(home, serial=True, passphrase=DEMO_PASSPHRASE)
     assert win is not None
@@ -96,33 +142,10 @@ def main(out: Path) -> int:
     grab(viewer, out / "photo-viewer.png")
     viewer.close()
 
-    report = {
-        "imported": [
-            {
-                "path": f"/media/card/DCIM/IMG_{2000 + i}.jpg",
-                "id": "x",
-                "sha256": "0" * 64,
-                "warnings": [],
-            }
-            for i in range(12)
-        ]
-        + [
-            {
-                "path": "/media/card/DCIM/IMG_2013.jpg",
-                "id": "x",
-                "sha256": "0" * 64,
-                "warnings": ["pixels cannot be decoded: image file is truncated"],
-            }
-        ],
-        "duplicates": [{"path": "/media/card/DCIM/IMG_1001.jpg", "id": "x", "sha256": "0" * 64}],
-        "rejected": [{"path": "/media/card/DCIM/IMG_2099.jpg", "reason": "broken symbolic link"}],
-        "skipped": [{"path": "/media/card/.Trashes", "reason": "hidden or system folder"}],
-        "cancelled": False,
-        "total": 15,
-    }
-    summary = import_summary(win, report)
+    win.import_paths([card], market["id"])
+    summary = win.last_report
+    assert summary is not None
     summary.resize(640, 560)
-    summary.show()
     grab(summary, out / "import-summary.png")
     summary.close()
 
@@ -133,41 +156,18 @@ def main(out: Path) -> int:
     grab(export, out / "export-dialog.png")
     export.close()
 
+    dlg = bundles.ImportBundleDialog(win)
+    dlg.path.edit.setText(str(second_bundle))
+    dlg.show()
+    dlg.verify()  # the real verification and a dry run of the merge
+    grab(dlg, out / "import-review.png")
+    dlg.merge()
+    dlg.close()
+
     conflicts = win.open_conflicts()
     conflicts.resize(760, 420)
     grab(conflicts, out / "conflicts.png")
     conflicts.close()
-
-    dlg = bundles.ImportBundleDialog(win)
-    dlg.path.edit.setText(str(tmp / "bundle-from-second-investigator.zip"))
-    doc = {
-        "ok": True,
-        "signer_identity": "second@fieldkit.example",
-        "signer_fingerprint": "SHA256:q4D0…",
-        "events": 42,
-        "media": 6,
-        "problems": [],
-    }
-    dlg.report.show_report(bundles._verify_headline(True, doc, 0), True, [], doc)
-    dlg.summary.setText(
-        bundles.merge_summary(
-            {
-                "new_records": {"site": ["a"], "media": ["b", "c"]},
-                "changed_records": {"site": ["d"]},
-                "conflicts": [
-                    {"id": "d", "field": "injured"},
-                    {"id": "d", "field": "neighbourhood"},
-                ],
-                "new_events": 9,
-                "already_present": 33,
-            }
-        )
-    )
-    dlg.summary.show()
-    dlg.conflicts_button.setEnabled(True)
-    dlg.show()
-    grab(dlg, out / "import-review.png")
-    dlg.close()
 
     win.close()
     close_session(win)
