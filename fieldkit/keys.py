@@ -45,6 +45,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from fieldkit import sshsig
 from fieldkit.errors import KeyFileError, ValidationError, WrongPassphrase
+from fieldkit.fsutil import fsync_dir
 
 if TYPE_CHECKING:
     from pyrage.x25519 import Identity as AgeIdentity
@@ -179,16 +180,6 @@ def _read_text(path: Path, limit: int) -> str:
         raise KeyFileError(f"{path} is not UTF-8 text") from None
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _write_temp(path: Path, data: bytes, mode: int) -> Path:
     """Write ``data`` to a synced temp file next to ``path``; the caller renames it."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -219,7 +210,7 @@ def _replace_all(pairs: list[tuple[Path, bytes, int]]) -> None:
     for tmp, path in temps:
         os.replace(tmp, path)
     for folder in {path.parent for _, path in temps}:
-        _fsync_dir(folder)
+        fsync_dir(folder)
 
 
 def _write_atomic(path: Path, data: bytes, mode: int) -> None:

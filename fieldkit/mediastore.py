@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from fieldkit.errors import MediaError
+from fieldkit.fsutil import fsync_dir
 
 BLOCK = 1 << 20
 TEMP_PREFIX = ".incoming-"
@@ -27,19 +28,6 @@ class Stored:
     sha256: str
     size: int
     new: bool  # False when the same bytes were already stored
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class MediaStore:
@@ -111,7 +99,7 @@ class MediaStore:
             final.parent.mkdir(exist_ok=True)
             os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
             os.replace(tmp, final)
-            _fsync_dir(final.parent)
+            fsync_dir(final.parent)
             return Stored(sha, size, new=True)
         except BaseException:
             tmp.unlink(missing_ok=True)

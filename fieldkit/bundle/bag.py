@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from fieldkit.fsutil import fsync_dir
+
 FORMAT_VERSION = "1"
 BLOCK = 1 << 20  # 1 MiB: hashing and copying unit
 
@@ -230,19 +232,6 @@ class HashingWriter:
 
     def hexdigest(self) -> str:
         return self.digest.hexdigest()
-
-
-def fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 class FolderSink:

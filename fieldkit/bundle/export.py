@@ -45,12 +45,12 @@ from fieldkit.bundle.bag import (
     HashingWriter,
     Sink,
     bag_info_text,
-    fsync_dir,
     is_sha256,
     manifest_text,
 )
 from fieldkit.bundle.safezip import ZipSink
 from fieldkit.errors import BundleError, FieldkitError
+from fieldkit.fsutil import fsync_dir
 from fieldkit.ids import is_id, new_id
 from fieldkit.store import Store
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle, check_cancel

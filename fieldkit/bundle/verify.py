@@ -446,17 +446,9 @@ def _verify_path(
         source: _Source = FolderSource(path)
         return _verify_source(source, report, trust, progress, cancel, keep, on_source, serial)
     if form == "zip":
-        zsrc = ZipSource(path)
-        try:
-            if zsrc.refused:
-                report.problems.extend(zsrc.problems)
-                report.problems.append(
-                    Problem(zsrc.label, "refused", "hostile or damaged zip: nothing was read")
-                )
-                return report, None
-            return _verify_source(zsrc, report, trust, progress, cancel, keep, on_source, serial)
-        finally:
-            zsrc.close()
+        return _verify_zip(
+            ZipSource(path), report, trust, progress, cancel, keep, on_source, serial
+        )
     identity = age_identity
     if identity is None:
         if keys_dir is None or passphrase is None:
@@ -474,17 +466,39 @@ def _verify_path(
         except Exception as exc:  # pyrage's DecryptError and friends
             report.problems.append(Problem(path.name, "decrypt", f"cannot decrypt: {exc}"))
             return report, None
-        zsrc = ZipSource(plain, label=path.name)
-        try:
-            if zsrc.refused:
-                report.problems.extend(zsrc.problems)
-                report.problems.append(
-                    Problem(zsrc.label, "refused", "hostile or damaged zip: nothing was read")
-                )
-                return report, None
-            return _verify_source(zsrc, report, trust, progress, cancel, keep, on_source, serial)
-        finally:
-            zsrc.close()
+        return _verify_zip(
+            ZipSource(plain, label=path.name),
+            report,
+            trust,
+            progress,
+            cancel,
+            keep,
+            on_source,
+            serial,
+        )
+
+
+def _verify_zip(
+    zsrc: ZipSource,
+    report: VerifyReport,
+    trust: Path | None,
+    progress: ProgressFn | None,
+    cancel: CancelToken | None,
+    keep: bool,
+    on_source: Any,
+    serial: bool,
+) -> tuple[VerifyReport, Contents | None]:
+    """A zip whose structure was refused is reported without reading any entry."""
+    try:
+        if zsrc.refused:
+            report.problems.extend(zsrc.problems)
+            report.problems.append(
+                Problem(zsrc.label, "refused", "hostile or damaged zip: nothing was read")
+            )
+            return report, None
+        return _verify_source(zsrc, report, trust, progress, cancel, keep, on_source, serial)
+    finally:
+        zsrc.close()
 
 
 def _read_small(
