@@ -462,80 +462,48 @@ class Store:
         rows = self.conn.execute("SELECT id, fingerprint FROM devices").fetchall()
         return {d: f for d, f in rows if f}
 
-    def _verify_checkpoints(self) -> list[journal.ChainProblem]:
-        from fieldkit import keys, sshsig
+    def _checkpoint_problem(
+        self, cp: Mapping[str, Any], fingerprints: Mapping[str, str]
+    ) -> str | None:
+        """Why a checkpoint does not vouch for this store's chain, or None if it does."""
+        try:
+            signer = journal.checkpoint_signer(cp)
+        except FieldkitError as exc:
+            return f"checkpoint signature: {exc}"
+        dev, seq = cp["device"], cp["seq"]
+        if fingerprints.get(dev) != signer:
+            return f"checkpoint signed by {signer}, not the device's key {fingerprints.get(dev)}"
+        row = self.conn.execute(
+            "SELECT hash FROM events WHERE device = ? AND seq = ?", (dev, seq)
+        ).fetchone()
+        if row is None or row[0] != cp["head"]:
+            return "signed checkpoint names an event this chain does not hold at that sequence"
+        return None
 
-        problems: list[journal.ChainProblem] = []
+    def _verify_checkpoints(self) -> list[journal.ChainProblem]:
         fingerprints = self.device_fingerprints()
+        problems = []
         for cp in self.checkpoints():
-            dev, seq = cp["device"], cp["seq"]
-            row = self.conn.execute(
-                "SELECT hash, hlc FROM events WHERE device = ? AND seq = ?", (dev, seq)
-            ).fetchone()
-            if row is None or row[0] != cp["head"]:
+            problem = self._checkpoint_problem(cp, fingerprints)
+            if problem is not None:
                 problems.append(
-                    journal.ChainProblem(
-                        dev,
-                        seq,
-                        "checkpoint",
-                        "signed checkpoint names an event this chain "
-                        "does not hold at that sequence",
-                    )
-                )
-                continue
-            payload = journal.checkpoint_payload(dev, seq, cp["head"], cp["hlc"])
-            try:
-                signer = sshsig.verify(cp["signature"], payload, keys.CHECKPOINT_NAMESPACE)
-            except FieldkitError as exc:
-                problems.append(
-                    journal.ChainProblem(dev, seq, "checkpoint", f"checkpoint signature: {exc}")
-                )
-                continue
-            if fingerprints.get(dev) != sshsig.fingerprint(signer):
-                problems.append(
-                    journal.ChainProblem(
-                        dev,
-                        seq,
-                        "checkpoint",
-                        f"checkpoint signed by {sshsig.fingerprint(signer)}, "
-                        f"not the device's key {fingerprints.get(dev)}",
-                    )
+                    journal.ChainProblem(cp["device"], cp["seq"], "checkpoint", problem)
                 )
         return problems
 
     def add_checkpoints(self, items: Iterable[Mapping[str, Any]]) -> list[str]:
         """Store received checkpoints whose signature and head check out; returns problems."""
-        from fieldkit import keys, sshsig
-
         problems: list[str] = []
         fingerprints = self.device_fingerprints()
         for cp in items:
-            try:
-                dev, seq, head, hlc, sig = (
-                    cp["device"],
-                    int(cp["seq"]),
-                    cp["head"],
-                    cp["hlc"],
-                    cp["signature"],
-                )
-                payload = journal.checkpoint_payload(dev, seq, head, hlc)
-                signer = sshsig.verify(sig, payload, keys.CHECKPOINT_NAMESPACE)
-            except (KeyError, TypeError, ValueError, FieldkitError) as exc:
-                problems.append(f"checkpoint {cp.get('device')}:{cp.get('seq')}: {exc}")
-                continue
-            if fingerprints.get(dev) != sshsig.fingerprint(signer):
-                problems.append(f"checkpoint {dev}:{seq} is not signed by the device's key")
-                continue
-            row = self.conn.execute(
-                "SELECT hash FROM events WHERE device = ? AND seq = ?", (dev, seq)
-            ).fetchone()
-            if row is None or row[0] != head:
-                problems.append(f"checkpoint {dev}:{seq} does not match the chain")
+            problem = self._checkpoint_problem(cp, fingerprints)
+            if problem is not None:
+                problems.append(f"checkpoint {cp.get('device')}:{cp.get('seq')}: {problem}")
                 continue
             self.conn.execute(
                 "INSERT OR IGNORE INTO checkpoints (device, seq, head, hlc, signature) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (dev, seq, head, hlc, sig),
+                "VALUES (:device, :seq, :head, :hlc, :signature)",
+                dict(cp),
             )
         return problems
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from fieldkit.cli.common import (
     read_passphrase,
     terminal_progress,
 )
-from fieldkit.errors import StoreNotFound
+from fieldkit.errors import BundleError, StoreNotFound
 from fieldkit.paths import DB_NAME
 
 
@@ -83,11 +82,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_passphrase(p)
     add_json(p)
     p.set_defaults(handler=cmd_import)
-
-
-def _fail(reason: str) -> int:
-    print(f"fieldkit: {' '.join(reason.split())}", file=sys.stderr)
-    return 1
 
 
 def _problem_lines(doc: dict[str, Any]) -> None:
@@ -163,7 +157,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         _problem_lines(doc)
     if not report.ok:
         first = report.problems[0]
-        return _fail(
+        raise BundleError(
             f"verification failed: {len(report.problems)} problem(s); first: {first.file}: "
             f"{first.message}"
         )
@@ -203,5 +197,5 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not report.ok:
         first = report.problems[0] if report.problems else None
         reason = f"{first.file}: {first.message}" if first else "nothing merged"
-        return _fail(f"import refused: {reason}")
+        raise BundleError(f"import refused: {reason}")
     return 0
