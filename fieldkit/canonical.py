@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 
@@ -20,3 +21,11 @@ def canonical_bytes(obj: Any) -> bytes:
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def is_sha256(value: object) -> bool:
+    """A lowercase hex SHA-256, nothing before or after it (no trailing newline)."""
+    return isinstance(value, str) and _HEX64.fullmatch(value) is not None

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldkit.canonical import canonical_bytes, sha256_hex
+from fieldkit.canonical import canonical_bytes, is_sha256, sha256_hex
 from fieldkit.errors import ChainError
 from fieldkit.ids import is_id
 
@@ -133,22 +133,16 @@ def parse_event(data: bytes) -> Event:
         raise ChainError(f"event kind {body['kind'][:40]!r} is not a record kind name")
     if not _HLC_RE.match(body["hlc"]) or not body["hlc"].endswith(body["device"]):
         raise ChainError(f"event hlc {body['hlc'][:60]!r} is not a clock of its device")
-    if body["prev"] is not None and not _is_hash(body["prev"]):
+    if body["prev"] is not None and not is_sha256(body["prev"]):
         raise ChainError("event prev is not a SHA-256")
     if not isinstance(body.get("fields", {}), dict):
         raise ChainError("event fields is not an object")
     base = body.get("base", [])
-    if not isinstance(base, list) or not all(_is_hash(b) for b in base):
+    if not isinstance(base, list) or not all(is_sha256(b) for b in base):
         raise ChainError("event base is not a list of SHA-256 hashes")
     if canonical_bytes(body) != data:
         raise ChainError("event bytes are not in canonical form")
     return Event(sha256_hex(data), data, body)
-
-
-def _is_hash(value: Any) -> bool:
-    return (
-        isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value)
-    )
 
 
 # --- chain verification ----------------------------------------------------------------
@@ -249,7 +243,7 @@ def checkpoint_signer(cp: Any) -> str:
         not isinstance(device, str)
         or not isinstance(seq, int)
         or isinstance(seq, bool)
-        or not _is_hash(head)
+        or not is_sha256(head)
         or not isinstance(hlc, str)
         or not isinstance(sig, str)
     ):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from fieldkit.canonical import is_sha256
 from fieldkit.errors import MediaError
 from fieldkit.fsutil import fsync_dir
 
@@ -40,7 +41,7 @@ class MediaStore:
         self.tmp.mkdir(exist_ok=True)
 
     def path_of(self, sha256: str) -> Path:
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        if not is_sha256(sha256):
             raise MediaError(f"{sha256!r} is not a SHA-256")
         return self.root / sha256[:2] / sha256
 

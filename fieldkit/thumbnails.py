@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fieldkit.canonical import is_sha256
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def thumbs_dir(store_or_cache_dir: Store | Path) -> Path:
 
 def thumbnail_path(store_or_cache_dir: Store | Path, sha256: str, size: int = THUMB_SIZE) -> Path:
     """Where the thumbnail of ``sha256`` lives (it may not exist yet)."""
-    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+    if not is_sha256(sha256):
         raise ValueError(f"{sha256!r} is not a SHA-256")
     return thumbs_dir(store_or_cache_dir) / sha256[:2] / f"{sha256}-{size}.jpg"
 

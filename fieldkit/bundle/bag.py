@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from fieldkit.canonical import is_sha256
 from fieldkit.fsutil import fsync_dir
 
 FORMAT_VERSION = "1"
@@ -46,12 +47,6 @@ MAX_SIGNATURE_BYTES = 64 * 1024
 MAX_CHECKPOINTS_BYTES = 16 * 1024 * 1024
 MAX_DEVICES_JSON = 4 * 1024 * 1024
 MAX_PATH_BYTES = 1024
-
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
-
-
-def is_sha256(value: object) -> bool:
-    return isinstance(value, str) and bool(_HEX64.match(value))
 
 
 @dataclass(frozen=True)
@@ -211,7 +206,7 @@ def parse_bag_info(data: bytes, name: str = BAG_INFO) -> tuple[dict[str, list[st
 class Sink(Protocol):
     """Where a bag is written: a folder or a zip. Paths are bag-relative."""
 
-    def open(self, rel: str, *, compress: bool, size: int | None = None) -> Any: ...
+    def open(self, rel: str, *, size: int | None = None) -> Any: ...
 
     def finish(self) -> None: ...
 
@@ -242,7 +237,7 @@ class FolderSink:
         self._dirs: set[Path] = set()
 
     @contextmanager
-    def open(self, rel: str, *, compress: bool, size: int | None = None) -> Iterator[IO[bytes]]:
+    def open(self, rel: str, *, size: int | None = None) -> Iterator[IO[bytes]]:
         target = self.root / rel
         if target.parent not in self._dirs:
             target.parent.mkdir(parents=True, exist_ok=True)

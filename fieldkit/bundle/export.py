@@ -45,10 +45,10 @@ from fieldkit.bundle.bag import (
     HashingWriter,
     Sink,
     bag_info_text,
-    is_sha256,
     manifest_text,
 )
 from fieldkit.bundle.safezip import ZipSink
+from fieldkit.canonical import is_sha256
 from fieldkit.errors import BundleError, FieldkitError
 from fieldkit.fsutil import fsync_dir
 from fieldkit.ids import is_id, new_id
@@ -383,10 +383,8 @@ class _BagWriter:
         self.progress(min(self.done, self.total - 1), self.total, message)
 
     @contextmanager
-    def _payload(
-        self, sink: Sink, rel: str, *, compress: bool, size: int | None = None
-    ) -> Iterator[HashingWriter]:
-        with sink.open(rel, compress=compress, size=size) as target:
+    def _payload(self, sink: Sink, rel: str, *, size: int | None = None) -> Iterator[HashingWriter]:
+        with sink.open(rel, size=size) as target:
             hw = HashingWriter(target)
             yield hw
         self.manifest.append((rel, hw.hexdigest()))
@@ -397,7 +395,7 @@ class _BagWriter:
         store, plan = self.store, self.plan
         for device in sorted(plan.devices):
             first, last, _ = plan.devices[device]
-            with self._payload(sink, f"{JOURNAL_DIR}/{device}.jsonl", compress=True) as w:
+            with self._payload(sink, f"{JOURNAL_DIR}/{device}.jsonl") as w:
                 n = 0
                 for event in store.iter_events(plan.since, device=device):
                     w.write(event.data + b"\n")
@@ -407,16 +405,14 @@ class _BagWriter:
                         self._tick(1000, "journal")
                 self._tick(n % 1000, "journal")
             cps = [c for c in store.checkpoints(device) if first <= c["seq"] <= last]
-            with self._payload(
-                sink, f"{JOURNAL_DIR}/{device}.checkpoints.json", compress=True
-            ) as w:
+            with self._payload(sink, f"{JOURNAL_DIR}/{device}.checkpoints.json") as w:
                 w.write(_json_bytes(cps))
         for sha, size in plan.media:
             check_cancel(self.cancel)
             rel = f"{MEDIA_DIR}/{sha[:2]}/{sha}"
             with (
                 open(store.media.path_of(sha), "rb") as src,
-                self._payload(sink, rel, compress=False, size=size) as w,
+                self._payload(sink, rel, size=size) as w,
             ):
                 while block := src.read(BLOCK):
                     w.write(block)
@@ -468,21 +464,21 @@ class _BagWriter:
                 ),
             ),
         ):
-            with self._payload(sink, rel, compress=True) as w:
+            with self._payload(sink, rel) as w:
                 w.write(data)
 
     def write_tags(self, sink: Sink, info: bytes, key: Any) -> None:
         manifest = manifest_text(self.manifest)
         tags: list[tuple[str, str]] = []
         for name, data in ((BAGIT_TXT_NAME, BAGIT_TXT), (BAG_INFO, info), (MANIFEST, manifest)):
-            with sink.open(name, compress=True) as w:
+            with sink.open(name) as w:
                 w.write(data)
             tags.append((name, hashlib.sha256(data).hexdigest()))
             self.tag_bytes += len(data)
         tagmanifest = manifest_text(tags)
         signature = sshsig.sign(key, tagmanifest, keys.BUNDLE_NAMESPACE).encode("ascii")
         for name, data in ((TAGMANIFEST, tagmanifest), (SIGNATURE, signature)):
-            with sink.open(name, compress=True) as w:
+            with sink.open(name) as w:
                 w.write(data)
             self.tag_bytes += len(data)
         self.report.tagmanifest_sha256 = hashlib.sha256(tagmanifest).hexdigest()

@@ -95,45 +95,33 @@ class _CountingOut:
 
 
 class _EntryWriter:
-    def __init__(self, out: _CountingOut, compress: bool) -> None:
+    """One STORED entry's data: written through as is, with its CRC and size counted."""
+
+    def __init__(self, out: _CountingOut) -> None:
         self._out = out
-        self._z = zlib.compressobj(6, zlib.DEFLATED, -15) if compress else None
         self.crc = 0
-        self.usize = 0
-        self.csize = 0
+        self.size = 0
 
     def write(self, data: bytes) -> int:
         self.crc = zlib.crc32(data, self.crc)
-        self.usize += len(data)
-        chunk = self._z.compress(data) if self._z is not None else data
-        if chunk:
-            self._out.write(chunk)
-            self.csize += len(chunk)
+        self.size += len(data)
+        if data:
+            self._out.write(data)
         return len(data)
-
-    def close(self) -> None:
-        if self._z is not None:
-            chunk = self._z.flush()
-            self._out.write(chunk)
-            self.csize += len(chunk)
 
 
 class ZipSink:
     """Writes a bag as a zip holding one top folder, streaming, to any writable stream.
 
     It never seeks, so it can write into a pipe (the age encrypter). Every entry has a
-    data descriptor and is STORED (see ``deflate_text``).
+    data descriptor and is STORED, text too: the unused padding bits at the end of a
+    deflate stream can change without changing the output, so a flipped bit there would
+    pass every CRC and SHA-256. Stored, every byte of every entry is covered.
     """
 
-    def __init__(
-        self, out: IO[bytes], top: str, when: dt.datetime, *, deflate_text: bool = False
-    ) -> None:
+    def __init__(self, out: IO[bytes], top: str, when: dt.datetime) -> None:
         if unsafe_path_reason(top) is not None or "/" in top:
             raise BundleError(f"{top!r} cannot be the top folder of a bundle zip")
-        # Stored by default, text too: the unused padding bits at the end of a deflate
-        # stream can change without changing the output, so a flipped bit there would
-        # pass every CRC and SHA-256. Stored, every byte of every entry is covered.
-        self._deflate = deflate_text
         self._out = _CountingOut(out)
         self._top = top
         self._time, self._date = _dos_time(when)
@@ -144,11 +132,10 @@ class ZipSink:
         return self._out.offset
 
     @contextmanager
-    def open(self, rel: str, *, compress: bool, size: int | None = None) -> Iterator[_EntryWriter]:
+    def open(self, rel: str, *, size: int | None = None) -> Iterator[_EntryWriter]:
         name = f"{self._top}/{rel}".encode()
         zip64 = size is not None and size >= LIMIT32
-        compress = compress and self._deflate
-        method = DEFLATED if compress else STORED
+        method = STORED
         flags = FLAG_DESCRIPTOR | (FLAG_UTF8 if not name.isascii() else 0)
         extra = struct.pack("<HHQQ", 1, 16, 0, 0) if zip64 else b""
         offset = self._out.offset
@@ -171,15 +158,14 @@ class ZipSink:
             + name
             + extra
         )
-        writer = _EntryWriter(self._out, compress)
+        writer = _EntryWriter(self._out)
         yield writer
-        writer.close()
-        if not zip64 and (writer.usize >= LIMIT32 or writer.csize >= LIMIT32):
+        if not zip64 and writer.size >= LIMIT32:
             raise BundleError(f"{rel}: over 4 GiB but not announced as such")
         fmt = "<IIQQ" if zip64 else "<IIII"
-        self._out.write(struct.pack(fmt, DESCRIPTOR_SIG, writer.crc, writer.csize, writer.usize))
+        self._out.write(struct.pack(fmt, DESCRIPTOR_SIG, writer.crc, writer.size, writer.size))
         self._entries.append(
-            _Written(name, method, writer.crc, writer.csize, writer.usize, offset, zip64)
+            _Written(name, method, writer.crc, writer.size, writer.size, offset, zip64)
         )
 
     def finish(self) -> None:

@@ -60,11 +60,11 @@ from fieldkit.bundle.bag import (
     TAGMANIFEST,
     TOP_LEVEL,
     Problem,
-    is_sha256,
     parse_bag_info,
     parse_manifest,
 )
 from fieldkit.bundle.safezip import SafeZip, ZipReadError
+from fieldkit.canonical import is_sha256
 from fieldkit.errors import BundleError, ChainError, FieldkitError
 from fieldkit.ids import is_id
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle, check_cancel
