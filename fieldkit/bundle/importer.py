@@ -80,12 +80,15 @@ class ImportReport:
         }
 
 
-class _Rollback(Exception):
-    """Raised inside the merge transaction to undo it (a gap or a fork was found)."""
+class _Undo(Exception):
+    """Raised inside the merge transaction to undo it, carrying the merge's report.
 
+    For a gap or a fork (the report has problems), and at the end of a dry run.
+    """
 
-class _Preview(Exception):
-    """Raised inside the merge transaction of a dry run, after the report is complete."""
+    def __init__(self, merge: MergeReport) -> None:
+        super().__init__("merge undone")
+        self.merge = merge
 
 
 class _Changed(BundleError):
@@ -186,12 +189,11 @@ def import_bundle(
     path = Path(path)
     result = ImportReport(path=str(path))
 
+    def blocking(verified: VerifyReport) -> list[Problem]:
+        return [p for p in verified.problems if not (accept_untrusted and p.check == UNTRUSTED)]
+
     def merge(source: _Source, contents: Contents, verified: VerifyReport) -> None:
-        result.verify = verified
-        result.bundle_id = verified.bundle_id
-        result.signer = dict(verified.signer)
-        blocking = [p for p in verified.problems if not (accept_untrusted and p.check == UNTRUSTED)]
-        if blocking:
+        if blocking(verified):
             return
         untrusted = not verified.trusted
         result.accepted_untrusted = untrusted
@@ -225,16 +227,11 @@ def import_bundle(
         on_source=merge,
     )
     result.verify = verified
+    result.bundle_id = verified.bundle_id
+    result.signer = dict(verified.signer)
     result.warnings = list(verified.warnings)
-    if result.bundle_id is None:
-        result.bundle_id = verified.bundle_id
-        result.signer = dict(verified.signer)
-    if not result.merged and verified.problems and not result.problems:
-        result.problems = [
-            p for p in verified.problems if not (accept_untrusted and p.check == UNTRUSTED)
-        ]
-        if not result.problems:
-            result.problems = list(verified.problems)
+    if not result.merged and not result.problems:
+        result.problems = blocking(verified) or list(verified.problems)
     if progress is not None:
         progress(1, 1, "imported")
     return result
@@ -252,9 +249,10 @@ def _merge_events(
 ) -> None:
     signer = str(verified.signer.get("fingerprint") or "")
 
-    def custody(merge: MergeReport) -> None:
-        if merge.problems:
-            raise _Rollback()
+    def extra(merge: MergeReport) -> None:
+        # Runs inside the merge transaction; raising undoes everything.
+        if merge.problems or dry_run:
+            raise _Undo(merge)
         if merge.new_events == 0:
             return  # nothing new: no write, the tables stay identical
         if untrusted:
@@ -275,14 +273,6 @@ def _merge_events(
             details=[f"{d} {a}-{b}" for d, (a, b) in sorted(merge.devices.items())],
         )
 
-    captured: list[MergeReport] = []
-
-    def extra(merge: MergeReport) -> None:
-        captured.append(merge)
-        custody(merge)
-        if dry_run:
-            raise _Preview()  # everything checked and projected; now undo it all
-
     try:
         merge = store.import_events(
             _journal_events(source, contents, cancel),
@@ -296,22 +286,21 @@ def _merge_events(
         ]
         result.devices = {}
         return
-    except _Preview:
-        merge = captured[0]
-        result.preview = True
-    except _Rollback:
-        merge = captured[0]
-        result.problems = [Problem("data/journal", "merge", p) for p in merge.problems]
-        result.problems.append(
-            Problem(
-                "data/journal",
-                "merge",
-                "nothing was merged: the bundle does not continue this store's chains "
-                "(import the earlier bundle first)",
+    except _Undo as undo:
+        merge = undo.merge
+        if merge.problems:
+            result.problems = [Problem("data/journal", "merge", p) for p in merge.problems]
+            result.problems.append(
+                Problem(
+                    "data/journal",
+                    "merge",
+                    "nothing was merged: the bundle does not continue this store's chains "
+                    "(import the earlier bundle first)",
+                )
             )
-        )
-        result.devices = {}
-        return
+            result.devices = {}
+            return
+        result.preview = True
     result.merged = not result.preview
     result.new_events = merge.new_events
     result.already_present = merge.already_present
