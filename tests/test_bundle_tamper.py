@@ -190,6 +190,11 @@ def test_resigned_by_another_key_is_untrusted_and_import_refuses(
     result = import_bundle(bob, evil)
     assert not result.ok and not result.merged
     assert [p.check for p in result.problems] == ["untrusted"]
+    # A dry run that accepts the signer shows what the merge would bring, as a real
+    # import with --accept-untrusted would, and still writes nothing.
+    preview = import_bundle(bob, evil, accept_untrusted=True, dry_run=True)
+    assert preview.ok and preview.preview and preview.problems == []
+    assert preview.new_events > 0
     assert snapshot(bob) == before_tables
     bob.close()
     assert tree_hashes(bob.home) == before

@@ -230,7 +230,7 @@ def import_bundle(
     result.bundle_id = verified.bundle_id
     result.signer = dict(verified.signer)
     result.warnings = list(verified.warnings)
-    if not result.merged and not result.problems:
+    if not (result.merged or result.preview) and not result.problems:
         result.problems = blocking(verified) or list(verified.problems)
     if progress is not None:
         progress(1, 1, "imported")
