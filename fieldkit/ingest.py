@@ -36,17 +36,17 @@ from __future__ import annotations
 
 import errno
 import os
-import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any
 
 from fieldkit import records
 from fieldkit.errors import FieldkitError, MediaError, NotFound, ValidationError
+from fieldkit.fsutil import open_regular
 from fieldkit.mediastore import MediaStore
 from fieldkit.metadata import CameraCorrection, CaptureTime, Metadata, read_metadata, resolve_time
 from fieldkit.metadata.filetype import PILLOW_SIZED, SNIFF_BYTES, sniff_type
@@ -261,33 +261,6 @@ def _reason(exc: OSError) -> str:
     return _OS_REASONS.get(exc.errno or 0) or (exc.strerror or str(exc)).lower()
 
 
-def _kind_of_special(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    return "not a regular file"
-
-
-def _open_regular(path: Path) -> BinaryIO:
-    """Open read-only without blocking on a FIFO; refuse anything but a regular file."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise MediaError(f"not a regular file ({_kind_of_special(mode)})")
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        return cast(BinaryIO, os.fdopen(fd, "rb", buffering=0))
-    except BaseException:
-        os.close(fd)
-        raise
-
-
 def prepare_file(
     path: Path,
     media: MediaStore,
@@ -308,7 +281,7 @@ def prepare_file(
             head.extend(block[: HEAD_BYTES - len(head)])
 
     try:
-        source = _open_regular(path)
+        source = open_regular(path)
     except MediaError as exc:
         return _Rejected(shown, str(exc))
     except OSError as exc:

@@ -155,6 +155,16 @@ def test_directory_and_missing_path(tmp_path: Path) -> None:
     assert inspect_file(tmp_path / "nope.jpg").error == "no such file"
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.timeout(20)
+def test_a_fifo_is_reported_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "photo.jpg"
+    os.mkfifo(fifo)  # a plain open() would wait forever for a writer
+    info = inspect_file(fifo)
+    assert info.error == "not a regular file (a FIFO)"
+    assert info.sha256 is None
+
+
 def test_big_endian_tiff() -> None:
     info = inspect_file(DATA / "big_endian.tif")
     assert info.type == "image/tiff"

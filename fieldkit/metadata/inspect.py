@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+from fieldkit.errors import MediaError
+from fieldkit.fsutil import open_regular
 from fieldkit.metadata.capture_time import resolve_time
 from fieldkit.metadata.model import CameraCorrection, MediaInfo
 from fieldkit.metadata.reading import read_metadata
@@ -56,13 +58,15 @@ def inspect_file(
     try:
         if path.is_dir():
             return MediaInfo(name, None, None, None, error="is a directory")
-        with open(path, "rb") as fh:
+        with open_regular(path, buffering=-1) as fh:
             size = os.fstat(fh.fileno()).st_size
             if sha256 is None:
                 sha256, size = sha256_stream(fh)
             meta = read_metadata(fh, size=size)
     except OSError as exc:
         return MediaInfo(name, None, None, None, error=_os_error(exc))
+    except MediaError as exc:  # a FIFO, socket or device: nothing to read
+        return MediaInfo(name, None, None, None, error=str(exc))
     except Exception as exc:  # a reader bug must cost one file, not the whole run
         return MediaInfo(name, None, None, None, error=f"metadata reader failed: {exc!r}")
     time = None
