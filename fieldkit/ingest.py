@@ -58,11 +58,12 @@ from fieldkit.thumbnails import THUMB_SIZE, thumbnail_path, thumbnail_problem
 BATCH_FILES = 50
 #: ... or after this many seconds, whichever comes first.
 BATCH_SECONDS = 0.5
-#: Bytes of the file's start kept for the metadata reader (EXIF of a JPEG, PNG, WebP is
-#: here); containers whose metadata may sit anywhere are read from the stored copy.
+#: Bytes of the file's start kept for the metadata reader (a JPEG's EXIF is always
+#: here); formats whose metadata may sit anywhere are read from the stored copy.
 HEAD_BYTES = 1 << 20
-#: Types whose metadata the reader finds in the head when the head is long enough.
-_HEAD_ENOUGH = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp"})
+#: Types whose metadata comes before the image data, so the head holds it. WebP and PNG
+#: may carry EXIF after the pixels (an EXIF chunk at the end, eXIf after IDAT).
+_HEAD_ENOUGH = frozenset({"image/jpeg", "image/gif", "image/bmp"})
 
 #: Names that operating systems scatter in folders; never evidence.
 JUNK_NAMES = frozenset(
@@ -379,12 +380,10 @@ def _read_metadata(head: bytes, stored: Path, size: int) -> Metadata:
     The stored copy was just written, so it is in the page cache, and it is our own
     read-only copy: the original is still read only once.
     """
-    meta = read_metadata(head, size=size)
-    if size <= len(head):
-        return meta
-    short = any("truncated" in w for w in meta.warnings)
-    if meta.type in _HEAD_ENOUGH and not short:
-        return meta
+    if size <= len(head) or sniff_type(head) in _HEAD_ENOUGH:
+        meta = read_metadata(head, size=size)
+        if size <= len(head) or not any("truncated" in w for w in meta.warnings):
+            return meta
     with open(stored, "rb") as fh:
         return read_metadata(fh, size=size)
 

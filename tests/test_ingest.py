@@ -581,3 +581,21 @@ def test_cli_import_without_thumbnails(store: Store, tmp_path: Path) -> None:
     from fieldkit.thumbnails import thumbnail_path
 
     assert not any(thumbnail_path(store, i["sha256"]).exists() for i in report["imported"])
+
+
+def test_exif_after_the_pixels_of_a_large_webp_is_read(store: Store, tmp_path: Path) -> None:
+    import os
+
+    from PIL import Image
+
+    photo = tmp_path / "big.webp"
+    noise = Image.frombytes("RGB", (1200, 1200), os.urandom(1200 * 1200 * 3))
+    exif = Image.Exif()
+    exif[0x010F] = "TestMake"
+    exif[0x0110] = "TestModel"
+    noise.save(photo, "WEBP", lossless=True, exif=exif.tobytes())
+    data = photo.read_bytes()
+    assert len(data) > 2 << 20 and data.rfind(b"EXIF") > 2 << 20  # past the kept head
+    report = import_media(store, [photo], serial=True)
+    record = store.get(report.imported[0]["id"])
+    assert (record["make"], record["model"]) == ("TestMake", "TestModel")
