@@ -710,6 +710,10 @@ class Store:
             sql += " WHERE _retracted = 0"
         return int(self.conn.execute(sql).fetchone()[0])
 
+    def conflict_count(self) -> int:
+        """How many fields are in conflict (without decoding their candidates)."""
+        return int(self.conn.execute("SELECT count(*) FROM conflicts").fetchone()[0])
+
     def all_conflicts(self) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             "SELECT entity, kind, field, candidates FROM conflicts ORDER BY entity, field"

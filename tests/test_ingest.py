@@ -584,10 +584,6 @@ def test_cli_import_without_thumbnails(store: Store, tmp_path: Path) -> None:
 
 
 def test_exif_after_the_pixels_of_a_large_webp_is_read(store: Store, tmp_path: Path) -> None:
-    import os
-
-    from PIL import Image
-
     photo = tmp_path / "big.webp"
     noise = Image.frombytes("RGB", (1200, 1200), os.urandom(1200 * 1200 * 3))
     exif = Image.Exif()

@@ -53,6 +53,7 @@ def test_concurrent_edits_are_kept_and_flagged(trio: tuple[Store, Store, Store])
     assert record["conflict"] is True
     values = sorted(x["value"] for x in record["conflicts"]["killed"])
     assert values == [3, 4]
+    assert c.conflict_count() == len(c.all_conflicts()) == 1
     # Only the field both changed is in conflict; the other edit simply applies.
     assert set(record["conflicts"]) == {"killed"}
     assert record["description"] == "north side"

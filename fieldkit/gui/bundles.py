@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldkit.gui import compat
+from fieldkit import bundle
+from fieldkit.bundle.verify import record_verification
 from fieldkit.gui.dialogs import (
     ExportDialog,
     FingerprintDialog,
@@ -74,19 +75,10 @@ def problem_lines(doc: dict[str, Any]) -> list[str]:
     return out
 
 
-def _missing(win: Any) -> bool:
-    if compat.bundle() is None:
-        Prompts.error(win, tr("Bundles"), tr("Bundles are not available in this build yet."))
-        return True
-    return False
-
-
 # --- export ---------------------------------------------------------------------------
 
 
 def export_flow(win: Any) -> None:
-    if _missing(win):
-        return
     keys_dir = Path(win.store.keys_dir)
     if win.passphrase is None:
         win.passphrase = PassphraseDialog.ask(win, keys_dir, win.store.identity().get("email"))
@@ -98,9 +90,6 @@ def export_flow(win: Any) -> None:
 
 
 def start_export(win: Any, opts: Any) -> Any:
-    bundle = compat.bundle()
-    assert bundle is not None
-
     def done(report: Any) -> None:
         doc = to_doc(report)
         fp = getattr(report, "fingerprint", None) or doc.get("fingerprint") or ""
@@ -245,9 +234,8 @@ class VerifyDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def verify(self) -> None:
-        bundle = compat.bundle()
         path = self.path.path()
-        if bundle is None or path is None:
+        if path is None:
             return
         trust = Path(self.trust.text().strip()) if self.trust.text().strip() else None
         self.verify_button.setEnabled(False)
@@ -270,13 +258,11 @@ class VerifyDialog(QDialog):
             self.report.show_report(tr("Cannot verify: {e}").format(e=exc), False, [], self.doc)
             self.save_button.setEnabled(True)
 
-        self.win.runner.run(
-            _verify,
+        self.win.submit(
+            _verify_and_record,
             path,
             trust,
-            Path(self.win.store.keys_dir),
             self.win.passphrase,
-            needs_store=False,
             progress=True,
             label=tr("Verifying"),
             on_done=done,
@@ -300,32 +286,31 @@ class VerifyDialog(QDialog):
         return Path(path)
 
 
-def _verify(
+def _verify_and_record(
+    store: Any,
     path: Path,
     trust: Path | None,
-    keys_dir: Path,
     passphrase: bytes | None,
     *,
     progress: Any = None,
     cancel: Any = None,
 ) -> Any:
-    """``fieldkit verify``: this store's trusted keys unless a file is given; the store's
-    key (unlocked with the session passphrase) opens a ``.zip.age``."""
-    bundle = compat.bundle()
-    assert bundle is not None
-    return bundle.verify_bundle(
+    """What ``fieldkit verify`` does on a store's machine: this store's trusted keys unless
+    a file is given, its age key (the session passphrase) for a ``.zip.age``, and the
+    verification recorded as a custody event."""
+    report = bundle.verify_bundle(
         path,
-        trust=trust,
-        keys_dir=keys_dir,
+        trust=trust or store.keys_dir,
+        keys_dir=store.keys_dir,
         passphrase=passphrase,
         progress=progress,
         cancel=cancel,
     )
+    record_verification(store, report)
+    return report
 
 
 def verify_flow(win: Any, path: Path | None = None) -> VerifyDialog | None:
-    if _missing(win):
-        return None
     dlg = VerifyDialog(win)
     dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if path is not None:
@@ -388,9 +373,8 @@ class ImportBundleDialog(QDialog):
 
     def verify(self) -> None:
         """Verify, and preview the merge (a dry run: the same merge, rolled back)."""
-        bundle = compat.bundle()
         path = self.path.path()
-        if bundle is None or path is None:
+        if path is None:
             return
         self.verify_button.setEnabled(False)
         self.summary.hide()
@@ -451,9 +435,8 @@ class ImportBundleDialog(QDialog):
         )
 
     def merge(self) -> None:
-        bundle = compat.bundle()
         path = self.path.path()
-        if bundle is None or path is None:
+        if path is None:
             return
         self.merge_button.setEnabled(False)
 
@@ -462,7 +445,7 @@ class ImportBundleDialog(QDialog):
             self.merged = doc
             self.summary.setText(merge_summary(doc))
             self.summary.show()
-            n_conflicts = len(self.win.store.all_conflicts())
+            n_conflicts = self.win.store.conflict_count()
             self.conflicts_button.setEnabled(n_conflicts > 0)
             self.report.show_report(tr("Merged."), True, problem_lines(doc), doc)
 
@@ -519,8 +502,6 @@ def merge_summary(doc: dict[str, Any]) -> str:
 
 
 def import_flow(win: Any, path: Path | None = None) -> ImportBundleDialog | None:
-    if _missing(win):
-        return None
     dlg = ImportBundleDialog(win)
     dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if path is not None:

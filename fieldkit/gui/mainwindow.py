@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldkit.gui import compat
 from fieldkit.gui.dialogs import (
     AboutDialog,
     ConflictsDialog,
@@ -41,6 +40,7 @@ from fieldkit.gui.models import ID_ROLE, SiteFilterProxy, SiteTableModel
 from fieldkit.gui.panels import FormPane, HistoryPane, PhotosPane, RemnantsPane, StatementsPane
 from fieldkit.gui.tasks import Task, TaskRunner
 from fieldkit.gui.viewer import CameraDialog, PhotoViewer
+from fieldkit.ingest import import_media
 
 CASE_ROLE = ID_ROLE
 KIND_ROLE = ID_ROLE + 10
@@ -232,9 +232,6 @@ class MainWindow(QMainWindow):
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for name in ("new_site", "save", "import_photos", "export", "import_bundle", "conflicts"):
             tb.addAction(self.actions_by_name[name])
-        ingest_ok = compat.ingest() is not None
-        for name in ("import_photos", "import_folder"):
-            self.actions_by_name[name].setEnabled(ingest_ok)
 
     def _build_status(self) -> None:
         sb = self.statusBar()
@@ -343,7 +340,7 @@ class MainWindow(QMainWindow):
             if self.site_model.canFetchMore()
             else self.tr("{shown} site(s)").format(shown=shown)
         )
-        conflicts = len(self.store.all_conflicts())
+        conflicts = self.store.conflict_count()
         self.conflict_label.setText(
             self.tr("{n} conflict(s) to resolve").format(n=conflicts) if conflicts else ""
         )
@@ -613,10 +610,6 @@ class MainWindow(QMainWindow):
 
     def import_paths(self, paths: list[Path], site_id: str | None = None) -> Task | None:
         """Import files and folders on the writer thread; a summary when it ends."""
-        ingest = compat.ingest()
-        if ingest is None:
-            Prompts.error(self, self.tr("Import"), self.tr("Photo import is not available."))
-            return None
         site = self.store.get(site_id)["name"] if site_id else None
         label = self.tr("Importing into {site}").format(site=site) if site else self.tr("Importing")
 
@@ -633,7 +626,7 @@ class MainWindow(QMainWindow):
             self.after_write()
 
         self._import_task = self.submit(
-            ingest.import_media,
+            import_media,
             [Path(p) for p in paths],
             site_id=site_id,
             progress=True,

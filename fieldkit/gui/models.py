@@ -26,7 +26,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
 
-from fieldkit.gui import compat
+from fieldkit import thumbnails
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -221,50 +221,31 @@ THUMB = 160
 
 
 def thumbnail_image(src: Path, cache_dir: Path, sha256: str, size: int = THUMB) -> QImage:
-    """A thumbnail as a QImage (safe to build off the UI thread; QPixmap is not).
-
-    Uses fieldkit.thumbnails and its disk cache in ``cache/thumbs`` (the importer fills it)
-    when present, else Pillow in memory. Orientation is applied either way.
-    """
-    thumbs = compat.thumbnails()
+    """A thumbnail as a QImage, ``size`` pixels at most (safe off the UI thread; QPixmap
+    is not). Comes from fieldkit.thumbnails' disk cache (the importer fills it), made
+    there if missing; orientation applied. Scaled here once, so the view never does."""
     image = QImage()
-    if thumbs is not None:
-        dest = thumbs.thumbnail_path(cache_dir, sha256)
-        if dest.is_file() or thumbs.make_thumbnail(src, dest):
-            image.load(str(dest))
-            return image
-        return image
-    from io import BytesIO
-
-    from PIL import Image, ImageOps
-
-    with Image.open(src) as opened:
-        opened.draft("RGB", (size * 2, size * 2))
-        im = ImageOps.exif_transpose(opened)
-        im.thumbnail((size, size))
-        buf = BytesIO()
-        im.convert("RGB").save(buf, "JPEG", quality=85)
-    image.loadFromData(buf.getvalue())
+    dest = thumbnails.thumbnail_path(cache_dir, sha256)
+    if (dest.is_file() or thumbnails.make_thumbnail(src, dest)) and image.load(str(dest)):
+        return image.scaled(
+            size,
+            size,
+            Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation,
+        )
     return image
 
 
 def preview_image(src: Path, max_side: int = 1600) -> QImage:
-    """The viewer's image with orientation applied (fieldkit.thumbnails.preview)."""
-    from io import BytesIO
+    """The viewer's image with orientation applied (fieldkit.thumbnails.preview).
 
-    thumbs = compat.thumbnails()
-    if thumbs is not None:
-        im = thumbs.preview(src, max_side)
-    else:
-        from PIL import Image, ImageOps
-
-        im = ImageOps.exif_transpose(Image.open(src))
-        im.thumbnail((max_side, max_side))
-    buf = BytesIO()
-    im.convert("RGB").save(buf, "PNG")
-    image = QImage()
-    image.loadFromData(buf.getvalue())
-    return image
+    Pixels go straight into the QImage; no encode and decode round-trip.
+    """
+    im = thumbnails.preview(src, max_side).convert("RGB")
+    width, height = im.size
+    data = im.tobytes()
+    # copy(): the QImage must own its pixels once ``data`` goes away.
+    return QImage(data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
 
 
 class _ThumbSignals(QObject):

@@ -5,15 +5,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
 from guihelpers import close_window, open_window
 
 from fieldkit import keys
-from fieldkit.gui import bundles, compat
+from fieldkit.gui import bundles
 from fieldkit.gui.dialogs import ExportDialog, ExportOptions
 from fieldkit.store import Store
-
-pytestmark = pytest.mark.skipif(compat.bundle() is None, reason="fieldkit.bundle not there yet")
 
 B_PASS = b"coordinator passphrase"
 
@@ -123,3 +120,6 @@ def test_verify_names_the_tampered_file(window, qtbot, monkeypatch, tmp_path):
     saved = dlg.save_report(tmp_path / "report.json")
     assert '"ok": false' in saved.read_text()
     dlg.close()
+    # As with `fieldkit verify` on a store's machine, each check is a custody event.
+    checks = [c["result"] for c in window.store.find("custody") if c["action"] == "verify"]
+    assert checks[0] == "ok" and checks[1].startswith("failed")

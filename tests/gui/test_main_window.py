@@ -6,17 +6,13 @@ import os
 import time
 from pathlib import Path
 
-import pytest
 from guihelpers import close_window, open_window
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from fieldkit.gui import compat
 from fieldkit.gui.dialogs import Prompts, SetupDialog
 from fieldkit.gui.panels import DESIGNATION_ROLE
 from fieldkit.store import Store
-
-needs_ingest = pytest.mark.skipif(compat.ingest() is None, reason="fieldkit.ingest not there yet")
 
 
 def make_photos(folder: Path, n: int, *, start: int = 0) -> list[Path]:
@@ -232,7 +228,6 @@ def test_history_shows_who_and_what(window):
     assert first.text(2) == "demo laptop" and "name=Market crossroads" in first.text(4)
 
 
-@needs_ingest
 def test_import_a_folder_with_a_bad_file(window, qtbot, tmp_path, monkeypatch):
     folder = tmp_path / "card"
     make_photos(folder, 3)
@@ -258,7 +253,6 @@ def test_import_a_folder_with_a_bad_file(window, qtbot, tmp_path, monkeypatch):
     report.close()
 
 
-@needs_ingest
 def test_cancel_an_import_half_way(threaded_window, qtbot, tmp_path):
     win = threaded_window
     folder = tmp_path / "many"
@@ -285,7 +279,6 @@ def test_cancel_an_import_half_way(threaded_window, qtbot, tmp_path):
     assert not win.progress.isVisible()
 
 
-@needs_ingest
 def test_ui_thread_stays_responsive_during_import(threaded_window, qtbot, tmp_path, capsys):
     """300 photos imported on the writer thread; a 10 ms timer measures the UI's longest gap."""
     win = threaded_window
