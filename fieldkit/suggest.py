@@ -212,6 +212,26 @@ def _site_links(store: Store) -> list[dict[str, Any]]:
     return store.find("link", where={"target_kind": "site"})
 
 
+def suggest_sites(
+    store: Store,
+    media_ids: Sequence[str] | None = None,
+    max_distance_m: float = DEFAULT_DISTANCE_M,
+    max_gap_hours: float = DEFAULT_GAP_HOURS,
+) -> tuple[list[Suggestion], list[ProposedSite]]:
+    """Both suggestions from one read of the store's sites, photos and links."""
+    links = _site_links(store)
+    media = _media(store, media_ids)
+    sites = store.find("site")
+    linked = frozenset((lk["media_id"], lk["target_id"]) for lk in links)
+    on_a_site = {lk["media_id"] for lk in links}
+    return (
+        match(media, sites, max_distance_m, linked=linked),
+        propose(
+            [m for m in media if m["id"] not in on_a_site], sites, max_distance_m, max_gap_hours
+        ),
+    )
+
+
 def match_sites(
     store: Store,
     media_ids: Sequence[str] | None = None,
@@ -221,8 +241,7 @@ def match_sites(
 
     A photo already linked to that site is left out.
     """
-    linked = frozenset((lk["media_id"], lk["target_id"]) for lk in _site_links(store))
-    return match(_media(store, media_ids), store.find("site"), max_distance_m, linked=linked)
+    return suggest_sites(store, media_ids, max_distance_m)[0]
 
 
 def propose_sites(
@@ -232,9 +251,7 @@ def propose_sites(
     max_gap_hours: float = DEFAULT_GAP_HOURS,
 ) -> list[ProposedSite]:
     """New sites suggested by photos far from every site and linked to none."""
-    on_a_site = {lk["media_id"] for lk in _site_links(store)}
-    media = [m for m in _media(store, media_ids) if m["id"] not in on_a_site]
-    return propose(media, store.find("site"), max_distance_m, max_gap_hours)
+    return suggest_sites(store, media_ids, max_distance_m, max_gap_hours)[1]
 
 
 __all__ = [
@@ -245,4 +262,5 @@ __all__ = [
     "match_sites",
     "propose",
     "propose_sites",
+    "suggest_sites",
 ]

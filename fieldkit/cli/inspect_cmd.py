@@ -13,11 +13,13 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldkit.cli.common import add_json, home_of, print_json, terminal_progress
-from fieldkit.metadata import CameraCorrection, MediaInfo, inspect_file
 from fieldkit.tasks import ProgressFn, Throttle
+
+if TYPE_CHECKING:  # the readers load only when `inspect` runs, not for every command
+    from fieldkit.metadata import CameraCorrection, MediaInfo
 
 EXIT_MISSING = 2
 
@@ -57,8 +59,10 @@ def inspect_paths(
 ) -> tuple[list[MediaInfo], list[str]]:
     """Inspects every file; returns the reports and the named paths that do not exist.
 
-    ``corrections`` is the hook for per-camera clock corrections (from the store, later).
+    ``corrections`` are the per-camera clock corrections (the store's, when there is one).
     """
+    from fieldkit.metadata import MediaInfo, inspect_file
+
     targets = list(iter_files(paths))
     throttle = Throttle(progress)
     reports: list[MediaInfo] = []
@@ -79,7 +83,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def store_corrections(args: argparse.Namespace) -> list[CameraCorrection]:
-    """The ``camera`` records of the store at --home, if one exists (read, never written)."""
+    """The ``camera`` records of the store at --home, if one exists.
+
+    Opening the store is an ordinary open: it may tidy temp files left by a crash.
+    """
     from fieldkit.errors import StoreError
     from fieldkit.ingest import camera_corrections
     from fieldkit.store import Store

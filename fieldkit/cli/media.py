@@ -231,11 +231,12 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 
 def cmd_suggest(args: argparse.Namespace) -> int:
-    from fieldkit.suggest import match_sites, propose_sites
+    from fieldkit.suggest import suggest_sites
 
     with open_store(args) as store:
-        matches = match_sites(store, max_distance_m=args.distance)
-        proposals = propose_sites(store, max_distance_m=args.distance, max_gap_hours=args.gap_hours)
+        matches, proposals = suggest_sites(
+            store, max_distance_m=args.distance, max_gap_hours=args.gap_hours
+        )
     if args.json:
         print_json(
             {
