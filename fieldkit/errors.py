@@ -26,9 +26,17 @@ class StoreExists(StoreError):
 
 
 class ValidationError(FieldkitError):
-    """A field value that is not acceptable; nothing was written."""
+    """A field value that is not acceptable; nothing was written.
+
+    ``fields`` names the fields at fault when known, so a form can mark them without
+    reading the message.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str, *, fields: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.fields = fields
 
 
 class NotFound(FieldkitError):

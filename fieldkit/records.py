@@ -557,9 +557,12 @@ def validate(kind: Kind, values: Mapping[str, Any], *, partial: bool) -> dict[st
     out: dict[str, Any] = {}
     for f in kind.fields:
         if f.name in values:
-            out[f.name] = _check_one(kind, f, values[f.name])
+            try:
+                out[f.name] = _check_one(kind, f, values[f.name])
+            except ValidationError as exc:
+                raise ValidationError(str(exc), fields=(f.name,)) from None
         elif f.required and not partial:
-            raise ValidationError(f"{kind.name}.{f.name} is required")
+            raise ValidationError(f"{kind.name}.{f.name} is required", fields=(f.name,))
     _check_pairs(kind, out)
     return out
 
@@ -567,14 +570,14 @@ def validate(kind: Kind, values: Mapping[str, Any], *, partial: bool) -> dict[st
 def _check_pairs(kind: Kind, v: Mapping[str, Any]) -> None:
     for start, end in (("incident_start", "incident_end"), ("period_start", "period_end")):
         if v.get(start) and v.get(end) and v[start] > v[end]:
-            raise ValidationError(f"{kind.name}: {start} {v[start]} is after {end} {v[end]}")
-    if ("lat" in v) != ("lon" in v) and (v.get("lat") is not None or v.get("lon") is not None):
-        # A lone latitude is allowed in an update only if the other is already stored;
-        # the store checks the merged record.
-        pass
+            raise ValidationError(
+                f"{kind.name}: {start} {v[start]} is after {end} {v[end]}", fields=(start, end)
+            )
     offset = v.get("utc_offset")
     if kind.name == "camera" and offset and not _OFFSET_RE.match(offset):
-        raise ValidationError(f"camera.utc_offset: {offset!r} is not like +04:00")
+        raise ValidationError(
+            f"camera.utc_offset: {offset!r} is not like +04:00", fields=("utc_offset",)
+        )
 
 
 def check_record(kind: Kind, record: Mapping[str, Any]) -> None:
@@ -582,5 +585,7 @@ def check_record(kind: Kind, record: Mapping[str, Any]) -> None:
     has_lat = record.get("lat") is not None
     has_lon = record.get("lon") is not None
     if has_lat != has_lon:
-        raise ValidationError(f"{kind.name}: latitude and longitude go together")
+        raise ValidationError(
+            f"{kind.name}: latitude and longitude go together", fields=("lat", "lon")
+        )
     _check_pairs(kind, record)

@@ -103,6 +103,18 @@ def test_invalid_values(
     assert state(store) == before
 
 
+def test_validation_names_the_fields_at_fault() -> None:
+    from fieldkit import records
+
+    with pytest.raises(ValidationError) as exc:
+        records.validate(records.SITE, {"lat": 200, "lon": 1}, partial=True)
+    assert exc.value.fields == ("lat",)
+    pair = {"incident_start": "2020-10-09T14:00:00Z", "incident_end": "2020-10-08T00:00:00Z"}
+    with pytest.raises(ValidationError) as exc:
+        records.validate(records.SITE, pair, partial=True)
+    assert exc.value.fields == ("incident_start", "incident_end")
+
+
 def test_invalid_values_on_create(site_store: tuple[Store, str, str]) -> None:
     store, case, _site = site_store
     before = state(store)

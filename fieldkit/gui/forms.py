@@ -271,14 +271,14 @@ class RecordForm(QWidget):
         try:
             values = self.changes()
         except ValidationError as exc:
-            self.show_message(str(exc))
+            self.show_message(str(exc), exc.fields)
             return None
         self.show_message("")
         return values
 
-    def show_message(self, text: str) -> None:
+    def show_message(self, text: str, fields: tuple[str, ...] = ()) -> None:
         for name, label in self.labels.items():
-            bad = bool(text) and _names_field(text, self.kind.name, name)
+            bad = name in fields
             label.setProperty("invalid", bad)
             self.widgets[name].setProperty("invalid", bad)
             for w in (label, self.widgets[name]):
@@ -308,7 +308,3 @@ class RecordForm(QWidget):
 
 def _norm(value: Any) -> Any:
     return None if value in ("", []) else value
-
-
-def _names_field(message: str, kind: str, name: str) -> bool:
-    return f"{kind}.{name} " in message or f"{kind}.{name}:" in message or f" {name} " in message

@@ -80,6 +80,8 @@ def test_create_case_and_site(window, qtbot, monkeypatch):
     form.widgets["lat"].setText("200")
     qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert "site.lat" in form.message.text() and form.message.isVisible()
+    assert form.widgets["lat"].property("invalid") is True  # the field at fault is marked
+    assert form.widgets["lon"].property("invalid") is False
     assert not window.store.find("site", where={"name": "Pier 3"})
 
     form.widgets["lat"].setText("46.48")
