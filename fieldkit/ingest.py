@@ -34,6 +34,7 @@ A file is never changed: it is opened read-only and only ever read.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import time
@@ -52,7 +53,7 @@ from fieldkit.metadata import CameraCorrection, CaptureTime, Metadata, read_meta
 from fieldkit.metadata.filetype import PILLOW_SIZED, SNIFF_BYTES, sniff_type
 from fieldkit.store import Store
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle
-from fieldkit.thumbnails import THUMB_SIZE, thumbnail_path, thumbnail_problem
+from fieldkit.thumbnails import THUMB_SIZE, ImageSource, thumbnail_path, thumbnail_problem
 
 #: Commit after this many files ...
 BATCH_FILES = 50
@@ -61,6 +62,9 @@ BATCH_SECONDS = 0.5
 #: Bytes of the file's start kept for the metadata reader (a JPEG's EXIF is always
 #: here); formats whose metadata may sit anywhere are read from the stored copy.
 HEAD_BYTES = 1 << 20
+#: In an encrypted store, photos up to this size are kept in memory while stored, so
+#: their metadata and thumbnail need no second (decrypting) read.
+KEEP_IN_MEMORY = 64 << 20
 #: Types whose metadata comes before the image data, so the head holds it. WebP and PNG
 #: may carry EXIF after the pixels (an EXIF chunk at the end, eXIf after IDAT).
 _HEAD_ENOUGH = frozenset({"image/jpeg", "image/gif", "image/bmp"})
@@ -276,10 +280,20 @@ def prepare_file(
     """
     shown = str(path)
     head = bytearray()
+    # An encrypted store cannot re-read its copy cheaply, so a photo's bytes are kept
+    # in memory while they are stored (up to a bound) for the metadata and thumbnail.
+    whole: list[bytes] | None = [] if media.encrypted else None
+    kept = 0
 
     def keep_head(block: bytes) -> None:
+        nonlocal whole, kept
         if len(head) < HEAD_BYTES:
             head.extend(block[: HEAD_BYTES - len(head)])
+        if whole is not None:
+            whole.append(block)
+            kept += len(block)
+            if kept > KEEP_IN_MEMORY:
+                whole = None
 
     try:
         source = open_regular(path)
@@ -306,13 +320,19 @@ def prepare_file(
             f"the file changed while it was read ({expected} bytes, then {stored.size}); "
             "the stored copy is what was read"
         )
-    stored_path = media.path_of(stored.sha256)
+    stored_copy: ImageSource = media.path_of(stored.sha256)
+    if media.encrypted:
+        stored_copy = b"".join(whole) if whole is not None else b""
+    whole = None
     mime = sniff_type(bytes(head[:SNIFF_BYTES]))
     meta: Metadata | None = None
     ctime: CaptureTime | None = None
+    if mime.startswith("image/") and media.encrypted and not stored_copy:
+        with contextlib.suppress(OSError, FieldkitError):
+            stored_copy = media.read_original(stored.sha256)
     if mime.startswith("image/"):
         try:
-            meta = _read_metadata(bytes(head), stored_path, stored.size)
+            meta = _read_metadata(bytes(head), stored_copy, stored.size)
             mime = meta.type
             warnings.extend(meta.warnings)
             raw = meta.raw_time
@@ -323,9 +343,9 @@ def prepare_file(
             warnings.append(f"metadata could not be read: {exc!r}"[:300])
             meta = None
         if thumbnails and mime in PILLOW_SIZED:
-            dest = thumbnail_path(cache_dir, stored.sha256, THUMB_SIZE)
+            dest = thumbnail_path(cache_dir, stored.sha256, THUMB_SIZE, media.cipher)
             if not dest.exists():
-                problem = thumbnail_problem(stored_path, dest, THUMB_SIZE)
+                problem = thumbnail_problem(stored_copy, dest, THUMB_SIZE, media.cipher)
                 if problem is not None:
                     warnings.append(
                         f"the image cannot be decoded ({problem}); "
@@ -374,7 +394,7 @@ def prepare_file(
     return _Prepared(shown, stored.sha256, fields, tuple(fields["warnings"]))
 
 
-def _read_metadata(head: bytes, stored: Path, size: int) -> Metadata:
+def _read_metadata(head: bytes, stored: ImageSource, size: int) -> Metadata:
     """Metadata from the head already read; from the stored copy if the head is not enough.
 
     The stored copy was just written, so it is in the page cache, and it is our own
@@ -384,6 +404,8 @@ def _read_metadata(head: bytes, stored: Path, size: int) -> Metadata:
         meta = read_metadata(head, size=size)
         if size <= len(head) or not any("truncated" in w for w in meta.warnings):
             return meta
+    if not isinstance(stored, Path):
+        return read_metadata(stored, size=size)
     with open(stored, "rb") as fh:
         return read_metadata(fh, size=size)
 

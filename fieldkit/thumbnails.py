@@ -4,17 +4,24 @@ A thumbnail is a JPEG in ``cache/thumbs/<first two hex>/<sha256>-<size>.jpg`` wi
 photo's EXIF orientation applied, written to a temp file and renamed into place so a crash
 never leaves half a thumbnail. Originals are opened read-only and never written.
 Nothing here raises for a bad image: :func:`make_thumbnail` returns False.
+
+In an encrypted store the thumbnail is an age file to the store's recipient named by the
+keyed name of its photo (``<hmac>-<size>.jpg.age``): a thumbnail shows the photo, so it
+is protected like the photo. Read one with :func:`load_thumbnail`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+from fieldkit.atrest.cipher import PLAIN, FileCipher
 from fieldkit.canonical import is_sha256
+from fieldkit.errors import FieldkitError
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle
 
 if TYPE_CHECKING:
@@ -43,12 +50,18 @@ def _register_heif() -> None:
         pillow_heif.register_heif_opener()
 
 
-def _open(src: Path, target: tuple[int, int]) -> PILImage.Image:
+#: What an image can be read from: a path, its bytes, or a seekable file object.
+ImageSource = Path | bytes | BinaryIO
+
+
+def _open(src: ImageSource, target: tuple[int, int]) -> PILImage.Image:
     """Open with JPEG draft mode (decode at 1/2..1/8 scale) and orientation applied."""
     from PIL import Image, ImageOps
 
     _register_heif()
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    if isinstance(src, bytes | bytearray):
+        src = io.BytesIO(src)
     with Image.open(src) as im:
         if im.format == "JPEG":
             # Scale so that the *shorter* requested side is still covered after rotation.
@@ -80,23 +93,46 @@ def thumbs_dir(store_or_cache_dir: Store | Path) -> Path:
     return Path(store_or_cache_dir.cache_dir) / "thumbs"
 
 
-def thumbnail_path(store_or_cache_dir: Store | Path, sha256: str, size: int = THUMB_SIZE) -> Path:
-    """Where the thumbnail of ``sha256`` lives (it may not exist yet)."""
+def thumbnail_path(
+    store_or_cache_dir: Store | Path,
+    sha256: str,
+    size: int = THUMB_SIZE,
+    cipher: FileCipher | None = None,
+) -> Path:
+    """Where the thumbnail of ``sha256`` lives (it may not exist yet).
+
+    ``cipher`` is the store's (``store.media.cipher``); a :class:`Store` brings its own.
+    """
     if not is_sha256(sha256):
         raise ValueError(f"{sha256!r} is not a SHA-256")
-    return thumbs_dir(store_or_cache_dir) / sha256[:2] / f"{sha256}-{size}.jpg"
+    if cipher is None:
+        cipher = PLAIN if isinstance(store_or_cache_dir, Path) else store_or_cache_dir.media.cipher
+    stem = cipher.name(sha256).removesuffix(cipher.suffix)
+    return thumbs_dir(store_or_cache_dir) / stem[:2] / f"{stem}-{size}.jpg{cipher.suffix}"
 
 
-def make_thumbnail(src: Path, dest: Path, size: int = THUMB_SIZE) -> bool:
+def load_thumbnail(path: Path, cipher: FileCipher = PLAIN) -> bytes | None:
+    """The JPEG bytes of a thumbnail made by :func:`thumbnail_problem`; None if absent/bad."""
+    try:
+        return cipher.open_bytes(path.read_bytes())
+    except (OSError, FieldkitError):
+        return None
+
+
+def make_thumbnail(
+    src: ImageSource, dest: Path, size: int = THUMB_SIZE, cipher: FileCipher = PLAIN
+) -> bool:
     """Write a JPEG thumbnail of ``src`` (longest side ``size``) to ``dest``; False on failure.
 
     Never raises for a damaged, truncated or non-image file: it returns False and leaves
     no file at ``dest``.
     """
-    return thumbnail_problem(src, dest, size) is None
+    return thumbnail_problem(src, dest, size, cipher) is None
 
 
-def thumbnail_problem(src: Path, dest: Path, size: int = THUMB_SIZE) -> str | None:
+def thumbnail_problem(
+    src: ImageSource, dest: Path, size: int = THUMB_SIZE, cipher: FileCipher = PLAIN
+) -> str | None:
     """Like :func:`make_thumbnail`, but says why it failed (None when it worked).
 
     The importer turns the reason into a warning: a JPEG whose pixels cannot be decoded
@@ -106,11 +142,13 @@ def thumbnail_problem(src: Path, dest: Path, size: int = THUMB_SIZE) -> str | No
         im = _open(src, (size, size))
         im.thumbnail((size, size))
         im = _rgb(im)
+        encoded = io.BytesIO()
+        im.save(encoded, "JPEG", quality=82)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".thumb-", suffix=".jpg", dir=dest.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=".thumb-", suffix=".tmp", dir=dest.parent)
         try:
             with os.fdopen(fd, "wb") as out:
-                im.save(out, "JPEG", quality=82)
+                out.write(cipher.seal(encoded.getvalue()))
             os.replace(tmp_name, dest)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -129,7 +167,7 @@ def _remove_orphan_temps(root: Path) -> None:
                 tmp.unlink()
 
 
-def preview(src: Path, max_side: int = PREVIEW_SIDE) -> PILImage.Image:
+def preview(src: ImageSource, max_side: int = PREVIEW_SIDE) -> PILImage.Image:
     """An image for the viewer, orientation applied, longest side at most ``max_side``.
 
     Raises the error Pillow raised when the file cannot be decoded (the viewer shows it).
@@ -170,7 +208,12 @@ def rebuild_thumbnails(
         if dest.exists() and not force:
             report["kept"] += 1
             continue
-        reason = thumbnail_problem(store.media.path_of(sha), dest, size)
+        try:
+            original: ImageSource = store.media.read_original(sha)
+        except (OSError, FieldkitError) as exc:
+            report["failed"].append({"id": row["id"], "sha256": sha, "reason": str(exc)})
+            continue
+        reason = thumbnail_problem(original, dest, size, store.media.cipher)
         if reason is None:
             report["made"] += 1
         else:
@@ -183,6 +226,8 @@ def rebuild_thumbnails(
 __all__ = [
     "PREVIEW_SIDE",
     "THUMB_SIZE",
+    "ImageSource",
+    "load_thumbnail",
     "make_thumbnail",
     "preview",
     "rebuild_thumbnails",
