@@ -273,6 +273,13 @@ MEDIA = Kind(
         Field("orientation", "int", "Orientation", minimum=1, maximum=8),
         Field("warnings", "list", "Warnings"),
         Field("caption", "text", "Caption"),
+        Field(
+            "sensitivity",
+            "enum",
+            "Sensitivity",
+            choices=("public", "restricted", "confidential"),
+            help="as for statements: a photo of a witness's face is confidential; unset is public",
+        ),
     ),
     title_field="file_name",
     user_editable=False,

@@ -1,4 +1,4 @@
-"""`fieldkit media import|list|show|link|suggest|thumbnails`: a face on ingest and suggest."""
+"""`fieldkit media import|list|show|edit|save|link|suggest|thumbnails`: a face on ingest."""
 
 from __future__ import annotations
 
@@ -81,6 +81,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--caption", help="what the photo shows at this site")
     add_json(v)
     v.set_defaults(handler=cmd_link)
+
+    v = verbs.add_parser(
+        "edit",
+        help="set a media file's sensitivity or caption",
+        description="Set a media file's sensitivity (public, restricted, confidential: "
+        "a bundle carrying restricted or confidential media must be encrypted to a "
+        "trusted colleague or exported with --plaintext) or its caption.",
+    )
+    v.add_argument("id", help="the media id")
+    v.add_argument("--sensitivity", choices=("public", "restricted", "confidential"))
+    v.add_argument("--caption", help="what the file shows")
+    add_json(v)
+    v.set_defaults(handler=cmd_edit)
+
+    v = verbs.add_parser(
+        "save",
+        help="write the original bytes of a media file to a file",
+        description="Decrypt (in an encrypted store) and write the original file, byte for "
+        "byte, to --out; prints its SHA-256. The file is yours to protect afterwards.",
+    )
+    v.add_argument("id", help="the media id")
+    v.add_argument("--out", required=True, metavar="PATH", help="a new file (never replaced)")
+    add_json(v)
+    v.set_defaults(handler=cmd_save)
 
     v = verbs.add_parser(
         "suggest",
@@ -227,6 +251,54 @@ def cmd_link(args: argparse.Namespace) -> int:
         print_json(link)
     else:
         print(link["id"])
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    from fieldkit.errors import ValidationError
+
+    values = {
+        k: v
+        for k, v in (("sensitivity", args.sensitivity), ("caption", args.caption))
+        if v is not None
+    }
+    if not values:
+        raise ValidationError("nothing to change: give --sensitivity or --caption")
+    with open_store(args) as store:
+        store.get(args.id, "media")
+        record = store.update(args.id, values)
+    if args.json:
+        print_json(record)
+    else:
+        print(record["id"])
+    return 0
+
+
+def cmd_save(args: argparse.Namespace) -> int:
+    import hashlib
+
+    from fieldkit.errors import MediaError
+
+    out = Path(args.out)
+    with open_store(args) as store:
+        record = store.get(args.id, "media")
+        try:
+            store.media.copy_original(record["sha256"], out)
+        except FileExistsError:
+            raise MediaError(f"{out} already exists; choose another --out") from None
+        except OSError as exc:
+            raise MediaError(f"cannot write {out}: {exc.strerror}") from exc
+    digest = hashlib.sha256()
+    with open(out, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    if digest.hexdigest() != record["sha256"]:
+        out.unlink(missing_ok=True)
+        raise MediaError(f"the stored file of {args.id} no longer has its bytes; nothing saved")
+    if args.json:
+        print_json({"id": args.id, "path": str(out), "sha256": record["sha256"]})
+    else:
+        print(f"{record['sha256']}  {out}")
     return 0
 
 
