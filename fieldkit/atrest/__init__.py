@@ -24,6 +24,7 @@ files and naming them), :mod:`.privatetemp` (decrypted copies for outside progra
 from __future__ import annotations
 
 from fieldkit.atrest.cipher import PLAIN, AgeCipher, FileCipher, PlainCipher
+from fieldkit.atrest.database import is_encrypted_home
 from fieldkit.atrest.keyfile import (
     STORE_KEY_FILE,
     KdfParams,
@@ -44,6 +45,7 @@ __all__ = [
     "PlainCipher",
     "StoreSecrets",
     "create_store_key",
+    "is_encrypted_home",
     "is_encrypted_store",
     "rewrap_passphrase",
     "unlock_store",

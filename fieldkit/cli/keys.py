@@ -207,7 +207,9 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     old = read_passphrase(args)
     new = read_passphrase(args, new=True)
     # A wrong old passphrase fails here or in change_passphrase, before anything is written.
-    secrets = atrest.unlock_store(keys_dir, old) if atrest.is_encrypted_store(keys_dir) else None
+    secrets = (
+        atrest.unlock_store(keys_dir, old) if atrest.is_encrypted_home(keys_dir.parent) else None
+    )
     keys.change_passphrase(keys_dir, old, new)
     if secrets is None:
         print("Passphrase changed for the signing key and the age key.")

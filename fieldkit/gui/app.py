@@ -111,7 +111,7 @@ def open_session(
     from fieldkit.atrest import keyring
 
     keys_dir = home / "keys"
-    if atrest.is_encrypted_store(keys_dir):
+    if atrest.is_encrypted_home(home):
         # Encrypted: the passphrase first (nothing of the store is readable without it).
         if passphrase is None:
             passphrase = PassphraseDialog.ask(None, keys_dir, keys.load_public(keys_dir).identity)
@@ -167,7 +167,7 @@ def main(home: str | None = None, *, demo: bool = False, rtl: bool = False) -> i
     from fieldkit.gui.lock import SessionLock
 
     session = None
-    if atrest.is_encrypted_store(store_home / "keys"):
+    if atrest.is_encrypted_home(store_home):
         session = SessionLock(store_home, lambda pw: open_session(store_home, passphrase=pw))
         session.attach(window)
     if demo:
