@@ -40,9 +40,16 @@ KINDS_WITH_SENSITIVITY = ("statement", "media")
 
 
 class DisclosureRefused(FieldkitError):
-    """An output would carry restricted/confidential content unencrypted, unasked."""
+    """An output would carry restricted/confidential content unencrypted, unasked.
+
+    ``carried`` says what (for a dialog that names it).
+    """
 
     exit_code = 3
+
+    def __init__(self, message: str, carried: Disclosure) -> None:
+        super().__init__(message)
+        self.carried = carried
 
 
 def _noun(kind: str, mime: str | None, n: int) -> str:
@@ -171,7 +178,8 @@ def check_output(
     raise DisclosureRefused(
         f"{output} would carry {carried.describe()} unencrypted: encrypt it "
         f"({encrypt_hint}) or, if it must be plain, say so with {plaintext_hint}; "
-        "nothing was written"
+        "nothing was written",
+        carried,
     )
 
 

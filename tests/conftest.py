@@ -3,9 +3,20 @@
 Making a store derives keys with bcrypt and scrypt (seconds, on purpose), so each test
 gets a copy of a template store instead. Copies of one template share a device id;
 tests that simulate several devices use different templates (A, B, C).
+
+Stores are **encrypted** (SQLCipher and age, as `fieldkit init` makes them) unless
+``FIELDKIT_TEST_STORES=plain`` runs the suite on unencrypted stores. A copy is unlocked
+in this process (the keyring), so ``Store.open(home)`` works in tests as in the app; the
+CLI in a subprocess gets the passphrase (``passphrase_env``). New wraps of store keys use
+cheap Argon2id parameters (``FIELDKIT_TEST_CHEAP_KDF``, test-only; the default stays
+memory-hard).
 """
 
 from __future__ import annotations
+
+import os
+
+os.environ.setdefault("FIELDKIT_TEST_CHEAP_KDF", "1")  # before any store key is made
 
 import shutil
 import socket
@@ -19,7 +30,7 @@ from fieldkit.store import Store
 
 PASSPHRASE = b"correct horse battery staple"
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+CORPUS = Path(os.environ.get("FIELDKIT_CORPUS") or REPO.parent / "shared" / "corpus")
 
 
 class NetworkRefused(RuntimeError):
@@ -54,13 +65,35 @@ _PEOPLE = {
 }
 
 
+ENCRYPTED = os.environ.get("FIELDKIT_TEST_STORES", "encrypted") != "plain"
+_TEMPLATE_SECRETS: dict[Path, tuple[bytes, str]] = {}
+
+
+def unlock_copy(home: Path, template: Path) -> None:
+    """Put the keys of ``template`` in the keyring for its copy at ``home``."""
+    from fieldkit.atrest import StoreSecrets, keyring
+
+    if template in _TEMPLATE_SECRETS:
+        key, identity = _TEMPLATE_SECRETS[template]
+        keyring.remember(home, StoreSecrets(key, identity))
+
+
 @pytest.fixture(scope="session")
 def store_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("templates")
     out = {}
     for key, (name, email, org) in _PEOPLE.items():
         home = root / key
-        Store.init(home, name=name, email=email, organisation=org, passphrase=PASSPHRASE).close()
+        with Store.init(
+            home,
+            name=name,
+            email=email,
+            organisation=org,
+            passphrase=PASSPHRASE,
+            encrypted=ENCRYPTED,
+        ) as made:
+            if made.secrets is not None:
+                _TEMPLATE_SECRETS[home] = (made.secrets.store_key, str(made.secrets.identity))
         out[key] = home
     return out
 
@@ -72,6 +105,7 @@ def make_store(store_templates: dict[str, Path], tmp_path: Path) -> Iterator[Cal
     def factory(who: str = "A", name: str | None = None) -> Store:
         home = tmp_path / (name or f"store-{who}-{len(opened)}")
         shutil.copytree(store_templates[who], home)
+        unlock_copy(home, store_templates[who])
         store = Store.open(home)
         opened.append(store)
         return store

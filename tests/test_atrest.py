@@ -110,7 +110,7 @@ def test_hostile_kdf_parameters_are_refused_before_any_work(keys_dir, personal):
 
 def test_default_parameters_are_memory_hard():
     # RFC 9106 §4, second recommended option.
-    assert keyfile.DEFAULT_KDF == keyfile.KdfParams(3, 65536, 4)
+    assert keyfile.KdfParams(3, 65536, 4) == keyfile.DEFAULT_KDF
     assert keyfile.DEFAULT_KDF.memory_kib >= 64 * 1024
 
 

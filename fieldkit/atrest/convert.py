@@ -81,7 +81,7 @@ class EncryptReport:
 
 def _plain_media(media_dir: Path) -> list[Path]:
     """The plain originals: ``media/<2 hex>/<sha256>`` (no suffix)."""
-    out = []
+    out: list[Path] = []
     if media_dir.is_dir():
         for sub in sorted(media_dir.iterdir()):
             if sub.is_dir() and len(sub.name) == 2:
@@ -106,7 +106,7 @@ def _seal_file(cipher: AgeCipher, src: Path, dest: Path, sha256: str | None) -> 
     tmp = dest.with_name(f".sealing-{dest.name}")
     try:
         with open(src, "rb") as fin, open(tmp, "wb") as fout:
-            cipher.seal_stream(fin, fout)  # type: ignore[arg-type]
+            cipher.seal_stream(fin, fout)
             fout.flush()
             os.fsync(fout.fileno())
         expected = sha256

@@ -25,7 +25,7 @@ from fieldkit.errors import StoreError
 try:  # the binding is a dependency; imported lazily so an unencrypted store never needs it
     import sqlcipher3 as _sqlcipher
 except ImportError:  # pragma: no cover - reported when an encrypted store is opened
-    _sqlcipher = None  # type: ignore[assignment]
+    _sqlcipher = None
 
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.DatabaseError,) + (
     (_sqlcipher.DatabaseError,) if _sqlcipher is not None else ()
@@ -64,7 +64,7 @@ def connect(db_path: Path, secrets: StoreSecrets | None) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA busy_timeout=10000")
-    return conn  # type: ignore[no-any-return]
+    return conn
 
 
 def is_plain_sqlite(db_path: Path) -> bool:

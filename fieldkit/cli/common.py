@@ -43,11 +43,11 @@ def open_store(args: argparse.Namespace) -> Any:
     A wrong passphrase raises :class:`~fieldkit.errors.WrongPassphrase` having read only
     the store key file and written nothing.
     """
-    from fieldkit.atrest import is_encrypted_home
+    from fieldkit.atrest import is_encrypted_home, keyring
     from fieldkit.store import Store
 
     home = home_of(args)
-    if is_encrypted_home(home):
+    if is_encrypted_home(home) and keyring.lookup(home) is None:
         return Store.open(home, passphrase=read_passphrase(args))
     return Store.open(home)
 

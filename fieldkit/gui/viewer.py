@@ -49,7 +49,7 @@ class PhotoViewer(QDialog):
         self.image.setObjectName("photo")
         self._pixmap: QPixmap | None = None
         try:
-            img = preview_image(store.media.path_of(m["sha256"]), 1600)
+            img = preview_image(store.media.read_original(m["sha256"]), 1600)
             if not img.isNull():
                 self._pixmap = QPixmap.fromImage(img)
             else:

@@ -64,6 +64,9 @@ def no_unexpected_questions(monkeypatch):
         monkeypatch.setattr(dialogs.Prompts, name, unexpected(name))
     for cls in (dialogs.SetupDialog, dialogs.PassphraseDialog, dialogs.ExportDialog):
         monkeypatch.setattr(cls, "ask", unexpected(cls.__name__))
+    from fieldkit.gui.lock import RecoveryCodeDialog
+
+    monkeypatch.setattr(RecoveryCodeDialog, "show_once", unexpected("RecoveryCodeDialog"))
 
 
 @pytest.fixture(scope="session")
