@@ -103,6 +103,18 @@ class PhotoViewer(QDialog):
         scroll.setWidget(info)
         side.addWidget(scroll, 1)
         side.addWidget(self.use_button)
+        self.open_button = QPushButton(tr("Open in another program"))
+        self.open_button.setToolTip(
+            tr(
+                "Writes a decrypted copy to a private temporary folder (only you can read it); "
+                "it is deleted when FieldKit locks or quits."
+            )
+        )
+        self.open_button.clicked.connect(self._open_outside)
+        self.open_note = QLabel()
+        self.open_note.setWordWrap(True)
+        side.addWidget(self.open_button)
+        side.addWidget(self.open_note)
         side_w = QWidget()
         side_w.setLayout(side)
         split = QSplitter()
@@ -116,6 +128,30 @@ class PhotoViewer(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(split, 1)
         layout.addWidget(buttons)
+
+    def _open_outside(self) -> None:
+        """A decrypted copy in the private 0700 folder, handed to the desktop's program."""
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from fieldkit.gui.lock import OPEN_COPIES
+
+        m = self.media
+        path = OPEN_COPIES.new_file(m.get("file_name") or m["sha256"])
+        try:
+            self.store.media.copy_original(m["sha256"], path)
+        except Exception as exc:  # missing or damaged file: say so, never crash the viewer
+            self.open_note.setText(tr("Cannot open: {e}").format(e=exc))
+            return
+        self.opened_copy = path
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        self.open_note.setText(
+            tr(
+                "Opened a decrypted copy from a private temporary folder. It is deleted when "
+                "FieldKit locks or quits; a copy you save elsewhere from the other program "
+                "is not."
+            )
+        )
 
     def _use(self) -> None:
         if self.site_id and self.media.get("lat") is not None:

@@ -80,6 +80,11 @@ def demo_template(tmp_path_factory) -> Path:
 def demo_home(demo_template, tmp_path) -> Path:
     home = tmp_path / "store"
     shutil.copytree(demo_template, home)
+    from fieldkit import atrest
+    from fieldkit.atrest import keyring
+
+    if atrest.is_encrypted_home(home):  # unlocked in this process, as the app would be
+        keyring.remember(home, atrest.unlock_store(home / "keys", DEMO_PASSPHRASE))
     return home
 
 

@@ -138,3 +138,31 @@ def test_idle_time_locks(qtbot, locked_session):
     _assert_locked(session, strings)
     session.unlock(DEMO_PASSPHRASE)
     assert not session.is_locked
+
+
+def test_open_in_another_program_uses_a_private_folder_wiped_on_lock(
+    locked_session, qtbot, monkeypatch
+):
+    import hashlib
+
+    from PySide6.QtGui import QDesktopServices
+
+    from fieldkit.gui.viewer import PhotoViewer
+
+    session, _strings = locked_session
+    win = session.window
+    opened: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
+    photo = next(m for m in win.store.find("media") if (m.get("mime") or "").startswith("image/"))
+    viewer = PhotoViewer(win, win.store, photo["id"], None)
+    qtbot.addWidget(viewer)
+    viewer.open_button.click()
+    (path,) = [Path(p) for p in opened]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == photo["sha256"]
+    assert path.stat().st_mode & 0o777 == 0o600
+    folder = next(p for p in path.parents if p.name.startswith("fieldkit-open-"))
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert "deleted when FieldKit locks" in viewer.open_note.text()
+    viewer.close()
+    session.lock("button")
+    assert not path.exists() and not folder.exists()
