@@ -40,7 +40,7 @@ no writer may put a key starting with ``_`` into a file.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -127,9 +127,7 @@ class Audience:
         if self.name not in AUDIENCES:
             raise AudienceError(f"unknown audience {self.name!r}; one of {', '.join(AUDIENCES)}")
         if self.include is not None and self.include not in INCLUDE_CHOICES:
-            raise AudienceError(
-                f"--include {self.include!r}: one of {', '.join(INCLUDE_CHOICES)}"
-            )
+            raise AudienceError(f"--include {self.include!r}: one of {', '.join(INCLUDE_CHOICES)}")
         if self.name == PUBLIC and self.include is not None:
             raise AudienceError(
                 "a public output never carries restricted or confidential content; "
@@ -252,7 +250,7 @@ def _fold(code: str) -> str:
 
 
 def release_labels(ordered_ids: Iterable[str], internal_codes: Iterable[str]) -> dict[str, str]:
-    """"Witness 1", "Witness 2"… for statements in the given order, skipping any label
+    """ "Witness 1", "Witness 2"… for statements in the given order, skipping any label
     that equals (ignoring case and spacing) a witness code used anywhere in the store,
     so a published label can never be mistaken for, or reveal, an internal code."""
     taken = {_fold(c) for c in internal_codes if c}
@@ -285,7 +283,9 @@ def _designations(store: Store) -> dict[str, dict[str, Any]]:
     return found
 
 
-def catalogue_entry(designations: Mapping[str, Mapping[str, Any]], munition_type: str | None):
+def catalogue_entry(
+    designations: Mapping[str, Mapping[str, Any]], munition_type: str | None
+) -> Mapping[str, Any] | None:
     """The catalogue entry a remnant's munition type names, or None for free text."""
     if not munition_type:
         return None
@@ -414,9 +414,7 @@ def build_view(
     labels: dict[str, str] = {}
     if pub:
         position = {st["id"]: n for n, st in enumerate(chosen)}  # journal order
-        ordered = sorted(
-            chosen, key=lambda s: (s.get("interviewed_at") or "", position[s["id"]])
-        )
+        ordered = sorted(chosen, key=lambda s: (s.get("interviewed_at") or "", position[s["id"]]))
         labels = release_labels(
             [s["id"] for s in ordered], [s["witness_code"] for s in all_statements]
         )
@@ -490,8 +488,7 @@ def build_view(
             if lk["target_kind"] in ("site", "remnant")
         }
         near_sensitive = bool(
-            sites_here & sensitive_sites
-            or {lk["target_id"] for lk in links} & sensitive_remnants
+            sites_here & sensitive_sites or {lk["target_id"] for lk in links} & sensitive_remnants
         )
         if pub:
             photo_n += 1
@@ -532,9 +529,7 @@ def _held(kind: str, record: Mapping[str, Any], reason: str) -> dict[str, Any]:
     return {"kind": kind, "id": record["id"], "reason": reason}
 
 
-def _statement_hold_reason(
-    st: Mapping[str, Any], published_sites: Mapping[str, Any]
-) -> str | None:
+def _statement_hold_reason(st: Mapping[str, Any], published_sites: Mapping[str, Any]) -> str | None:
     """Why a statement marked for release is still held back, or None if it may go."""
     if st.get("consent") == "withdrawn":
         return "the witness withdrew consent"
@@ -549,7 +544,7 @@ def _statement_hold_reason(
 
 def _media_hold_reason(
     m: Mapping[str, Any],
-    links: list[Mapping[str, Any]],
+    links: Sequence[Mapping[str, Any]],
     published_sites: Mapping[str, Any],
     published_remnants: Mapping[str, str],
     published_statements: Mapping[str, str],
@@ -559,11 +554,15 @@ def _media_hold_reason(
     for lk in links:
         if lk["target_kind"] == "statement" and lk["target_id"] not in published_statements:
             return "it is attached to a statement that is not published"
-    if links and not any(
-        lk["target_id"] in published_sites or lk["target_id"] in published_remnants
-        for lk in links
-        if lk["target_kind"] in ("site", "remnant")
-    ) and any(lk["target_kind"] in ("site", "remnant") for lk in links):
+    if (
+        links
+        and not any(
+            lk["target_id"] in published_sites or lk["target_id"] in published_remnants
+            for lk in links
+            if lk["target_kind"] in ("site", "remnant")
+        )
+        and any(lk["target_kind"] in ("site", "remnant") for lk in links)
+    ):
         return "its site or remnant is not marked for release"
     return None
 

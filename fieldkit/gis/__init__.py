@@ -101,10 +101,12 @@ def audience_path(out: Path, audience: Audience, fmt: str) -> Path:
     return out.with_name(stem + suffix)
 
 
-def _footprint_function() -> FootprintFn | None:
-    """The map package's footprint of a site, when the map package is installed."""
+def _footprint_function() -> Callable[..., Any] | None:
+    """The map package's ``site_footprint(store, site_id)``, when the map package exists."""
     try:
-        from fieldkit.map import footprint as fp_module  # type: ignore[import-not-found]
+        import importlib
+
+        fp_module = importlib.import_module("fieldkit.map.footprint")
     except ImportError:
         return None
     fn = getattr(fp_module, "site_footprint", None)
@@ -140,7 +142,7 @@ def export_gis(
         raise GisError(f"{target.parent} is not a folder")
     view = build_view(store, audience, case_id=case_id, cancel=cancel)
     check_sensitive_output(view, allowed=allow_sensitive, what=f"the {fmt} export")
-    fp_fn = None
+    fp_fn: FootprintFn | None = None
     if store is not None:
         fn = _footprint_function()
         if fn is not None:
@@ -166,8 +168,17 @@ def export_gis(
     temp = target.with_name(f".{target.name}.partial-{secrets.token_hex(4)}")
     try:
         writer = WRITERS[fmt]
-        writer(temp, layers, meta, store=store, view=view, report=report, cancel=cancel,
-               progress=progress, stem=target.name)
+        writer(
+            temp,
+            layers,
+            meta,
+            store=store,
+            view=view,
+            report=report,
+            cancel=cancel,
+            progress=progress,
+            stem=target.name,
+        )
         check_cancel(cancel)
         os.replace(temp, target)
     except BaseException:
@@ -244,9 +255,11 @@ def _write_geojson(temp: Path, layers: list[Layer], meta: dict[str, Any], **kw: 
 
 
 def _wkt(rings: list[list[tuple[float, float]]]) -> str:
-    return "POLYGON (" + ", ".join(
-        "(" + ", ".join(f"{x!r} {y!r}" for x, y in ring) + ")" for ring in rings
-    ) + ")"
+    return (
+        "POLYGON ("
+        + ", ".join("(" + ", ".join(f"{x!r} {y!r}" for x, y in ring) + ")" for ring in rings)
+        + ")"
+    )
 
 
 def _write_csv(temp: Path, layers: list[Layer], meta: dict[str, Any], **kw: Any) -> None:
@@ -303,7 +316,7 @@ def _kml_document(
                 if value is not None and value != "":
                     pm.extendeddata.newdata(c, _xml_text(value))
             if layer.name == "photos" and thumbs is not None:
-                key = values.get("id") or values.get("ref")
+                key = str(values.get("id") or values.get("ref"))
                 parts = []
                 if key in thumbs:
                     parts.append(f'<img src="{thumbs[key]}" width="{KMZ_THUMB_SIDE}"/>')
@@ -338,8 +351,11 @@ def _arrow_png() -> bytes:
 
     im = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
     d = ImageDraw.Draw(im)
-    d.polygon([(32, 2), (54, 40), (38, 34), (38, 62), (26, 62), (26, 34), (10, 40)],
-              fill=(220, 40, 30, 255), outline=(255, 255, 255, 255))
+    d.polygon(
+        [(32, 2), (54, 40), (38, 34), (38, 62), (26, 62), (26, 34), (10, 40)],
+        fill=(220, 40, 30, 255),
+        outline=(255, 255, 255, 255),
+    )
     out = io.BytesIO()
     im.save(out, "PNG")
     return out.getvalue()
@@ -413,7 +429,9 @@ def _write_gpx(temp: Path, layers: list[Layer], meta: dict[str, Any], **kw: Any)
                 comment=_xml_text(values.get("names") or values.get("site") or "") or None,
                 type=layer.name[:-1],
             )
-            wpt.source = _xml_text(f"FieldKit {meta['audience']} {values.get('id') or values.get('ref')}")
+            wpt.source = _xml_text(
+                f"FieldKit {meta['audience']} {values.get('id') or values.get('ref')}"
+            )
             gpx.waypoints.append(wpt)
     temp.write_text(gpx.to_xml(version="1.1"), encoding="utf-8")
 
@@ -443,14 +461,20 @@ def _write_gpkg(temp: Path, layers: list[Layer], meta: dict[str, Any], **kw: Any
                 raw = [v.get(name) for v, _g in rows]
                 mask = np.array([x is None or x == "" for x in raw], dtype=bool)
                 if typ == "int":
-                    arr = np.array([0 if m else int(x) for x, m in zip(raw, mask, strict=True)],
-                                   dtype="int64")
+                    arr = np.array(
+                        [0 if m else int(x or 0) for x, m in zip(raw, mask, strict=True)],
+                        dtype="int64",
+                    )
                 elif typ == "float":
-                    arr = np.array([0.0 if m else float(x) for x, m in zip(raw, mask, strict=True)],
-                                   dtype="float64")
+                    arr = np.array(
+                        [0.0 if m else float(x or 0) for x, m in zip(raw, mask, strict=True)],
+                        dtype="float64",
+                    )
                 else:
-                    arr = np.array([None if m else str(x) for x, m in zip(raw, mask, strict=True)],
-                                   dtype=object)
+                    arr = np.array(
+                        [None if m else str(x) for x, m in zip(raw, mask, strict=True)],
+                        dtype=object,
+                    )
                 field_data.append(arr)
                 masks.append(mask)
             pyogrio.raw.write(

@@ -16,7 +16,8 @@ from typing import Any
 from fieldkit import records
 from fieldkit.audience import PUBLIC_DROP, OutputView
 
-Geometry = tuple[float, float] | list[list[tuple[float, float]]] | None
+# (lon, lat) for a Point; a list of closed rings of (lon, lat) for a Polygon; or None.
+Geometry = Any
 
 
 @dataclass
@@ -283,7 +284,9 @@ def footprints_layer(view: OutputView, footprint_of: FootprintFn | None) -> Laye
         fp = footprint_of(s["_id"])
         if not fp or not fp.get("polygon"):
             continue
-        rings = [[(float(x), float(y)) for x, y, *_ in ring] for ring in fp["polygon"]["coordinates"]]
+        rings = [
+            [(float(x), float(y)) for x, y, *_ in ring] for ring in fp["polygon"]["coordinates"]
+        ]
         values = {
             **_ref(s, view),
             "name": s.get("name"),
