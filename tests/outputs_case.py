@@ -150,13 +150,8 @@ def build_case(store: Store, tmp: Path, *, photos: int = 3) -> Case:
     for n in range(photos):
         p = folder / f"IMG_{2001 + n}.jpg"
         lat, lon = MARKET if n % 2 == 0 else SCHOOL
-        _photo(
-            p,
-            f"photo {n}",
-            (120, 100 + n, 90),
-            "2020-10-09T11:0{n}:00+04:00".replace(f"0{n}:00", f"{n:02d}:00"),
-            (lat + 0.0002, lon),
-        )
+        when = f"2020-10-09T11:{n % 60:02d}:{n // 60 % 60:02d}+04:00"
+        _photo(p, f"photo {n}", (120, 100 + n % 100, 90), when, (lat + 0.0002, lon))
         paths.append(p)
     report = import_media(store, paths, serial=True)
     by_name = {m["file_name"]: m for m in store.find("media")}

@@ -107,7 +107,8 @@ def test_public_view_holds_back_with_reasons(
         "its site or remnant is not marked for release"
     )
     assert [s["name"] for s in view.sites] == [oc.SCHOOL_AZ]
-    assert view.media == [] and view.statements == []
+    assert view.statements == []
+    assert [m["_id"] for m in view.media] == [case.media[1]["id"]]  # at the school
     # Photo 2 (index 1) is at the sensitive school: its position is generalised.
     store.update(case.market, {"release": "yes"})
     view = build_view(store, Audience("public"), case_id=case.case_id)
