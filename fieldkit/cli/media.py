@@ -14,6 +14,9 @@ from typing import Any
 from fieldkit.cli.common import add_json, open_store, print_json, terminal_progress
 from fieldkit.tasks import CancelToken
 
+# The media fields a person decides; the rest is what the file itself says.
+MEDIA_EDITABLE = ("release", "sensitivity", "caption")
+
 IMPORT_EPILOG = """\
 Exit status: 0 when the batch ran, even if some files were rejected (each with its
 reason in the summary) or the import was cancelled with Ctrl-C (what finished stays);
@@ -72,6 +75,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.set_defaults(handler=cmd_show)
 
     v = verbs.add_parser(
+        "edit",
+        help="mark a media file for release, set its sensitivity, change its caption",
+        description="Change what a person decides about a media file: whether it may be "
+        "published (--release yes) and its caption. What the file says (capture time, "
+        "position, camera) stays as read; the original is never touched.",
+    )
+    v.add_argument("id", help="the media id")
+    v.add_argument(
+        "--release",
+        choices=("yes", "no"),
+        help="yes: it may appear in the public release and public outputs (default no)",
+    )
+    v.add_argument(
+        "--sensitivity",
+        choices=("public", "restricted", "confidential"),
+        help="as for statements (a photo of a witness's face is confidential); a bundle "
+        "carrying restricted or confidential media must be encrypted to a trusted colleague "
+        "or exported with --plaintext",
+    )
+    v.add_argument("--caption", help="what the file shows")
+    add_json(v)
+    v.set_defaults(handler=cmd_edit)
+
+    v = verbs.add_parser(
         "link",
         help="link a media file to a site",
         description="Link a media file to a site (linking twice changes nothing).",
@@ -81,19 +108,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--caption", help="what the photo shows at this site")
     add_json(v)
     v.set_defaults(handler=cmd_link)
-
-    v = verbs.add_parser(
-        "edit",
-        help="set a media file's sensitivity or caption",
-        description="Set a media file's sensitivity (public, restricted, confidential: "
-        "a bundle carrying restricted or confidential media must be encrypted to a "
-        "trusted colleague or exported with --plaintext) or its caption.",
-    )
-    v.add_argument("id", help="the media id")
-    v.add_argument("--sensitivity", choices=("public", "restricted", "confidential"))
-    v.add_argument("--caption", help="what the file shows")
-    add_json(v)
-    v.set_defaults(handler=cmd_edit)
 
     v = verbs.add_parser(
         "save",
@@ -242,6 +256,26 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_edit(args: argparse.Namespace) -> int:
+    from fieldkit.errors import ValidationError
+
+    values = {
+        name: getattr(args, name)
+        for name in MEDIA_EDITABLE
+        if getattr(args, name, None) is not None
+    }
+    if not values:
+        raise ValidationError("nothing to change: give --release, --sensitivity or --caption")
+    with open_store(args) as store:
+        store.get(args.id, "media")
+        record = store.update(args.id, values)
+    if args.json:
+        print_json(record)
+    else:
+        print(f"media {record['id']}: " + ", ".join(f"{k} {record.get(k)}" for k in values))
+    return 0
+
+
 def cmd_link(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         store.get(args.id, "media")
@@ -251,26 +285,6 @@ def cmd_link(args: argparse.Namespace) -> int:
         print_json(link)
     else:
         print(link["id"])
-    return 0
-
-
-def cmd_edit(args: argparse.Namespace) -> int:
-    from fieldkit.errors import ValidationError
-
-    values = {
-        k: v
-        for k, v in (("sensitivity", args.sensitivity), ("caption", args.caption))
-        if v is not None
-    }
-    if not values:
-        raise ValidationError("nothing to change: give --sensitivity or --caption")
-    with open_store(args) as store:
-        store.get(args.id, "media")
-        record = store.update(args.id, values)
-    if args.json:
-        print_json(record)
-    else:
-        print(record["id"])
     return 0
 
 
