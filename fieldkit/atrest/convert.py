@@ -19,7 +19,7 @@ opens (old before the switch, new after it), and running the command again finis
    replaces ``fieldkit.db`` (one ``rename``: the commit point).
 6. Only then is plaintext removed: the plain originals and thumbnails, the staging files.
    A crash here leaves an encrypted store with some plaintext files; a re-run removes
-   them (and ``Store.open`` warns about them).
+   them (:func:`plaintext_left` counts them).
 
 Deleting a file does not erase its blocks from an SSD or a journaling file system: the
 README says so, and recommends converting before collecting sensitive material.
