@@ -69,6 +69,12 @@ ENCRYPTED = os.environ.get("FIELDKIT_TEST_STORES", "encrypted") != "plain"
 _TEMPLATE_SECRETS: dict[Path, tuple[bytes, str]] = {}
 
 
+def remember_template(home: Path, store: Store) -> None:
+    """Keep a template store's keys, so its copies can be unlocked (:func:`unlock_copy`)."""
+    if store.secrets is not None:
+        _TEMPLATE_SECRETS[home] = (store.secrets.store_key, str(store.secrets.identity))
+
+
 def unlock_copy(home: Path, template: Path) -> None:
     """Put the keys of ``template`` in the keyring for its copy at ``home``."""
     from fieldkit.atrest import StoreSecrets, keyring
@@ -92,8 +98,7 @@ def store_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
             passphrase=PASSPHRASE,
             encrypted=ENCRYPTED,
         ) as made:
-            if made.secrets is not None:
-                _TEMPLATE_SECRETS[home] = (made.secrets.store_key, str(made.secrets.identity))
+            remember_template(home, made)
         out[key] = home
     return out
 

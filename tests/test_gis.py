@@ -17,6 +17,7 @@ from fieldkit.cli import main
 from fieldkit.gis import FORMATS, GisError, export_gis
 from fieldkit.store import Store
 from tests import outputs_case as oc
+from tests.conftest import unlock_copy
 
 pytestmark = pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="needs gdal-bin")
 
@@ -31,6 +32,7 @@ def exported(
     root = tmp_path_factory.mktemp("gis")
     home = root / "home"
     shutil.copytree(store_templates["A"], home)
+    unlock_copy(home, store_templates["A"])
     store = Store.open(home)
     case = oc.build_case(store, root)
     (root / "out").mkdir()

@@ -14,11 +14,22 @@ from pathlib import Path
 from fieldkit.atrest.keyfile import StoreSecrets
 
 _lock = threading.Lock()
-_unlocked: dict[Path, StoreSecrets] = {}
+_unlocked: dict[str, StoreSecrets] = {}
 
 
-def _key(home: Path | str) -> Path:
-    return Path(home).expanduser().resolve()
+def _key(home: Path | str) -> str:
+    """A store is known by its store key file: a copy of the folder (a backup, a test's
+    copy of a template) is the same store with the same keys; a store whose key was
+    rewrapped must be unlocked again."""
+    import hashlib
+
+    from fieldkit.atrest.keyfile import STORE_KEY_FILE
+
+    path = Path(home).expanduser() / "keys" / STORE_KEY_FILE
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return str(Path(home).expanduser().resolve())
 
 
 def remember(home: Path | str, secrets: StoreSecrets) -> None:

@@ -178,6 +178,7 @@ class SessionLock(QObject):
         self.window: QMainWindow | None = None
         self.screen: UnlockScreen | None = None
         self._geometry: Any = None
+        self._idle_ms = idle_ms  # tests set it; else the setting, read at each unlock
         self.idle = QTimer(self)
         self.idle.setSingleShot(True)
         self.idle.setInterval(idle_ms if idle_ms is not None else idle_minutes() * 60_000)
@@ -207,6 +208,8 @@ class SessionLock(QObject):
             bars[0].addAction(self.lock_action)
         if self._geometry is not None:
             window.restoreGeometry(self._geometry)
+        if self._idle_ms is None:
+            self.idle.setInterval(idle_minutes() * 60_000)
         self.idle.start()
 
     @property
