@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldkit import __version__
-from fieldkit.audience import Audience, OutputView, build_view
+from fieldkit.audience import Audience, OutputView, build_view, tagged_path
 from fieldkit.errors import FieldkitError
 from fieldkit.gis.layers import FootprintFn, Layer, all_layers
 from fieldkit.tasks import CancelToken, ProgressFn, check_cancel
@@ -85,20 +85,10 @@ class GisReport:
 
 
 def audience_path(out: Path, audience: Audience, fmt: str) -> Path:
-    """``out`` with the audience in its name (``case.gpkg`` → ``case-internal.gpkg``).
-
-    A name that already says its audience (``case-public.kmz``) is kept as given; a
-    missing suffix is added (``.gpkg``); folder formats end in the format
-    (``case-internal-csv``).
-    """
-    suffix = SUFFIX.get(fmt, "")
-    name = out.name
-    stem = name[: -len(suffix)] if suffix and name.lower().endswith(suffix) else name
-    if not re.search(rf"(^|[-_. ]){re.escape(audience.tag)}($|[-_. ])", stem.lower()):
-        stem = f"{stem}-{audience.tag}"
-    if fmt in FOLDER_FORMATS and not re.search(rf"(^|[-_. ]){fmt}$", stem.lower()):
-        stem = f"{stem}-{fmt}"  # a folder: say what is in it, and keep csv and geojson apart
-    return out.with_name(stem + suffix)
+    """``out`` with the audience in its name (``case.gpkg`` → ``case-internal.gpkg``);
+    folder formats end in the format (``case-internal-csv``)."""
+    folder = fmt if fmt in FOLDER_FORMATS else ""
+    return tagged_path(out, audience, SUFFIX.get(fmt, ""), folder)
 
 
 def _footprint_function() -> Callable[..., Any] | None:
