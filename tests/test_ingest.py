@@ -447,13 +447,15 @@ def test_report_json_is_plain(store: Store, tmp_path: Path) -> None:
 
 
 def test_thumbnails_made_during_import(store: Store, tmp_path: Path) -> None:
-    from fieldkit.thumbnails import thumbnail_path
+    from fieldkit.thumbnails import load_thumbnail, thumbnail_path
 
     photos = make_photos(tmp_path, 2, orientation=6, size=(80, 40))
     report = import_media(store, photos)
     for entry in report.imported:
         thumb = thumbnail_path(store, entry["sha256"])
-        with Image.open(thumb) as im:
+        data = load_thumbnail(thumb, store.media.cipher)  # sealed in an encrypted store
+        assert data is not None
+        with Image.open(io.BytesIO(data)) as im:
             assert im.size == (40, 80)
 
 
@@ -475,7 +477,9 @@ def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cli_import_list_show_link(store: Store, site: str, tmp_path: Path) -> None:
+def test_cli_import_list_show_link(
+    store: Store, site: str, tmp_path: Path, passphrase_env: bytes
+) -> None:
     make_photos(
         tmp_path / "card", 2, lat=39.8001, lon=46.7501, when="2020:10:09 14:02:00", offset="+04:00"
     )
@@ -549,7 +553,7 @@ def test_every_media_command_has_help() -> None:
             assert action.help, (name, action.dest)
 
 
-def test_cli_import_without_thumbnails(store: Store, tmp_path: Path) -> None:
+def test_cli_import_without_thumbnails(store: Store, tmp_path: Path, passphrase_env: bytes) -> None:
     import json
     import os
     import sys

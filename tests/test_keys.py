@@ -551,7 +551,15 @@ def test_cli_every_keys_command_has_help() -> None:
     assert keys_parser.description
     actions = [a for a in keys_parser._actions if isinstance(a, argparse._SubParsersAction)]
     commands = actions[0]._choices_actions
-    assert {c.dest for c in commands} == {"show", "export", "trust", "untrust", "list", "passwd"}
+    assert {c.dest for c in commands} == {
+        "show",
+        "export",
+        "trust",
+        "untrust",
+        "list",
+        "passwd",
+        "recover",
+    }
     assert all(c.help for c in commands)
 
 

@@ -71,9 +71,8 @@ def locked_session(qtbot, demo_home):
     from fieldkit.gui.lock import SessionLock
 
     def make(passphrase: bytes):
-        win = open_session(demo_home, serial=True, passphrase=passphrase)
-        qtbot.addWidget(win)
-        return win
+        # Not qtbot.addWidget: locking destroys the window, and the session owns it.
+        return open_session(demo_home, serial=True, passphrase=passphrase)
 
     strings = _store_strings(demo_home)
     session = SessionLock(demo_home, make, idle_ms=60_000)
