@@ -49,6 +49,7 @@ from fieldkit.errors import FieldkitError, MediaError, NotFound, ValidationError
 from fieldkit.fsutil import open_regular
 from fieldkit.mediastore import MediaStore
 from fieldkit.metadata import CameraCorrection, CaptureTime, Metadata, read_metadata, resolve_time
+from fieldkit.metadata.av import is_av
 from fieldkit.metadata.filetype import PILLOW_SIZED, SNIFF_BYTES, sniff_type
 from fieldkit.store import Store
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle
@@ -310,13 +311,13 @@ def prepare_file(
     mime = sniff_type(bytes(head[:SNIFF_BYTES]))
     meta: Metadata | None = None
     ctime: CaptureTime | None = None
-    if mime.startswith("image/"):
+    if mime.startswith("image/") or is_av(mime):
         try:
             meta = _read_metadata(bytes(head), stored_path, stored.size)
             mime = meta.type
             warnings.extend(meta.warnings)
             raw = meta.raw_time
-            if raw.local is not None or raw.gps_utc is not None:
+            if raw.local is not None or raw.gps_utc is not None or raw.utc is not None:
                 ctime = resolve_time(raw, meta.position, corrections, meta.camera)
                 warnings.extend(ctime.notes)
         except Exception as exc:  # a reader bug costs this file's metadata, not the file
@@ -351,6 +352,7 @@ def prepare_file(
             serial=meta.camera.serial if meta.camera else None,
             lens=meta.lens,
             orientation=meta.orientation,
+            duration_s=meta.duration_s,
         )
         if meta.position is not None:
             values.update(
@@ -358,7 +360,7 @@ def prepare_file(
                 lon=meta.position.lon,
                 alt=meta.position.alt,
                 direction=meta.position.direction,
-                position_source=meta.position.source or "exif",
+                position_source=meta.position.source,
             )
     if ctime is not None:
         values.update(
