@@ -150,7 +150,10 @@ def placeholder(kind: str, side: int = THUMB_SIZE, note: str | None = None) -> P
 
 
 def _open(
-    src: Path, target: tuple[int, int], orientation: int | None, mime: str | None
+    src: Path,
+    target: tuple[int, int],
+    orientation: int | None = None,
+    mime: str | None = None,
 ) -> PILImage.Image:
     """The image to scale down: decoded (JPEG draft: 1/2..1/8 scale), upright."""
     from PIL import Image
