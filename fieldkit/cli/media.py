@@ -298,16 +298,9 @@ def cmd_link(args: argparse.Namespace) -> int:
     return 0
 
 
-def safe_text(text: Any) -> str:
-    """Text from a file or a record for a terminal: control characters escaped."""
-    return "".join(
-        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii")
-        for c in str(text)
-    )
-
-
 def cmd_geotag(args: argparse.Namespace) -> int:
     from fieldkit.geotag import geotag, read_gpx, untag
+    from fieldkit.safetext import escape as safe_text
 
     if args.undo:
         with open_store(args) as store:
