@@ -382,6 +382,8 @@ def pending_checks(store: Store, size: int = THUMB_SIZE) -> list[str]:
 
 
 DECODE_WARNING = "the image cannot be decoded ({reason}); the file is kept as it is"
+#: The progress message :func:`check_pending` sends at once for a photo found broken.
+BROKEN_PREFIX = "broken: "
 
 
 def check_pending(
@@ -437,6 +439,8 @@ def check_pending(
             )
             if on_problem is not None:
                 on_problem(row, reason)
+            if progress is not None:  # not throttled: the user hears of it at once
+                progress(done, total, BROKEN_PREFIX + str(row.get("file_name") or sha))
         _pending_marker(dest).unlink(missing_ok=True)
         report["checked"] += 1
     else:
@@ -445,6 +449,7 @@ def check_pending(
 
 
 __all__ = [
+    "BROKEN_PREFIX",
     "DECODE_WARNING",
     "PREVIEW_SIDE",
     "THUMB_SIZE",
