@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import piexif
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from fieldkit.ingest import import_media
@@ -188,3 +190,18 @@ def test_a_broken_embedded_preview_falls_back_to_the_photo(store: Store, tmp_pat
     thumb = thumbnail_path(store, rec["sha256"])
     assert thumb.is_file()
     assert rec["warnings"] == []
+
+
+_SEED = _with_preview(size=(64, 48))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_mutated_embedded_previews_never_crash(data: st.DataObject) -> None:
+    blob = bytearray(_SEED)
+    for _ in range(data.draw(st.integers(1, 6))):
+        at = data.draw(st.integers(0, 1200))  # the EXIF block and its IFD1
+        blob[at] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(2, len(blob)))
+    found = embedded_jpeg(io.BytesIO(bytes(blob[:cut])), "image/jpeg")
+    assert found is None or (found.startswith(b"\xff\xd8") and found.endswith(b"\xff\xd9"))
