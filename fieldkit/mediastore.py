@@ -120,6 +120,8 @@ class MediaStore:
             return path.read_bytes()
         return self.cipher.open_bytes(path.read_bytes())
 
+    read_bytes = read_original  # the name the release code asks for
+
     def copy_original(self, sha256: str, dest: Path) -> None:
         """Write the original bytes to ``dest`` (a new file, mode 0600)."""
         fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

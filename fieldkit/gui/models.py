@@ -231,7 +231,7 @@ def thumbnail_image(media: Any, cache_dir: Path, sha256: str, size: int = THUMB)
     data = thumbnails.load_thumbnail(dest, cipher) if dest.is_file() else None
     if data is None:
         try:
-            original = media.read_original(sha256)
+            original = media.read_original(sha256) if media.encrypted else media.path_of(sha256)
         except Exception:  # missing, damaged, or the store was locked meanwhile
             return image
         if thumbnails.make_thumbnail(original, dest, cipher=cipher):
@@ -246,12 +246,19 @@ def thumbnail_image(media: Any, cache_dir: Path, sha256: str, size: int = THUMB)
     return QImage()
 
 
-def preview_image(src: thumbnails.ImageSource, max_side: int = 1600) -> QImage:
-    """The viewer's image with orientation applied (fieldkit.thumbnails.preview).
+def preview_image(
+    src: thumbnails.ImageSource,
+    max_side: int = 1600,
+    *,
+    orientation: int | None = None,
+    mime: str | None = None,
+) -> QImage:
+    """The viewer's image, upright by the record's orientation (fieldkit.thumbnails.preview);
+    a video's poster frame.
 
     Pixels go straight into the QImage; no encode and decode round-trip.
     """
-    im = thumbnails.preview(src, max_side).convert("RGB")
+    im = thumbnails.preview(src, max_side, orientation=orientation, mime=mime).convert("RGB")
     width, height = im.size
     data = im.tobytes()
     # copy(): the QImage must own its pixels once ``data`` goes away.

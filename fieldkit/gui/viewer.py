@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import QCoreApplication, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldkit import thumbnails
 from fieldkit.gui.forms import RecordForm
 from fieldkit.gui.models import ID_ROLE, preview_image
 
@@ -33,7 +35,7 @@ def tr(text: str) -> str:
 class PhotoViewer(QDialog):
     """One photo, orientation applied, and what its metadata says."""
 
-    use_position = Signal(str, float, float)  # site id, lat, lon
+    use_position = Signal(str, float, float, str)  # site id, lat, lon, position source
 
     def __init__(self, parent: QWidget | None, store: Any, media_id: str, site_id: str | None):
         super().__init__(parent)
@@ -49,7 +51,12 @@ class PhotoViewer(QDialog):
         self.image.setObjectName("photo")
         self._pixmap: QPixmap | None = None
         try:
-            img = preview_image(store.media.read_original(m["sha256"]), 1600)
+            img = preview_image(
+                thumbnails.original_source(store, m["sha256"]),  # decrypted in memory if sealed
+                1600,
+                orientation=m.get("orientation"),
+                mime=m.get("mime"),
+            )
             if not img.isNull():
                 self._pixmap = QPixmap.fromImage(img)
             else:
@@ -85,6 +92,8 @@ class PhotoViewer(QDialog):
         row("Camera", _join(m.get("make"), m.get("model"), m.get("serial")))
         if m.get("width"):
             row("Pixels", f"{m['width']} × {m['height']}")
+        if m.get("duration_s") is not None:
+            row("Duration", _duration(m["duration_s"]))
         row("File", f"{m.get('file_name')}  ({m.get('size')} bytes, {m.get('mime')})")
         sha = QLabel(m["sha256"][:32] + "\n" + m["sha256"][32:])
         sha.setWordWrap(True)
@@ -97,22 +106,28 @@ class PhotoViewer(QDialog):
         self.use_button = QPushButton(tr("Use this position for the site"))
         self.use_button.setEnabled(bool(site_id) and m.get("lat") is not None)
         self.use_button.clicked.connect(self._use)
+        # The app plays nothing itself: video and audio open in the system's player.
+        self.open_button = QPushButton(tr("Open in another program"))
+        self.open_button.setVisible(
+            str(m.get("mime") or "").startswith(("video/", "audio/", "image/"))
+        )
+        if store.media.encrypted:
+            self.open_button.setToolTip(
+                tr(
+                    "Writes a decrypted copy to a private temporary folder (only you can read "
+                    "it); it is deleted when FieldKit locks or quits."
+                )
+            )
+        self.open_button.clicked.connect(self._open_original)
+        self.open_note = QLabel()
+        self.open_note.setWordWrap(True)
+        self._opened_copy: Path | None = None
         side = QVBoxLayout()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(info)
         side.addWidget(scroll, 1)
         side.addWidget(self.use_button)
-        self.open_button = QPushButton(tr("Open in another program"))
-        self.open_button.setToolTip(
-            tr(
-                "Writes a decrypted copy to a private temporary folder (only you can read it); "
-                "it is deleted when FieldKit locks or quits."
-            )
-        )
-        self.open_button.clicked.connect(self._open_outside)
-        self.open_note = QLabel()
-        self.open_note.setWordWrap(True)
         side.addWidget(self.open_button)
         side.addWidget(self.open_note)
         side_w = QWidget()
@@ -129,33 +144,43 @@ class PhotoViewer(QDialog):
         layout.addWidget(split, 1)
         layout.addWidget(buttons)
 
-    def _open_outside(self) -> None:
-        """A decrypted copy in the private 0700 folder, handed to the desktop's program."""
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
-
-        from fieldkit.gui.lock import OPEN_COPIES
-
+    def _use(self) -> None:
         m = self.media
-        path = OPEN_COPIES.new_file(m.get("file_name") or m["sha256"])
-        try:
+        if self.site_id and m.get("lat") is not None:
+            self.use_position.emit(
+                self.site_id, m["lat"], m["lon"], m.get("position_source") or "exif"
+            )
+
+    def original_path(self) -> Any:
+        """The file another program opens: the stored original (read-only) of an
+        unencrypted store; for an encrypted one, a decrypted copy in the private 0700
+        folder that is wiped on lock and exit (made once per viewer)."""
+        if not self.store.media.encrypted:
+            return self.store.media.path_of(self.media["sha256"])
+        if self._opened_copy is None or not self._opened_copy.exists():
+            from fieldkit.gui.lock import OPEN_COPIES
+
+            m = self.media
+            path = OPEN_COPIES.new_file(m.get("file_name") or m["sha256"])
             self.store.media.copy_original(m["sha256"], path)
+            self._opened_copy = path
+        return self._opened_copy
+
+    def _open_original(self) -> bool:
+        try:
+            path = self.original_path()
         except Exception as exc:  # missing or damaged file: say so, never crash the viewer
             self.open_note.setText(tr("Cannot open: {e}").format(e=exc))
-            return
-        self.opened_copy = path
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
-        self.open_note.setText(
-            tr(
-                "Opened a decrypted copy from a private temporary folder. It is deleted when "
-                "FieldKit locks or quits; a copy you save elsewhere from the other program "
-                "is not."
+            return False
+        if self.store.media.encrypted:
+            self.open_note.setText(
+                tr(
+                    "Opened a decrypted copy from a private temporary folder. It is deleted "
+                    "when FieldKit locks or quits; a copy you save elsewhere from the other "
+                    "program is not."
+                )
             )
-        )
-
-    def _use(self) -> None:
-        if self.site_id and self.media.get("lat") is not None:
-            self.use_position.emit(self.site_id, self.media["lat"], self.media["lon"])
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
@@ -263,3 +288,11 @@ class CameraDialog(QDialog):
             self.submit(lambda s: s.update(rid, values), label=tr("Saving"), on_done=done)
         else:
             self.submit(lambda s: s.create("camera", values), label=tr("Saving"), on_done=done)
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds)
+    h, rest = divmod(whole, 3600)
+    m, s = divmod(rest, 60)
+    text = f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return f"{text}  ({seconds:.2f} s)"

@@ -162,6 +162,7 @@ def test_open_in_another_program_uses_a_private_folder_wiped_on_lock(
     folder = next(p for p in path.parents if p.name.startswith("fieldkit-open-"))
     assert folder.stat().st_mode & 0o777 == 0o700
     assert "deleted when FieldKit locks" in viewer.open_note.text()
+    assert viewer.original_path() == path  # one copy per viewer
     viewer.close()
     session.lock("button")
     assert not path.exists() and not folder.exists()
