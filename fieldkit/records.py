@@ -17,6 +17,11 @@ from typing import Any
 from fieldkit.errors import ValidationError
 from fieldkit.ids import is_id
 
+# Every whole number is stored as an SQLite INTEGER (signed 64 bits, sqlite.org/datatype3):
+# a field without its own maximum is still bounded by that, so a value past it is a
+# ValidationError naming the field, never an OverflowError at write time.
+INT_MIN = -(2**63)
+INT_MAX = 2**63 - 1
 
 @dataclass(frozen=True)
 class Field:
@@ -492,6 +497,10 @@ def _check_one(kind: Kind, f: Field, value: Any) -> Any:
             if low is not None:
                 raise ValidationError(f"{where}: {value} is below the minimum {low:g}")
             raise ValidationError(f"{where}: {value} is above the maximum {high:g}")
+        if t == "int" and not INT_MIN <= number <= INT_MAX:
+            raise ValidationError(
+                f"{where}: {value} is beyond the largest whole number stored (2^63 - 1)"
+            )
         return number
     if t == "bool":
         if isinstance(value, bool):
