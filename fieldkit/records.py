@@ -23,6 +23,7 @@ from fieldkit.ids import is_id
 INT_MIN = -(2**63)
 INT_MAX = 2**63 - 1
 
+
 @dataclass(frozen=True)
 class Field:
     name: str
@@ -259,6 +260,12 @@ MEDIA = Kind(
     (
         Field("sha256", "text", "SHA-256", required=True),
         Field("file_name", "text", "Original file name"),
+        Field(
+            "file_name_bytes",
+            "text",
+            "Original file name bytes",
+            help="hexadecimal bytes of a name that was not UTF-8; file_name shows it escaped",
+        ),
         Field("size", "int", "Size (bytes)", minimum=0),
         Field("mime", "text", "Type"),
         Field("width", "int", "Width", minimum=0),
@@ -408,6 +415,25 @@ MUNITION = Kind(
     title_field="designation",
 )
 
+REVOCATION = Kind(
+    "revocation",
+    "revocations",
+    "Key revocation",
+    (
+        Field("fingerprint", "text", "Revoked key fingerprint", required=True),
+        Field(
+            "revoked_from",
+            "datetime",
+            "Revoked from (UTC)",
+            required=True,
+            help="events this key signs from this time on are held back everywhere",
+        ),
+        Field("reason", "text", "Reason", required=True, help="e.g. laptop seized at a checkpoint"),
+    ),
+    title_field="fingerprint",
+    user_editable=False,
+)
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
@@ -422,6 +448,7 @@ KINDS: dict[str, Kind] = {
         DEVICE,
         CUSTODY,
         MUNITION,
+        REVOCATION,
     )
 }
 USER_KINDS = ("case", "site", "remnant", "statement")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldkit.canonical import is_sha256
+from fieldkit.fsutil import is_disk_full, lock_temp, owned_temp_prefix, temp_is_abandoned
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle
 
 if TYPE_CHECKING:
@@ -27,7 +28,18 @@ PREVIEW_SIDE = 2048
 #: Images with more pixels than this are refused (a "decompression bomb" guard that
 #: still admits 200-MP panoramas).
 MAX_PIXELS = 400_000_000
+#: At most this many pixels are ever decoded at once (about 0.5 GB as RGBA): a JPEG is
+#: decoded reduced (``draft``, 1/2..1/8 scale) so a big photo passes; a format that
+#: cannot be decoded reduced (PNG, TIFF, HEIF) is refused above it, checked on
+#: ``width × height`` from the header before any pixel is decoded (issue 9, case 14).
+MAX_DECODE_PIXELS = 128_000_000
 
+
+class ImageTooLarge(ValueError):
+    """Width × height over the guard; raised from the header, before decoding."""
+
+
+_THUMB_TEMP = ".thumb-"
 _heif_registered = False
 
 
@@ -50,10 +62,19 @@ def _open(src: Path, target: tuple[int, int]) -> PILImage.Image:
     _register_heif()
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     with Image.open(src) as im:
+        width, height = im.size
+        if width * height > MAX_PIXELS:
+            raise ImageTooLarge(f"{width} × {height} pixels is over the {MAX_PIXELS:,} pixel limit")
         if im.format == "JPEG":
             # Scale so that the *shorter* requested side is still covered after rotation.
             side = max(target)
             im.draft("RGB", (side, side))
+        width, height = im.size  # after draft: what will really be decoded
+        if width * height > MAX_DECODE_PIXELS:
+            raise ImageTooLarge(
+                f"{width} × {height} pixels cannot be decoded reduced and is over the "
+                f"{MAX_DECODE_PIXELS:,} pixels decoded at once"
+            )
         im.load()
         out = ImageOps.exif_transpose(im)
         if out is im:
@@ -107,7 +128,10 @@ def thumbnail_problem(src: Path, dest: Path, size: int = THUMB_SIZE) -> str | No
         im.thumbnail((size, size))
         im = _rgb(im)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".thumb-", suffix=".jpg", dir=dest.parent)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=owned_temp_prefix(_THUMB_TEMP), suffix=".jpg", dir=dest.parent
+        )
+        lock_temp(fd)
         try:
             with os.fdopen(fd, "wb") as out:
                 im.save(out, "JPEG", quality=82)
@@ -116,17 +140,25 @@ def thumbnail_problem(src: Path, dest: Path, size: int = THUMB_SIZE) -> str | No
             with contextlib.suppress(OSError):
                 os.unlink(tmp_name)
             raise
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise  # not a problem of the image: the caller stops and cleans up
+        return " ".join(str(exc).split())[:200] or type(exc).__name__
     except Exception as exc:  # Pillow raises many kinds for damaged files
         return " ".join(str(exc).split())[:200] or type(exc).__name__
     return None
 
 
 def _remove_orphan_temps(root: Path) -> None:
-    """Half-written thumbnails left by a crash (the rename never happened)."""
+    """Half-written thumbnails left by a crash (the rename never happened).
+
+    Only those whose writer provably died: another process may be writing one now.
+    """
     if root.is_dir():
-        for tmp in root.glob("*/.thumb-*"):
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+        for tmp in root.glob(f"*/{_THUMB_TEMP}*"):
+            if temp_is_abandoned(tmp, _THUMB_TEMP):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
 
 
 def preview(src: Path, max_side: int = PREVIEW_SIDE) -> PILImage.Image:
