@@ -34,8 +34,6 @@ def json_depth(data: bytes, stop_above: int | None = None) -> int:
     Linear in the size, no recursion: the bound is checked before :func:`json.loads`,
     whose C parser recurses once per level and raises RecursionError (issue 9, case 9).
     """
-    if data.count(b"[") + data.count(b"{") <= MAX_JSON_DEPTH:
-        return data.count(b"[") + data.count(b"{")  # cheap upper bound for the common case
     depth = deepest = 0
     for m in _BRACKET.finditer(_STRING.sub(b'""', data)):
         if m.group() in (b"[", b"{"):
@@ -54,7 +52,9 @@ def loads_bounded(data: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     Raises :class:`JSONTooDeep` (a ValueError) for too deep, UnicodeDecodeError or
     ValueError for what json.loads refuses.
     """
-    depth = json_depth(data, max_depth)
+    # Cheap for the common case: fewer openers than the bound cannot nest deeper.
+    opened = data.count(b"[") + data.count(b"{")
+    depth = opened if opened <= max_depth else json_depth(data, max_depth)
     if depth > max_depth:
         raise JSONTooDeep(f"JSON nested more than {max_depth} levels deep")
     return json.loads(data.decode("utf-8"))
