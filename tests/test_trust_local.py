@@ -407,5 +407,5 @@ def test_json_nested_100000_deep_is_refused_before_parsing() -> None:
     deep = b"[" * 100_000 + b"]" * 100_000
     with pytest.raises(JSONTooDeep):
         loads_bounded(deep)
-    assert json_depth(b'{"a":"[[[[[[[[","b":[1,[2]]}') == 2
+    assert json_depth(b'{"a":"[[[[[[[[","b":[1,[2]]}') == 3
     assert loads_bounded(b'{"a":[' + b"[1]," * 100 + b"[2]]}") == {"a": [[1]] * 100 + [[2]]}
