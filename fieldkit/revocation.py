@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,9 +62,11 @@ def revoke(store: Store, fingerprint: str, revoked_from: str, reason: str) -> di
         raise ValidationError(f"{fp} is this store's own key; it cannot revoke itself here")
     if not reason or not reason.strip():
         raise ValidationError("a revocation needs a reason (--reason)")
-    record = store.create(
-        "revocation", {"fingerprint": fp, "revoked_from": revoked_from, "reason": reason}
-    )
+    with store.transaction():
+        record = store.create(
+            "revocation", {"fingerprint": fp, "revoked_from": revoked_from, "reason": reason}
+        )
+        store._reproject(sorted(store.apply_revocations()))
     with contextlib.suppress(KeyFileError):  # not in the trusted list: nothing to remove
         keys.untrust(store.keys_dir, fp)
     return record
@@ -76,7 +78,7 @@ def ms_of(iso: str) -> int:
     return int(value.timestamp() * 1000)
 
 
-def in_force(rows: list[Mapping[str, Any]], own_fingerprint: str) -> dict[str, Revocation]:
+def in_force(rows: Sequence[Mapping[str, Any]], own_fingerprint: str) -> dict[str, Revocation]:
     """The revocations that apply, per fingerprint (the earliest time wins).
 
     ``rows`` are projected ``revocation`` records. A revocation of ``own_fingerprint``

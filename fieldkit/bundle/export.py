@@ -375,6 +375,7 @@ class _BagWriter:
         self.payload_bytes = 0
         self.payload_files = 0
         self.tag_bytes = 0
+        self.event_version = 1  # the highest event version written (bag-info's format)
         self.total = plan.events + sum(size for _, size in plan.media) + 1
         self.done = 0
 
@@ -399,6 +400,7 @@ class _BagWriter:
                 n = 0
                 for event in store.iter_events(plan.since, device=device):
                     w.write(event.data + b"\n")
+                    self.event_version = max(self.event_version, int(event.body["v"]))
                     n += 1
                     if n % 1000 == 0:
                         check_cancel(self.cancel)
@@ -505,7 +507,7 @@ def _bag_info(
         ("Source-Organization", identity.get("organisation") or identity.get("name") or ""),
         ("Contact-Name", identity.get("name") or ""),
         ("Contact-Email", identity.get("email") or me.identity),
-        ("FieldKit-Format-Version", FORMAT_VERSION),
+        ("FieldKit-Format-Version", str(max(int(FORMAT_VERSION), writer.event_version))),
         ("FieldKit-Created", now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"),
         ("FieldKit-Export", "full" if report.full else "incremental"),
         ("FieldKit-Signer", me.fingerprint),
