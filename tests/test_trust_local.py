@@ -50,7 +50,7 @@ def test_swapped_age_recipient_is_refused(make_store) -> None:  # type: ignore[n
     assert swapped != exported
     # The fingerprint read over the phone still matches: only the recipient changed.
     assert keys.parse_exported(swapped.replace(attacker, real)).fingerprint == colleague.fingerprint
-    with pytest.raises(KeyFileError, match="not the one the key .* signed"):
+    with pytest.raises(KeyFileError, match=r"not the one the key .* signed"):
         keys.trust(coordinator.keys_dir, swapped)
     unsigned = re.sub(r"# age-recipient-signature: .*\n", "", swapped)
     with pytest.raises(KeyFileError, match="not signed by the key"):

@@ -182,8 +182,8 @@ def check_journals(
                     Problem(
                         rel,
                         "checkpoint",
-                        f"{where} (seq {seq}) is signed by {signer}, but the device id derives "
-                        "from another key: a chain forged under this device's id",
+                        f"{where} (seq {seq}) is signed by {signer}, but device {device}'s id "
+                        "derives from another key: a chain forged under this device's id",
                     )
                 )
                 continue

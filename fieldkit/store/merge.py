@@ -129,6 +129,8 @@ class StoreMerge(StoreWrites):
             merge.finish()
             self._save_clock(merge.max_seen)
             touched = set(merge.touched)
+            if merge.revocations:  # projected first: they decide what is held back
+                self._reproject(sorted(merge.revocations))
             touched |= self.apply_revocations(report)
             exists: dict[str, bool] = {}
             for chunk in chunks(sorted(touched), _REPROJECT_BATCH):
@@ -309,6 +311,7 @@ class _Merge:
         self.last_hash: str | None = None
         self.first_new: int | None = None
         self.held: list[tuple[Event, str]] = []
+        self.revocations: set[str] = set()
 
     def _device_key(self, device: str) -> _DeviceKey:
         """Which key signs ``device``'s chain, how far its checkpoints cover it, or why not."""
@@ -462,6 +465,8 @@ class _Merge:
         self.pending.append(event)
         self.touched.add(event.entity)
         self.new_hashes.add(event.hash)
+        if event.kind == "revocation":
+            self.revocations.add(event.entity)
         self.last_seq, self.last_hash = seq, event.hash
         if self.first_new is None:
             self.first_new = seq
