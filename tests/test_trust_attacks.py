@@ -156,7 +156,7 @@ def test_event_written_as_someone_else_is_refused(
           fields={"title": "in Anna's name"}, author=anna.fingerprint)  # fmt: skip
     path = bundle_of(mallory, tmp_path / "m", zipped)
     verified = verify_bundle(path, keys_dir=carol.keys_dir)
-    assert any(p.check == "author" and anna.fingerprint in p.message for p in verified.problems)
+    assert any(p.code == "author" and anna.fingerprint in p.message for p in verified.problems)
     report = import_bundle(carol, path)
     assert not report.merged
     assert any("author" in p.message for p in report.problems)

@@ -13,10 +13,21 @@ from collections.abc import Sequence
 
 from fieldkit import __version__
 from fieldkit.errors import FieldkitError
+from fieldkit.safetext import SafeStream, escape
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from fieldkit.cli import bundle, gui, inspect_cmd, keys, log, media, records, setup
+    from fieldkit.cli import (
+        bundle,
+        gui,
+        inspect_cmd,
+        keys,
+        log,
+        media,
+        outputs,
+        records,
+        setup,
+    )
 
     parser = argparse.ArgumentParser(
         prog="fieldkit",
@@ -28,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--home", help="the store folder (default: $FIELDKIT_HOME, else the user data folder)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (setup, records, log, inspect_cmd, keys, media, bundle, gui):
+    for module in (setup, records, log, inspect_cmd, keys, media, bundle, outputs, gui):
         module.register(sub)
     return parser
 
@@ -38,16 +49,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args([*(argv or sys.argv[1:]), "gui"])
+    # The last line of defence: whatever reaches standard output shows control and bidi
+    # characters escaped (values from bundles and photos are escaped where printed too).
+    stdout = sys.stdout
+    sys.stdout = SafeStream(stdout)
     try:
         return int(args.handler(args) or 0)
     except FieldkitError as exc:
-        print(f"fieldkit: {_one_line(str(exc))}", file=sys.stderr)
+        print(f"fieldkit: {escape(_one_line(str(exc)))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("fieldkit: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 1
+    finally:
+        sys.stdout = stdout
 
 
 def _one_line(text: str) -> str:

@@ -15,7 +15,7 @@ Where each part lives: :mod:`.events` (an event's bytes, hash and parsing),
 
 from __future__ import annotations
 
-from fieldkit.journal.chain import ChainProblem, verify_chain
+from fieldkit.journal.chain import ChainWalker, verify_chain
 from fieldkit.journal.checkpoints import (
     CHECKPOINT_KEYS,
     checkpoint_key,
@@ -42,7 +42,7 @@ __all__ = [
     "OPS",
     "REINSTATE_VERSION",
     "Candidate",
-    "ChainProblem",
+    "ChainWalker",
     "EntityState",
     "Event",
     "Review",

@@ -27,7 +27,8 @@ from typing import Any
 from fieldkit import clock, journal, records, revocation, sshsig
 from fieldkit.errors import FieldkitError, StoreError
 from fieldkit.ids import device_id_for_key, is_key_bound_id
-from fieldkit.journal import Event
+from fieldkit.journal import ChainWalker, Event
+from fieldkit.problems import Problem
 from fieldkit.store.schema import chunks, now_iso
 from fieldkit.store.writes import StoreWrites
 
@@ -41,8 +42,9 @@ class MergeReport:
     new_records: dict[str, list[str]] = field(default_factory=dict)
     changed_records: dict[str, list[str]] = field(default_factory=dict)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     devices: dict[str, list[int]] = field(default_factory=dict)  # device -> [first, last] new
+
     # Kept in the journal, not projected: {device, seq, event, entity, cause, reason}.
     held_back: list[dict[str, Any]] = field(default_factory=list)
     # New events whose values fail validation: {device, seq, event, id, kind, field, reason}.
@@ -61,7 +63,7 @@ class MergeReport:
             "new_records": self.new_records,
             "changed_records": self.changed_records,
             "conflicts": self.conflicts,
-            "problems": self.problems,
+            "problems": [p.to_json() for p in self.problems],
             "devices": self.devices,
             "held_back": self.held_back,
             "invalid": self.invalid,
@@ -307,8 +309,7 @@ class _Merge:
         self.device: str | None = None
         self.stream_seq = 0
         self.refused = False
-        self.last_seq = 0
-        self.last_hash: str | None = None
+        self.walker = ChainWalker("")
         self.first_new: int | None = None
         self.held: list[tuple[Event, str]] = []
         self.revocations: set[str] = set()
@@ -339,8 +340,13 @@ class _Merge:
             ]
             for fp in sorted(set(signers) - set(owners)):
                 self.report.problems.append(
-                    f"device {device}: a checkpoint signed by {fp} claims it, but the device's "
-                    "id derives from another key: a chain forged under its id; not merged"
+                    Problem(
+                        "forged-chain",
+                        f"device {device}: a checkpoint signed by {fp} claims it, but the "
+                        "device's id derives from another key: a chain forged under its id; "
+                        "not merged",
+                        device=device,
+                    )
                 )
         else:
             held_keys = {fp for fp, _cp, from_store in signed if from_store}
@@ -348,8 +354,13 @@ class _Merge:
             if len(owners) > 1 or (held_keys and set(signers) - held_keys):
                 others = sorted(set(signers) - set(owners[:1]))
                 self.report.problems.append(
-                    f"device {device}: two keys claim it ({owners[0]} and {', '.join(others)}); "
-                    "not resolved silently: the chain signed by the other key was not merged"
+                    Problem(
+                        "two-keys",
+                        f"device {device}: two keys claim it ({owners[0]} and "
+                        f"{', '.join(others)}); not resolved silently: the chain signed by "
+                        "the other key was not merged",
+                        device=device,
+                    )
                 )
                 owners = owners[:1]
         if not owners:
@@ -400,10 +411,13 @@ class _Merge:
                     "give each device's events together, in sequence order"
                 )
             self.device, self.stream_seq, self.refused = device, seq, False
-            self.last_seq, self.last_hash = self.heads.get(device, (0, None))
+            self.walker = ChainWalker(device, after=self.heads.get(device, (0, None)))
             self.first_new = None
             if self.proof is not None and device != self.store.device_id:
                 self.key = self._device_key(device)
+                self.walker = _ProvenWalker(
+                    device, self.key, after=self.heads.get(device, (0, None))
+                )
         elif seq < self.stream_seq:
             raise StoreError(
                 f"device {device} seq {seq} comes after seq {self.stream_seq}; a stream of "
@@ -413,7 +427,7 @@ class _Merge:
         if self.refused:
             return
         report = self.report
-        if seq <= self.last_seq:
+        if seq <= self.walker.last_seq:
             # Held already, or (a repeat within this merge) perhaps still in the batch.
             self._flush()
             existing = self.conn.execute(
@@ -425,49 +439,30 @@ class _Merge:
             if existing[0] == event.hash:
                 report.already_present += 1
                 return
-            report.problems.append(
+            self._refuse(
+                seq,
+                "fork",
                 f"fork: device {device} seq {seq} differs from the event "
-                f"already held ({existing[0][:12]}… vs {event.hash[:12]}…); "
-                "the rest of this device's events were not merged"
+                f"already held ({existing[0][:12]}… vs {event.hash[:12]}…)",
             )
-            self.refused = True
             return
         if device == self.store.device_id:
-            report.problems.append(
-                f"device {device} is this store's own, but seq {seq} was never written here; "
-                "refused"
+            self._refuse(
+                seq,
+                "own-device",
+                f"device {device} is this store's own, but seq {seq} was never written here",
             )
-            self.refused = True
             return
-        if seq != self.last_seq + 1:
-            report.problems.append(
-                f"gap: device {device} jumps from seq {self.last_seq} to {seq}; "
-                "the rest of this device's events were not merged"
-            )
-            self.refused = True
+        problems = self.walker.step(event)
+        if problems:
+            first = problems[0]
+            self._refuse(seq, first.code, f"device {device}: {first.message}")
             return
-        if event.prev != self.last_hash:
-            report.problems.append(
-                f"broken chain: device {device} seq {seq} does not follow "
-                "the event before it; the rest were not merged"
-            )
-            self.refused = True
-            return
-        if self.proof is not None:
-            refusal = self._unproven(event)
-            if refusal is not None:
-                report.problems.append(
-                    f"device {device} seq {seq}: {refusal}; "
-                    "the rest of this device's events were not merged"
-                )
-                self.refused = True
-                return
         self.pending.append(event)
         self.touched.add(event.entity)
         self.new_hashes.add(event.hash)
         if event.kind == "revocation":
             self.revocations.add(event.entity)
-        self.last_seq, self.last_hash = seq, event.hash
         if self.first_new is None:
             self.first_new = seq
         report.new_events += 1
@@ -485,12 +480,24 @@ class _Merge:
         if len(self.pending) >= _INSERT_BATCH:
             self._flush()
 
+    def _refuse(self, seq: int, code: str, message: str) -> None:
+        """Refuse this event and the rest of its device's events in this merge."""
+        self.report.problems.append(
+            Problem(
+                code,
+                f"{message}; the rest of this device's events were not merged",
+                device=self.device,
+                seq=seq,
+            )
+        )
+        self.refused = True
+
     def _end_device(self) -> None:
         if self.device is None:
             return
         self.done_devices.add(self.device)
         if self.first_new is not None:
-            self.report.devices[self.device] = [self.first_new, self.last_seq]
+            self.report.devices[self.device] = [self.first_new, self.walker.last_seq]
 
     def finish(self) -> None:
         self._end_device()
@@ -526,3 +533,51 @@ class _Merge:
             ],
         )
         self.pending = []
+
+
+class _ProvenWalker(ChainWalker):
+    """The chain walker with the authorship rules of a bundle import (module text):
+    every event covered by a checkpoint of the device's own key, authored by that key."""
+
+    def __init__(
+        self, device: str, key: _DeviceKey, *, after: tuple[int, str | None] | None
+    ) -> None:
+        super().__init__(device, after=after)
+        self.key = key
+
+    def check_event(self, event: Event) -> list[Problem]:
+        key = self.key
+        if key.refusal is not None:
+            return [Problem("unproven", key.refusal, device=self.device, seq=event.seq)]
+        if event.seq > key.proven:
+            return [
+                Problem(
+                    "unproven",
+                    f"not covered by a checkpoint signed by the device's key {key.fingerprint} "
+                    f"(the last covers seq {key.proven})",
+                    device=self.device,
+                    seq=event.seq,
+                )
+            ]
+        head = key.heads.get(event.seq)
+        if head is not None and head != event.hash:
+            return [
+                Problem(
+                    "unproven",
+                    "the device's signed checkpoint names another event at this seq",
+                    device=self.device,
+                    seq=event.seq,
+                )
+            ]
+        author = event.body.get("author")
+        if author != key.fingerprint:
+            return [
+                Problem(
+                    "author",
+                    f"its author {str(author)[:60]!r} is not the key that signs this "
+                    f"device's chain ({key.fingerprint})",
+                    device=self.device,
+                    seq=event.seq,
+                )
+            ]
+        return []
