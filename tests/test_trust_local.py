@@ -409,3 +409,46 @@ def test_json_nested_100000_deep_is_refused_before_parsing() -> None:
         loads_bounded(deep)
     assert json_depth(b'{"a":"[[[[[[[[","b":[1,[2]]}') == 3
     assert loads_bounded(b'{"a":[' + b"[1]," * 100 + b"[2]]}") == {"a": [[1]] * 100 + [[2]]}
+
+
+# --- 11, bundles: a full disk during import and export ------------------------------------
+
+
+def test_disk_full_during_bundle_import_and_export(make_store, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from fieldkit.bundle import export_bundle, import_bundle
+
+    anna, carol = make_store("A"), make_store("C")
+    keys.trust(carol.keys_dir, keys.export_public(anna.keys_dir))
+    for i in range(4):
+        blob = anna.media.put_bytes(os.urandom(50_000))
+        anna.create("media", {"sha256": blob.sha256, "file_name": f"m{i}.bin"})
+    bundle = export_bundle(anna, tmp_path / "b", passphrase=PASSPHRASE, full=True)
+    before = carol.event_count()
+    real = MediaStore.put_stream
+    calls = {"n": 0}
+
+    def filling(self, source, **kw):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] > 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, source, **kw)
+
+    monkeypatch.setattr(MediaStore, "put_stream", filling)
+    with pytest.raises(
+        DiskFull, match=r"^disk full: the bundle was not imported .*nothing half-made"
+    ):
+        import_bundle(carol, Path(bundle.path))
+    monkeypatch.undo()
+    assert carol.event_count() == before
+    assert not list(carol.media.root.glob("??/*"))  # the two it copied were removed
+    assert import_bundle(carol, Path(bundle.path)).ok  # with space again, it completes
+
+    from fieldkit.bundle import export as export_module
+
+    def full_write(*args, **kw):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(export_module._BagWriter, "write_tags", full_write)
+    with pytest.raises(DiskFull, match=r"^disk full: the bundle was not written"):
+        export_bundle(carol, tmp_path / "out", passphrase=PASSPHRASE, full=True)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("out")]

@@ -49,8 +49,8 @@ from fieldkit.bundle.bag import (
 )
 from fieldkit.bundle.zippolicy import ZipWriter
 from fieldkit.canonical import is_sha256
-from fieldkit.errors import BundleError, FieldkitError
-from fieldkit.fsutil import fsync_dir
+from fieldkit.errors import BundleError, DiskFull, FieldkitError
+from fieldkit.fsutil import fsync_dir, is_disk_full
 from fieldkit.ids import is_id, new_id
 from fieldkit.store import Store
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle, check_cancel
@@ -271,11 +271,16 @@ def export_bundle(
                 os.fsync(f.fileno())
             os.rename(partial, final)
             fsync_dir(final.parent)
-    except BaseException:
+    except BaseException as exc:
         if partial.is_dir():
             shutil.rmtree(partial, ignore_errors=True)
         else:
             partial.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise DiskFull(
+                f"disk full: the bundle was not written to {final.parent}; nothing half-made "
+                f"(the partial {partial.name} was removed)"
+            ) from None
         raise
     report.events = plan.events
     report.media_files = len(plan.media)
