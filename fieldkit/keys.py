@@ -70,6 +70,7 @@ __all__ = [
     "ALLOWED_SIGNERS",
     "BUNDLE_NAMESPACE",
     "CHECKPOINT_NAMESPACE",
+    "RELEASE_NAMESPACE",
     "SIGNING_KEY",
     "SIGNING_KEY_PUB",
     "PublicIdentity",
@@ -97,6 +98,7 @@ CHECKPOINT_NAMESPACE = "fieldkit-checkpoint@v1"
 #: The signing key vouches for its person's age recipient (issue 9): the signed message
 #: is the recipient text (``age1…``) in ASCII; the signature travels with the export.
 AGE_RECIPIENT_NAMESPACE = "fieldkit-age-recipient@v1"
+RELEASE_NAMESPACE = "fieldkit-release@v1"  # a public release (fieldkit/release.py)
 
 SIGNING_KEY = "signing_key"
 SIGNING_KEY_PUB = "signing_key.pub"
