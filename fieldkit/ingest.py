@@ -325,7 +325,13 @@ def prepare_file(
         if thumbnails and mime in PILLOW_SIZED:
             dest = thumbnail_path(cache_dir, stored.sha256, THUMB_SIZE)
             if not dest.exists():
-                problem = thumbnail_problem(stored_path, dest, THUMB_SIZE)
+                problem = thumbnail_problem(
+                    stored_path,
+                    dest,
+                    THUMB_SIZE,
+                    orientation=(meta.orientation or 1) if meta is not None else None,
+                    warnings=warnings,
+                )
                 if problem is not None:
                     warnings.append(
                         f"the image cannot be decoded ({problem}); "
@@ -359,11 +365,13 @@ def prepare_file(
                 alt=meta.position.alt,
                 direction=meta.position.direction,
                 position_source=meta.position.source or "exif",
+                position_accuracy_m=meta.position.accuracy_m,
             )
     if ctime is not None:
         values.update(
             captured_utc=ctime.utc,
             captured_local=ctime.local,
+            captured_local_source=ctime.local_source,
             utc_offset=ctime.offset,
             time_source=ctime.source,
             gps_utc=ctime.gps_utc,
@@ -399,7 +407,7 @@ def _valid_fields(values: dict[str, Any], warnings: list[str]) -> dict[str, Any]
         except ValidationError as exc:
             warnings.append(f"{exc}; not recorded")
     if ("lat" in out) != ("lon" in out):
-        for name in ("lat", "lon", "alt", "direction", "position_source"):
+        for name in ("lat", "lon", "alt", "direction", "position_source", "position_accuracy_m"):
             out.pop(name, None)
         warnings.append("only one of latitude and longitude was usable; position not recorded")
     if "lat" not in out:

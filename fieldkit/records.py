@@ -16,6 +16,7 @@ from typing import Any
 
 from fieldkit.errors import ValidationError
 from fieldkit.ids import is_id
+from fieldkit.timezones import format_utc
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Kind:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
 
 
-POSITION_SOURCES = ("exif", "device", "map", "manual")
+POSITION_SOURCES = ("exif", "xmp", "track", "device", "map", "manual")
 
 
 def _position(prefix: str = "") -> tuple[Field, ...]:
@@ -260,6 +261,7 @@ MEDIA = Kind(
         Field("height", "int", "Height", minimum=0),
         Field("captured_utc", "datetime", "Captured (UTC)"),
         Field("captured_local", "text", "Camera clock reading"),
+        Field("captured_local_source", "text", "Camera clock reading from"),
         Field("utc_offset", "text", "UTC offset"),
         Field("time_source", "text", "Time source"),
         Field("gps_utc", "datetime", "GPS clock (UTC)"),
@@ -447,11 +449,7 @@ def parse_datetime_utc(text: str) -> str:
         ) from None
     if value.tzinfo is None:
         raise ValueError(f"{text!r} has no UTC offset; add Z or e.g. +04:00")
-    value = value.astimezone(dt.UTC)
-    out = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        out += f".{value.microsecond:06d}".rstrip("0")
-    return out + "Z"
+    return format_utc(value)
 
 
 def _check_one(kind: Kind, f: Field, value: Any) -> Any:
