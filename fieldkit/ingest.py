@@ -325,13 +325,7 @@ def prepare_file(
         if thumbnails and mime in PILLOW_SIZED:
             dest = thumbnail_path(cache_dir, stored.sha256, THUMB_SIZE)
             if not dest.exists():
-                problem = thumbnail_problem(
-                    stored_path,
-                    dest,
-                    THUMB_SIZE,
-                    orientation=(meta.orientation or 1) if meta is not None else None,
-                    warnings=warnings,
-                )
+                problem = thumbnail_problem(stored_path, dest, THUMB_SIZE)
                 if problem is not None:
                     warnings.append(
                         f"the image cannot be decoded ({problem}); "

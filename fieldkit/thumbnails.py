@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldkit.canonical import is_sha256
-from fieldkit.metadata.pillow import apply_orientation, captured_warnings, orientation_of
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle
 
 if TYPE_CHECKING:
@@ -44,25 +43,19 @@ def _register_heif() -> None:
         pillow_heif.register_heif_opener()
 
 
-def _open(src: Path, target: tuple[int, int], orientation: int | None = None) -> PILImage.Image:
-    """Open with JPEG draft mode (decode at 1/2..1/8 scale) and orientation applied.
-
-    ``orientation`` is the EXIF Orientation FieldKit's reader found (read here when the
-    caller does not pass it): orientation is decided by one reader, not again by Pillow.
-    """
-    from PIL import Image
+def _open(src: Path, target: tuple[int, int]) -> PILImage.Image:
+    """Open with JPEG draft mode (decode at 1/2..1/8 scale) and orientation applied."""
+    from PIL import Image, ImageOps
 
     _register_heif()
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-    if orientation is None:
-        orientation = orientation_of(src)
     with Image.open(src) as im:
         if im.format == "JPEG":
             # Scale so that the *shorter* requested side is still covered after rotation.
             side = max(target)
             im.draft("RGB", (side, side))
         im.load()
-        out = apply_orientation(im, orientation)
+        out = ImageOps.exif_transpose(im)
         if out is im:
             out = im.copy()
     return out
@@ -103,26 +96,14 @@ def make_thumbnail(src: Path, dest: Path, size: int = THUMB_SIZE) -> bool:
     return thumbnail_problem(src, dest, size) is None
 
 
-def thumbnail_problem(
-    src: Path,
-    dest: Path,
-    size: int = THUMB_SIZE,
-    *,
-    orientation: int | None = None,
-    warnings: list[str] | None = None,
-) -> str | None:
+def thumbnail_problem(src: Path, dest: Path, size: int = THUMB_SIZE) -> str | None:
     """Like :func:`make_thumbnail`, but says why it failed (None when it worked).
 
     The importer turns the reason into a warning: a JPEG whose pixels cannot be decoded
-    (truncated, damaged) is still kept as evidence, but the user must know. What Pillow
-    warned about while decoding (e.g. "Corrupt EXIF data") is appended to ``warnings``
-    instead of reaching standard error. ``orientation`` is the reader's EXIF Orientation
-    when the caller has it (saves reading it again).
+    (truncated, damaged) is still kept as evidence, but the user must know.
     """
-    caught: list[str] = []
     try:
-        with captured_warnings() as caught:
-            im = _open(src, (size, size), orientation)
+        im = _open(src, (size, size))
         im.thumbnail((size, size))
         im = _rgb(im)
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -137,9 +118,6 @@ def thumbnail_problem(
             raise
     except Exception as exc:  # Pillow raises many kinds for damaged files
         return " ".join(str(exc).split())[:200] or type(exc).__name__
-    finally:
-        if warnings is not None:
-            warnings.extend(f"image decoder: {w}" for w in caught)
     return None
 
 
@@ -156,8 +134,7 @@ def preview(src: Path, max_side: int = PREVIEW_SIDE) -> PILImage.Image:
 
     Raises the error Pillow raised when the file cannot be decoded (the viewer shows it).
     """
-    with captured_warnings():  # the viewer shows the image; Pillow's notes stay off stderr
-        im = _open(src, (max_side, max_side))
+    im = _open(src, (max_side, max_side))
     im.thumbnail((max_side, max_side))
     return im
 

@@ -1,4 +1,4 @@
-"""Where FieldKit meets Pillow: its warnings captured per file, orientation applied by ours.
+"""Pillow's warnings, captured per file instead of printed on standard error.
 
 Pillow reports damage it works around ("Corrupt EXIF data", "Tag data larger than file")
 through :mod:`warnings`, which prints them on standard error with no file name and out of
@@ -6,10 +6,6 @@ reach of the file's own ``warnings``. :func:`captured_warnings` collects them fo
 current thread instead, so each file's report says what Pillow met in *that* file, and a
 worker thread's warnings never land in another file's report.
 
-EXIF orientation is decided once, by FieldKit's reader (:mod:`fieldkit.metadata.reading`);
-:func:`apply_orientation` turns the tag value into pixels. Pillow's ``exif_transpose`` is
-not used: it re-parses the EXIF, and on an EXIF it cannot parse (a HEIF Exif item without
-its header offset) it raised, which made a decodable photo look undecodable.
 """
 
 from __future__ import annotations
@@ -18,11 +14,7 @@ import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from PIL import Image as PILImage
+from typing import Any
 
 _local = threading.local()
 _install_lock = threading.Lock()
@@ -79,48 +71,3 @@ def captured_warnings() -> Iterator[list[str]]:
         yield sink
     finally:
         _local.sink = outer
-
-
-#: EXIF Orientation (Exif 2.32 §4.6.4 A, tag 0x0112) → the Pillow transpositions that make
-#: the image upright, in order.
-_ORIENTATION_STEPS: dict[int, tuple[str, ...]] = {
-    2: ("FLIP_LEFT_RIGHT",),
-    3: ("ROTATE_180",),
-    4: ("FLIP_TOP_BOTTOM",),
-    5: ("TRANSPOSE",),
-    6: ("ROTATE_270",),
-    7: ("TRANSVERSE",),
-    8: ("ROTATE_90",),
-}
-
-
-#: Formats whose decoder already applies the container's own rotation and mirroring
-#: (HEIF 'irot'/'imir', ISO/IEC 23008-12 §6.5.10): their EXIF Orientation describes the
-#: stored pixels before that and must not be applied a second time (pillow-heif sets it
-#: to 1 for the same reason).
-_SELF_ORIENTING = frozenset({"HEIF", "AVIF"})
-
-
-def apply_orientation(im: PILImage.Image, orientation: int | None) -> PILImage.Image:
-    """``im`` turned upright for an EXIF Orientation value (1 or None: unchanged).
-
-    A HEIF/AVIF image decoded by pillow-heif is already upright and is returned as is.
-    """
-    from PIL import Image
-
-    if im.format in _SELF_ORIENTING:
-        return im
-    for step in _ORIENTATION_STEPS.get(orientation or 1, ()):
-        im = im.transpose(getattr(Image.Transpose, step))
-    return im
-
-
-def orientation_of(path: Path) -> int | None:
-    """The EXIF Orientation FieldKit's reader finds in a file (None if none or unreadable)."""
-    from fieldkit.metadata.reading import read_metadata
-
-    try:
-        with open(path, "rb") as fh:
-            return read_metadata(fh).orientation
-    except OSError:
-        return None
