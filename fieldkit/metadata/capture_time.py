@@ -1,6 +1,8 @@
 """Where a photo's capture time in UTC comes from, best source first.
 
-1. ``exif-offset``: the camera's reading with its own OffsetTimeOriginal.
+1. ``exif-offset``: the camera's reading with its own OffsetTimeOriginal (for a video,
+   ``quicktime-offset``: Apple's creation date with its offset); ``quicktime-utc``: a video
+   with only the container's UTC creation time (``mvhd``).
 2. ``gps``: the GPS clock (UTC by definition); the local offset is derived as
    local − GPS rounded to 15 minutes, the remainder is the camera's clock error.
 3. ``coordinates-tz``: the zone of the photo's own position and the offset it had then.
@@ -91,9 +93,22 @@ def _resolve(
     correction = match_correction(camera, corrections)
     notes: list[str] = []
     gps_text = format_utc(raw.gps_utc) if raw.gps_utc else None
-    made = partial(CaptureTime, local_source=raw.local_source)
+    # Video readers name their source in local_tag ("quicktime", "riff", "bext", "id3").
+    local_source = raw.local_source or (raw.local_tag if raw.local is not None else None)
+    made = partial(CaptureTime, local_source=local_source)
 
     if raw.local is None:
+        if raw.utc is not None:
+            # QuickTime mvhd: an instant, no local reading. A clock error the user entered
+            # for this camera still applies (the camera's clock set it).
+            utc = raw.utc
+            if correction is not None and correction.clock_error_s:
+                utc = utc - timedelta(seconds=correction.clock_error_s)
+                notes.append(
+                    f"camera correction applied: clock error {correction.clock_error_s:+g} s "
+                    "subtracted"
+                )
+            return made(None, None, format_utc(utc), "quicktime-utc", notes=tuple(notes))
         if raw.gps_utc is not None:
             return made(None, None, gps_text, "gps", gps_text, None, notes=())
         return made(None, None, None, "unknown", None, None)

@@ -7,8 +7,13 @@ from datetime import datetime
 from typing import Any
 
 #: Where a capture time's UTC offset came from, best first (``time.source``).
+#: ``quicktime-offset`` (Apple's creation date with its offset) and ``quicktime-utc`` (the
+#: ``mvhd`` creation time, UTC by the QuickTime spec) are the video/audio counterparts of
+#: ``exif-offset``; ``xmp-offset`` ranks low (editors write the computer's zone there).
 TIME_SOURCES = (
     "exif-offset",
+    "quicktime-offset",
+    "quicktime-utc",
     "gps",
     "coordinates-tz",
     "camera-correction",
@@ -96,6 +101,11 @@ class RawTime:
     offset: str | None = None
     gps_utc: datetime | None = None
     local_source: str | None = None
+    #: A UTC instant the container itself states (QuickTime ``mvhd`` creation time), used
+    #: when there is no local reading; aware (UTC).
+    utc: datetime | None = None
+    #: The time source reported when ``offset`` is used ("exif-offset" for EXIF
+    #: OffsetTimeOriginal, "quicktime-offset" for Apple's creation date).
     offset_source: str = "exif-offset"
 
 
@@ -144,6 +154,8 @@ class Metadata:
     width: int | None = None
     height: int | None = None
     lens: str | None = None
+    #: Seconds, for video and audio; None for a still image.
+    duration_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,7 @@ class MediaInfo:
     width: int | None = None
     height: int | None = None
     lens: str | None = None
+    duration_s: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The shape of one ``files[i]`` of ``fieldkit inspect --json`` (ARCHITECTURE.md)."""
@@ -179,4 +192,5 @@ class MediaInfo:
             "orientation": self.orientation,
             "width": self.width,
             "height": self.height,
+            "duration_s": self.duration_s,
         }
