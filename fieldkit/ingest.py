@@ -398,11 +398,17 @@ def _thumbnail(
     problem = None
     if embedded is not None:
         problem = thumbnail_problem(
-            stored_path, dest, THUMB_SIZE, orientation=orientation, mime=mime, embedded=embedded
+            stored_path,
+            dest,
+            THUMB_SIZE,
+            orientation=orientation,
+            mime=mime,
+            embedded=embedded,
+            warnings=warnings,
         )
     if embedded is None or problem is not None:  # no preview, or one that does not decode
         problem = thumbnail_problem(
-            stored_path, dest, THUMB_SIZE, orientation=orientation, mime=mime
+            stored_path, dest, THUMB_SIZE, orientation=orientation, mime=mime, warnings=warnings
         )
     if problem is not None:
         what = "video" if mime.startswith("video/") else "image"

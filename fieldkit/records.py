@@ -51,9 +51,9 @@ class Kind:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
 
 
-#: Where a position came from: a photo's EXIF, its XMP (where EXIF has none), a video's QuickTime location (``©xyz`` or
-#: Apple's ISO 6709 key), a GPS track the photo was matched to by time
-#: (``fieldkit media geotag``), the investigator's device, a map, or typed by hand.
+#: Where a position came from: a photo's EXIF, its XMP (where EXIF has none), a video's
+#: QuickTime location (``©xyz`` or Apple's ISO 6709 key), a GPS track the photo was matched
+#: to by time (``fieldkit media geotag``), the investigator's device, a map, or by hand.
 POSITION_SOURCES = ("exif", "xmp", "quicktime", "track", "device", "map", "manual")
 YES_NO = ("yes", "no")
 

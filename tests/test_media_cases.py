@@ -176,7 +176,31 @@ def test_heif_exif_in_two_extents_and_a_decoy_item() -> None:
     assert (info.width, info.height) == (64, 64)
 
 
+def test_heif_without_offset_imports_without_a_decode_warning(store: Store) -> None:
+    from fieldkit.ingest import import_media
+
+    report = import_media(store, [MEDIA / "heic_exif_without_offset.heic"], serial=True)
+    assert len(report.imported) == 1
+    entry = report.imported[0]
+    assert not any("cannot be decoded" in w for w in entry["warnings"]), entry["warnings"]
+    record = store.get(entry["id"], "media")
+    assert record["captured_local"] == "2020-09-14T11:09:34.641"
+    assert record["captured_local_source"] == "DateTimeOriginal"
+
+
 # --- 5. Pillow's warnings ---------------------------------------------------------------------
+
+
+def test_pillow_warnings_reach_the_file_not_stderr(
+    store: Store, capfd: pytest.CaptureFixture[str]
+) -> None:
+    from fieldkit.ingest import import_media
+
+    report = import_media(store, [MEDIA / "tiff_tag_past_end.tif"], serial=True)
+    entry = report.imported[0]
+    pillow = [w for w in entry["warnings"] if w.startswith("image decoder:")]
+    assert pillow and any("larger than file" in w or "Corrupt" in w for w in pillow)
+    assert capfd.readouterr().err == ""
 
 
 def test_captured_warnings_are_per_thread() -> None:
