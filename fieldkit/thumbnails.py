@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from fieldkit.canonical import is_sha256
 from fieldkit.fsutil import is_disk_full, lock_temp, owned_temp_prefix, temp_is_abandoned
+from fieldkit.metadata.pillow import captured_warnings
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle
 
 if TYPE_CHECKING:
@@ -275,6 +276,7 @@ def thumbnail_problem(
     orientation: int | None = None,
     mime: str | None = None,
     embedded: bytes | None = None,
+    warnings: list[str] | None = None,
 ) -> str | None:
     """Like :func:`make_thumbnail`, but says why it failed (None when it worked).
 
@@ -282,8 +284,25 @@ def thumbnail_problem(
     (truncated, damaged) is still kept as evidence, but the user must know. A video with no
     decodable frame gets a placeholder thumbnail *and* a reason; audio gets a placeholder.
     ``embedded`` (a JPEG preview from the file itself) is used instead of decoding the
-    photo, and the thumbnail is marked for :func:`check_pending`.
+    photo, and the thumbnail is marked for :func:`check_pending`. What Pillow warns about
+    while decoding ("Corrupt EXIF data", "Tag data larger than file") is appended to
+    ``warnings`` (as "image decoder: …") and never printed on standard error.
     """
+    with captured_warnings() as caught:
+        problem = _thumbnail_problem(src, dest, size, orientation, mime, embedded)
+    if warnings is not None:
+        warnings.extend(f"image decoder: {w}" for w in caught)
+    return problem
+
+
+def _thumbnail_problem(
+    src: Path,
+    dest: Path,
+    size: int,
+    orientation: int | None,
+    mime: str | None,
+    embedded: bytes | None,
+) -> str | None:
     try:
         mime = mime or _sniff(src)
     except OSError as exc:
@@ -308,11 +327,9 @@ def thumbnail_problem(
             im = _open(src, (size, size), orientation, mime)
         im.thumbnail((size, size))
         _save(im, dest)
-    except OSError as exc:
+    except Exception as exc:  # Pillow and FFmpeg raise many kinds for damaged files
         if is_disk_full(exc):
             raise  # not a problem of the image: the importer stops and cleans up
-        return " ".join(str(exc).split())[:200] or type(exc).__name__
-    except Exception as exc:  # Pillow and FFmpeg raise many kinds for damaged files
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         if mime.startswith("video/"):
             with contextlib.suppress(Exception):
@@ -345,7 +362,8 @@ def preview(
     A video gives its poster frame. Raises the error Pillow or FFmpeg raised when the file
     cannot be decoded (the viewer shows it).
     """
-    im = _open(src, (max_side, max_side), orientation, mime)
+    with captured_warnings():  # the viewer shows the picture; Pillow's notes stay off stderr
+        im = _open(src, (max_side, max_side), orientation, mime)
     im.thumbnail((max_side, max_side))
     return im
 
