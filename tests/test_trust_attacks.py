@@ -112,7 +112,10 @@ def assert_sound(store: Store, tmp_path: Path, zipped: bool) -> None:
     assert report.ok, [str(p) for p in report.problems]
 
 
-FORMS = pytest.mark.parametrize("zipped", [False, True], ids=["folder", "zip"])
+# Folders in `make quick`; the same attacks as zips in the full `make test` (slow).
+FORMS = pytest.mark.parametrize(
+    "zipped", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["folder", "zip"]
+)
 
 
 # --- 1. a forged device chain ----------------------------------------------------------
