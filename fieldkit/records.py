@@ -16,6 +16,13 @@ from typing import Any
 
 from fieldkit.errors import ValidationError
 from fieldkit.ids import is_id
+from fieldkit.timezones import format_utc
+
+# Every whole number is stored as an SQLite INTEGER (signed 64 bits, sqlite.org/datatype3):
+# a field without its own maximum is still bounded by that, so a value past it is a
+# ValidationError naming the field, never an OverflowError at write time.
+INT_MIN = -(2**63)
+INT_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -50,10 +57,10 @@ class Kind:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
 
 
-#: Where a position came from: a photo's EXIF, a video's QuickTime location (``©xyz`` or
-#: Apple's ISO 6709 key), a GPS track the photo was matched to by time
-#: (``fieldkit media geotag``), the investigator's device, a map, or typed by hand.
-POSITION_SOURCES = ("exif", "quicktime", "track", "device", "map", "manual")
+#: Where a position came from: a photo's EXIF, its XMP (where EXIF has none), a video's
+#: QuickTime location (``©xyz`` or Apple's ISO 6709 key), a GPS track the photo was matched
+#: to by time (``fieldkit media geotag``), the investigator's device, a map, or by hand.
+POSITION_SOURCES = ("exif", "xmp", "quicktime", "track", "device", "map", "manual")
 YES_NO = ("yes", "no")
 
 
@@ -285,12 +292,19 @@ MEDIA = Kind(
     (
         Field("sha256", "text", "SHA-256", required=True),
         Field("file_name", "text", "Original file name"),
+        Field(
+            "file_name_bytes",
+            "text",
+            "Original file name bytes",
+            help="hexadecimal bytes of a name that was not UTF-8; file_name shows it escaped",
+        ),
         Field("size", "int", "Size (bytes)", minimum=0),
         Field("mime", "text", "Type"),
         Field("width", "int", "Width", minimum=0),
         Field("height", "int", "Height", minimum=0),
         Field("captured_utc", "datetime", "Captured (UTC)"),
         Field("captured_local", "text", "Camera clock reading"),
+        Field("captured_local_source", "text", "Camera clock reading from"),
         Field("utc_offset", "text", "UTC offset"),
         Field("time_source", "text", "Time source"),
         Field("gps_utc", "datetime", "GPS clock (UTC)"),
@@ -487,6 +501,25 @@ MUNITION = Kind(
     title_field="designation",
 )
 
+REVOCATION = Kind(
+    "revocation",
+    "revocations",
+    "Key revocation",
+    (
+        Field("fingerprint", "text", "Revoked key fingerprint", required=True),
+        Field(
+            "revoked_from",
+            "datetime",
+            "Revoked from (UTC)",
+            required=True,
+            help="events this key signs from this time on are held back everywhere",
+        ),
+        Field("reason", "text", "Reason", required=True, help="e.g. laptop seized at a checkpoint"),
+    ),
+    title_field="fingerprint",
+    user_editable=False,
+)
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
@@ -503,6 +536,7 @@ KINDS: dict[str, Kind] = {
         MUNITION,
         PUBLICATION,
         DERIVATION,
+        REVOCATION,
     )
 }
 USER_KINDS = ("case", "site", "remnant", "statement")
@@ -533,11 +567,7 @@ def parse_datetime_utc(text: str) -> str:
         ) from None
     if value.tzinfo is None:
         raise ValueError(f"{text!r} has no UTC offset; add Z or e.g. +04:00")
-    value = value.astimezone(dt.UTC)
-    out = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        out += f".{value.microsecond:06d}".rstrip("0")
-    return out + "Z"
+    return format_utc(value)
 
 
 def _check_one(kind: Kind, f: Field, value: Any) -> Any:
@@ -578,6 +608,10 @@ def _check_one(kind: Kind, f: Field, value: Any) -> Any:
             if low is not None:
                 raise ValidationError(f"{where}: {value} is below the minimum {low:g}")
             raise ValidationError(f"{where}: {value} is above the maximum {high:g}")
+        if t == "int" and not INT_MIN <= number <= INT_MAX:
+            raise ValidationError(
+                f"{where}: {value} is beyond the largest whole number stored (2^63 - 1)"
+            )
         return number
     if t == "bool":
         if isinstance(value, bool):

@@ -38,6 +38,8 @@ from typing import TYPE_CHECKING, Any
 from fieldkit.atrest.cipher import PLAIN, FileCipher
 from fieldkit.canonical import is_sha256
 from fieldkit.errors import FieldkitError
+from fieldkit.fsutil import is_disk_full, lock_temp, owned_temp_prefix, temp_is_abandoned
+from fieldkit.metadata.pillow import captured_warnings
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle
 
 if TYPE_CHECKING:
@@ -50,6 +52,18 @@ PREVIEW_SIDE = 2048
 #: Images with more pixels than this are refused (a "decompression bomb" guard that
 #: still admits 200-MP panoramas).
 MAX_PIXELS = 400_000_000
+#: At most this many pixels are ever decoded at once (about 0.5 GB as RGBA): a JPEG is
+#: decoded reduced (``draft``, 1/2..1/8 scale) so a big photo passes; a format that
+#: cannot be decoded reduced (PNG, TIFF, HEIF) is refused above it, checked on
+#: ``width × height`` from the header before any pixel is decoded (issue 9, case 14).
+MAX_DECODE_PIXELS = 128_000_000
+_THUMB_TEMP = ".thumb-"
+
+
+class ImageTooLarge(ValueError):
+    """Width × height over the guard; raised from the header, before decoding."""
+
+
 #: Frames decoded at most while looking for a poster frame.
 _POSTER_FRAMES = 48
 #: EXIF Orientation → the Pillow transpose that makes the stored pixels upright (CIPA DC-008
@@ -188,9 +202,20 @@ def _open(
         _register_heif()
         Image.MAX_IMAGE_PIXELS = MAX_PIXELS
         with Image.open(_input(src)) as opened:
+            width, height = opened.size
+            if width * height > MAX_PIXELS:
+                raise ImageTooLarge(
+                    f"{width} × {height} pixels is over the {MAX_PIXELS:,} pixel limit"
+                )
             if opened.format == "JPEG":
                 # Scale so that the *shorter* requested side is still covered after rotation.
                 opened.draft("RGB", (side, side))
+            width, height = opened.size  # after draft: what will really be decoded
+            if width * height > MAX_DECODE_PIXELS:
+                raise ImageTooLarge(
+                    f"{width} × {height} pixels cannot be decoded reduced and is over the "
+                    f"{MAX_DECODE_PIXELS:,} pixels decoded at once"
+                )
             opened.load()
             im = opened.copy()
         if mime in HEIF_FAMILY:
@@ -261,7 +286,10 @@ def _save(im: PILImage.Image, dest: Path, cipher: FileCipher = PLAIN) -> None:
     encoded = io.BytesIO()
     im.save(encoded, "JPEG", quality=82)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".thumb-", suffix=".tmp", dir=dest.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=owned_temp_prefix(_THUMB_TEMP), suffix=".jpg", dir=dest.parent
+    )
+    lock_temp(fd)  # in use until closed: another process's cleaner leaves it alone
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(cipher.seal(encoded.getvalue()))
@@ -301,6 +329,7 @@ def thumbnail_problem(
     mime: str | None = None,
     embedded: bytes | None = None,
     cipher: FileCipher = PLAIN,
+    warnings: list[str] | None = None,
 ) -> str | None:
     """Like :func:`make_thumbnail`, but says why it failed (None when it worked).
 
@@ -308,8 +337,26 @@ def thumbnail_problem(
     (truncated, damaged) is still kept as evidence, but the user must know. A video with no
     decodable frame gets a placeholder thumbnail *and* a reason; audio gets a placeholder.
     ``embedded`` (a JPEG preview from the file itself) is used instead of decoding the
-    photo, and the thumbnail is marked for :func:`check_pending`.
+    photo, and the thumbnail is marked for :func:`check_pending`. What Pillow warns about
+    while decoding ("Corrupt EXIF data", "Tag data larger than file") is appended to
+    ``warnings`` (as "image decoder: …") and never printed on standard error.
     """
+    with captured_warnings() as caught:
+        problem = _thumbnail_problem(src, dest, size, orientation, mime, embedded, cipher)
+    if warnings is not None:
+        warnings.extend(f"image decoder: {w}" for w in caught)
+    return problem
+
+
+def _thumbnail_problem(
+    src: ImageSource,
+    dest: Path,
+    size: int,
+    orientation: int | None,
+    mime: str | None,
+    embedded: bytes | None,
+    cipher: FileCipher,
+) -> str | None:
     try:
         mime = mime or _sniff(src)
     except OSError as exc:
@@ -335,6 +382,8 @@ def thumbnail_problem(
         im.thumbnail((size, size))
         _save(im, dest, cipher)
     except Exception as exc:  # Pillow and FFmpeg raise many kinds for damaged files
+        if is_disk_full(exc):
+            raise  # not a problem of the image: the importer stops and cleans up
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         if mime.startswith("video/"):
             with contextlib.suppress(Exception):
@@ -344,11 +393,15 @@ def thumbnail_problem(
 
 
 def _remove_orphan_temps(root: Path) -> None:
-    """Half-written thumbnails left by a crash (the rename never happened)."""
+    """Half-written thumbnails left by a crash (the rename never happened).
+
+    Only those whose writer provably died: another process may be writing one now.
+    """
     if root.is_dir():
-        for tmp in root.glob("*/.thumb-*"):
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+        for tmp in root.glob(f"*/{_THUMB_TEMP}*"):
+            if temp_is_abandoned(tmp, _THUMB_TEMP):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
 
 
 def preview(
@@ -363,7 +416,8 @@ def preview(
     A video gives its poster frame. Raises the error Pillow or FFmpeg raised when the file
     cannot be decoded (the viewer shows it).
     """
-    im = _open(src, (max_side, max_side), orientation, mime)
+    with captured_warnings():  # the viewer shows the picture; Pillow's notes stay off stderr
+        im = _open(src, (max_side, max_side), orientation, mime)
     im.thumbnail((max_side, max_side))
     return im
 
