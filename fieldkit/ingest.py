@@ -38,7 +38,6 @@ import contextlib
 import errno
 import io
 import os
-import sqlite3
 import stat
 import time
 from collections import deque
@@ -49,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit import records
+from fieldkit.atrest.database import OPERATIONAL_ERRORS, SQL_ERRORS
 from fieldkit.errors import DiskFull, FieldkitError, MediaError, NotFound, ValidationError
 from fieldkit.fsutil import display_name, display_path, is_disk_full, open_regular
 from fieldkit.mediastore import MediaStore
@@ -551,7 +551,7 @@ class _Writer:
             return
         try:
             self._commit(batch)
-        except (OSError, sqlite3.OperationalError) as exc:
+        except (OSError, *OPERATIONAL_ERRORS) as exc:  # type: ignore[misc]
             if not is_disk_full(exc):
                 raise
             # The transaction was rolled back: nothing of this batch is recorded.
@@ -733,8 +733,10 @@ def _remove_unrecorded(store: Store, outcomes: Sequence[_Outcome]) -> None:
             sha = outcome.sha256
         if sha is None:
             continue
-        with contextlib.suppress(OSError, FieldkitError, sqlite3.Error):
-            thumbnail_path(store.cache_dir, sha, THUMB_SIZE).unlink(missing_ok=True)
+        with contextlib.suppress(OSError, FieldkitError, *SQL_ERRORS):
+            thumbnail_path(store.cache_dir, sha, THUMB_SIZE, store.media.cipher).unlink(
+                missing_ok=True
+            )
             if store.find("media", where={"sha256": sha}, include_retracted=True, limit=1):
                 continue
             path = store.media.path_of(sha)

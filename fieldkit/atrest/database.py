@@ -30,6 +30,14 @@ except ImportError:  # pragma: no cover - reported when an encrypted store is op
 DATABASE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.DatabaseError,) + (
     (_sqlcipher.DatabaseError,) if _sqlcipher is not None else ()
 )
+#: ``sqlite3.OperationalError`` and SQLCipher's (a full disk, a locked database).
+OPERATIONAL_ERRORS: tuple[type[BaseException], ...] = (sqlite3.OperationalError,) + (
+    (_sqlcipher.OperationalError,) if _sqlcipher is not None else ()
+)
+#: ``sqlite3.Error`` and SQLCipher's.
+SQL_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error,) + (
+    (_sqlcipher.Error,) if _sqlcipher is not None else ()
+)
 
 
 def connect(db_path: Path, secrets: StoreSecrets | None) -> sqlite3.Connection:
@@ -86,4 +94,11 @@ def is_encrypted_home(home: Path) -> bool:
     return is_encrypted_store(home / "keys") and not is_plain_sqlite(home / DB_NAME)
 
 
-__all__ = ["DATABASE_ERRORS", "connect", "is_encrypted_home", "is_plain_sqlite"]
+__all__ = [
+    "DATABASE_ERRORS",
+    "OPERATIONAL_ERRORS",
+    "SQL_ERRORS",
+    "connect",
+    "is_encrypted_home",
+    "is_plain_sqlite",
+]
