@@ -1,32 +1,18 @@
-"""Shared by the map tests: sockets refused, positions in metres, basemap files."""
+"""Shared by the map tests: positions in metres, basemap files.
+
+Every test runs with internet sockets refused (tests/conftest.py's ``no_network``).
+"""
 
 from __future__ import annotations
 
 import io
 import math
-import socket
 from pathlib import Path
 
 import mercantile
-import pytest
 from PIL import Image
 
 from fieldkit.map.geo import destination
-
-
-class NetworkRefused(AssertionError):
-    pass
-
-
-def refuse_sockets(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make every attempt to open a network socket fail loudly."""
-
-    def refused(*args: object, **kwargs: object) -> None:
-        raise NetworkRefused("a network socket was opened")
-
-    monkeypatch.setattr(socket, "socket", refused)
-    monkeypatch.setattr(socket, "create_connection", refused)
-    monkeypatch.setattr(socket, "getaddrinfo", refused)
 
 
 def offset(lat: float, lon: float, north: float, east: float) -> tuple[float, float]:

@@ -22,15 +22,11 @@ from fieldkit.map.basemaps import open_basemap
 from fieldkit.map.geo import View, fit_view, to_pixel, to_pixels
 from fieldkit.map.layers import MapData, MapFilter, Points, cluster, load_map_data
 from fieldkit.map.render import render_map, render_view
-from tests.maphelpers import NetworkRefused, offset, png, refuse_sockets, write_pmtiles
+from tests.conftest import NetworkRefused
+from tests.maphelpers import offset, png, write_pmtiles
 
 LAT, LON = 39.8153, 46.7519
 RED, BLUE = (230, 20, 20), (20, 40, 220)
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    refuse_sockets(monkeypatch)
 
 
 def empty() -> MapData:
@@ -116,7 +112,7 @@ def gdal_mbtiles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def test_gdal_mbtiles_renders_its_colours_where_the_tile_math_says(
-    gdal_mbtiles: dict[str, Any], no_network: None
+    gdal_mbtiles: dict[str, Any],
 ) -> None:
     source = open_basemap(gdal_mbtiles["path"])
     assert source.info.format == "mbtiles" and source.info.tile_format == "png"
@@ -137,9 +133,7 @@ def test_gdal_mbtiles_renders_its_colours_where_the_tile_math_says(
     assert img.getpixel((97, 80)) == RED and img.getpixel((102, 80)) == BLUE
 
 
-def test_pmtiles_from_the_pmtiles_package_renders_each_tile_in_place(
-    tmp_path: Path, no_network: None
-) -> None:
+def test_pmtiles_from_the_pmtiles_package_renders_each_tile_in_place(tmp_path: Path) -> None:
     z, x, y = 10, 605, 388
     colours = {
         (z, x, y): (200, 30, 30),
@@ -247,7 +241,7 @@ def colour_centroid(img: Image.Image, colour: tuple[int, int, int]) -> tuple[flo
 
 @pytest.mark.parametrize("size", ["400x300", "401x301"])
 def test_centre_pixel_and_a_remnant_100_m_east(
-    store: Any, tmp_path: Path, size: str, no_network: None, capsys: pytest.CaptureFixture[str]
+    store: Any, tmp_path: Path, size: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     case = store.create("case", {"title": "Pixels"})
     site = store.create(
@@ -393,9 +387,9 @@ def test_render_errors_are_clear(
         assert message in capsys.readouterr().err
 
 
-def test_sockets_really_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_map_tests_run_with_sockets_refused() -> None:
+    """conftest's autouse ``no_network`` covers every test here, the renders included."""
     import socket
 
-    refuse_sockets(monkeypatch)
     with pytest.raises(NetworkRefused):
         socket.socket(socket.AF_INET, socket.SOCK_STREAM)
