@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 # Debian packages: the tools tests check our output with, and Qt's X11 runtime libraries.
-TEST_DEBS := libimage-exiftool-perl openssh-client age gdal-bin
+TEST_DEBS := libimage-exiftool-perl openssh-client age gdal-bin poppler-utils
 QT_DEBS   := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
              libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxkbcommon0 libxkbcommon-x11-0 \
              libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0

@@ -16,7 +16,18 @@ from fieldkit.errors import FieldkitError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from fieldkit.cli import bundle, gui, inspect_cmd, keys, log, mapcmd, media, records, setup
+    from fieldkit.cli import (
+        bundle,
+        gui,
+        inspect_cmd,
+        keys,
+        log,
+        mapcmd,
+        media,
+        outputs,
+        records,
+        setup,
+    )
 
     parser = argparse.ArgumentParser(
         prog="fieldkit",
@@ -28,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--home", help="the store folder (default: $FIELDKIT_HOME, else the user data folder)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (setup, records, log, inspect_cmd, keys, media, bundle, mapcmd, gui):
+    for module in (setup, records, log, inspect_cmd, keys, media, bundle, outputs, mapcmd, gui):
         module.register(sub)
     return parser
 
