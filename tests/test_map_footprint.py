@@ -198,3 +198,19 @@ def test_bundle_sites_geojson_carries_the_footprint(store: Any, tmp_path: Path) 
         )
         assert r.returncode == 0, r.stderr
         assert "Feature Count: 2" in r.stdout
+
+
+def test_gis_export_carries_footprints_with_an_area(store: Any, tmp_path: Path) -> None:
+    """Colleague H's GIS export gets footprints from site_footprint; one with no area
+    (two points: a LineString) is left out of the Polygon layer, not a crash."""
+    from fieldkit.gis import export_gis
+
+    sid = _site_with_remnants(store, rotated_rectangle(39.8, 46.75, 400, 150, 35))
+    line_site = _site_with_remnants(store, [(39.9, 46.8), offset(39.9, 46.8, 0, 80)])
+    export_gis(store, "geojson", tmp_path / "out")
+    (folder,) = list(tmp_path.glob("out-*"))
+    layer = json.loads(next(folder.glob("*footprints*")).read_text(encoding="utf-8"))
+    (feature,) = layer["features"]
+    assert feature["geometry"]["type"] == "Polygon"
+    assert feature["properties"]["area_m2"] == pytest.approx(60_000, rel=0.005)
+    assert line_site != sid
