@@ -215,3 +215,27 @@ def cluster(
     cx = np.bincount(inverse, weights=x) / counts
     cy = np.bincount(inverse, weights=y) / counts
     return cx, cy, counts, first
+
+
+def within(points: Points, lat: float, lon: float, metres: float) -> list[tuple[str, float]]:
+    """(id, distance in metres) of the points within ``metres`` of (lat, lon), nearest
+    first; geodesic distances on the WGS84 ellipsoid (pyproj.Geod, vectorised)."""
+    if not len(points):
+        return []
+    from fieldkit.map.geo import WGS84
+
+    # a cheap box first: a degree of latitude is at least 110.5 km
+    dlat = metres / 110_500 + 1e-9
+    dlon = dlat / max(np.cos(np.radians(min(abs(lat) + dlat, 89.9))), 1e-6)
+    near = np.nonzero(
+        (np.abs(points.lat - lat) <= dlat) & (np.abs((points.lon - lon + 180) % 360 - 180) <= dlon)
+    )[0]
+    if not len(near):
+        return []
+    _az1, _az2, dist = WGS84.inv(
+        np.full(len(near), lon), np.full(len(near), lat), points.lon[near], points.lat[near]
+    )
+    found = [
+        (points.ids[i], float(d)) for i, d in zip(near.tolist(), dist, strict=True) if d <= metres
+    ]
+    return sorted(found, key=lambda item: item[1])

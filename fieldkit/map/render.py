@@ -111,15 +111,20 @@ def _see_through(tile: Image.Image) -> bool:
     return bool(low < 255)
 
 
+def compose_tile(source: TileSource, z: int, x: int, y: int) -> Image.Image:
+    """Tile z/x/y as drawn on a map: the source's tile, over the shipped base where the
+    source has none or is see-through. Thread-safe (the app calls it off the UI thread)."""
+    tile = tile_image(source, z, x, y)
+    if tile is None or _see_through(tile):
+        under = natural_earth().render_tile(z, x, y).convert("RGBA")
+        tile = under if tile is None else Image.alpha_composite(under, tile)
+    return tile
+
+
 def draw_basemap(image: Image.Image, view: View, source: TileSource) -> None:
     """Paste the tiles under ``view`` into an RGBA ``image``; gaps get the shipped base."""
-    base = natural_earth()
     for x, y, z, left, top in view.tiles():
-        tile = tile_image(source, z, x, y)
-        if tile is None or _see_through(tile):
-            under = base.render_tile(z, x, y).convert("RGBA")
-            tile = under if tile is None else Image.alpha_composite(under, tile)
-        image.paste(tile, (round(left), round(top)))
+        image.paste(compose_tile(source, z, x, y), (round(left), round(top)))
 
 
 # --- layers -------------------------------------------------------------------------------
@@ -373,7 +378,7 @@ def nice_scale(metres_per_pixel: float, max_px: float = 120) -> tuple[float, flo
     return power, power / metres_per_pixel
 
 
-def _scale_text(metres: float) -> str:
+def scale_text(metres: float) -> str:
     return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
 
 
@@ -384,7 +389,7 @@ def draw_furniture(image: Image.Image, view: View, attribution: str) -> None:
     font = _font(12)
     metres, px = nice_scale(view.metres_per_pixel(), min(120, view.width / 3))
     x0, y0 = 10, view.height - 14
-    label = _scale_text(metres)
+    label = scale_text(metres)
     tw = draw.textlength(label, font=font)
     draw.rectangle([x0 - 5, y0 - 20, x0 + max(px, tw) + 8, y0 + 7], fill=(255, 255, 255))
     draw.line([(x0, y0), (x0 + px, y0)], fill=(0, 0, 0), width=3)
