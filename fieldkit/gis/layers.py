@@ -307,6 +307,6 @@ def footprints_layer(view: OutputView, footprint_of: FootprintFn | None) -> Laye
 def all_layers(view: OutputView, footprint_of: FootprintFn | None = None) -> list[Layer]:
     layers = [sites_layer(view), remnants_layer(view), photos_layer(view), statements_layer(view)]
     fp = footprints_layer(view, footprint_of)
-    if fp is not None:
+    if fp is not None and fp.rows:  # no footprint in the case: no empty layer
         layers.append(fp)
     return layers
