@@ -38,10 +38,12 @@ def main(out: Path) -> int:
     market = win.store.find("site", where={"name": "Market crossroads"})[0]
     win.select_site(market["id"])
     panel = win.map_panel
+    win.map_dock.show()
     settle()
     panel.zoom_to_site()
     panel.photos_near(40)
     for _ in range(3):
+        panel.footprint_pool.waitForDone(20000)
         panel.view.repaint()
         panel.view.tiles.wait(20000)
         settle()

@@ -4,7 +4,7 @@ A thin face on :mod:`fieldkit.map`: the core reads the layers (:func:`load_map_d
 draws tiles (:func:`compose_tile`) and measures (:func:`within`, geodesics); this module
 paints them with QPainter and turns clicks into operations on the window's writer thread.
 
-- Tiles are drawn off the UI thread (a QThreadPool of two) and kept in a small cache;
+- Tiles are drawn off the UI thread (a pool of two threads) and kept in a small cache;
   until a tile arrives its parent's quarter is drawn enlarged, else the sea colour.
 - Points are held as world-pixel columns at zoom 0 (numpy); a frame scales and culls
   them. Below ``CLUSTER_BELOW_ZOOM`` points are clustered on a grid fixed to the world,
@@ -20,18 +20,20 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import (
+    QCoreApplication,
     QObject,
     QPoint,
     QPointF,
     QRectF,
-    QRunnable,
     Qt,
-    QThreadPool,
     QTimer,
     Signal,
 )
@@ -56,6 +58,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSpinBox,
+    QToolBar,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -95,22 +98,58 @@ class _TileSignals(QObject):
     ready = Signal(object, object)  # key (generation, z, x, y), QImage
 
 
-class _TileJob(QRunnable):
-    def __init__(self, source: Any, key: tuple[int, int, int, int], signals: _TileSignals):
-        super().__init__()
-        self.source, self.key, self.signals = source, key, signals
-        self.setAutoDelete(True)
+def _draw_tile(source: Any, key: tuple[int, int, int, int], signals: _TileSignals) -> None:
+    """On a pool thread: the tile as a QImage, announced by a (queued) signal."""
+    _gen, z, x, y = key
+    try:
+        img = compose_tile(source, z, x, y).convert("RGBA")
+        qimg = QImage(
+            img.tobytes("raw", "RGBA"), img.width, img.height, QImage.Format.Format_RGBA8888
+        ).copy()  # own the pixels: the bytes object dies with this frame
+    except Exception:  # a damaged tile must not stop the others: the sea shows there
+        qimg = QImage()
+    signals.ready.emit(key, qimg)
 
-    def run(self) -> None:
-        _gen, z, x, y = self.key
-        try:
-            img = compose_tile(self.source, z, x, y).convert("RGBA")
-            qimg = QImage(
-                img.tobytes("raw", "RGBA"), img.width, img.height, QImage.Format.Format_RGBA8888
-            ).copy()  # own the pixels: the bytes object dies with this frame
-        except Exception:  # a damaged tile must not kill the pool: draw the sea there
-            qimg = QImage()
-        self.signals.ready.emit(self.key, qimg)
+
+class _FootprintSignals(QObject):
+    done = Signal(int, object)  # generation, footprints
+
+
+def _compute_footprints(
+    rows: list[tuple[Any, ...]], generation: int, signals: _FootprintSignals
+) -> None:
+    """On a pool thread: footprints from remnant rows (no store, no widget)."""
+    from fieldkit.map.footprint import footprints_from_remnants
+
+    try:
+        footprints = footprints_from_remnants(rows)
+    except Exception:  # a footprint that cannot be computed must not stop the map
+        footprints = []
+    signals.done.emit(generation, footprints)
+
+
+class _Pool:
+    """A small thread pool (concurrent.futures) whose work can be waited for."""
+
+    def __init__(self, workers: int) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="map")
+        self.futures: set[Future[None]] = set()
+
+    def start(self, fn: Callable[..., None], *args: Any) -> None:
+        future = self.executor.submit(fn, *args)
+        self.futures.add(future)
+        future.add_done_callback(self.futures.discard)
+
+    def wait(self, msecs: int = 5000) -> bool:
+        """True when all queued work has finished within ``msecs``."""
+        _done, pending = futures_wait(list(self.futures), timeout=msecs / 1000)
+        QCoreApplication.processEvents()  # deliver the results' signals
+        return not pending
+
+    waitForDone = wait
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
 
 
 class TileLoader(QObject):
@@ -120,8 +159,7 @@ class TileLoader(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(2)
+        self.pool = _Pool(2)
         self.cache: OrderedDict[tuple[int, int, int], QImage] = OrderedDict()
         self.pending: set[tuple[int, int, int]] = set()
         self.generation = 0
@@ -136,7 +174,7 @@ class TileLoader(QObject):
         self.cache.clear()
         self.pending.clear()
         if old is not natural_earth() and old is not source:
-            self.pool.waitForDone(2000)  # no job may still read the file we close
+            self.pool.wait(2000)  # no job may still read the file we close
             old.close()
 
     def get(self, z: int, x: int, y: int) -> QImage | None:
@@ -147,7 +185,7 @@ class TileLoader(QObject):
             return img
         if key not in self.pending:
             self.pending.add(key)
-            self.pool.start(_TileJob(self.source, (self.generation, z, x, y), self._signals))
+            self.pool.start(_draw_tile, self.source, (self.generation, z, x, y), self._signals)
         return None
 
     def cached(self, z: int, x: int, y: int) -> QImage | None:
@@ -165,7 +203,7 @@ class TileLoader(QObject):
 
     def wait(self, msecs: int = 5000) -> bool:
         """Let every queued tile finish (tests, benchmarks, screenshots)."""
-        return bool(self.pool.waitForDone(msecs))
+        return self.pool.wait(msecs)
 
 
 # --- the view ------------------------------------------------------------------------------
@@ -220,10 +258,14 @@ class MapView(QWidget):
             pts = getattr(data, name)
             self._world[name] = to_pixels(pts.lat, pts.lon, 0)
         self._clusters.clear()
-        self._footprint_rings = []
-        for fp in data.footprints:
-            self._footprint_rings.append((_rings(fp.get("polygon")), _lines(fp.get("axis"))))
-        self._site_index = data.sites.index()
+        self.set_footprints(data.footprints)
+
+    def set_footprints(self, footprints: list[dict[str, Any]]) -> None:
+        """Show footprints (computed off the UI thread by the panel)."""
+        self.data.footprints = footprints
+        self._footprint_rings = [
+            (_rings(fp.get("polygon")), _lines(fp.get("axis"))) for fp in footprints
+        ]
         self.update()
 
     def set_source(self, source: Any) -> None:
@@ -908,16 +950,47 @@ class MapPanel(QWidget):
         self.view.measured.connect(
             lambda m: self.status_changed.emit(self.tr("Measured: {d}").format(d=_distance_text(m)))
         )
+        self.footprint_pool = _Pool(1)
+        self._footprint_generation = 0
+        self._footprint_signals = _FootprintSignals()
+        self._footprint_signals.done.connect(self._footprints_done)
+        self.loaded = False  # the layers are read when the map is first shown
+
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if not self.loaded:
+            self.load()
+
+    def load(self) -> None:
+        """Read everything the first time (the map costs nothing until it is shown)."""
+        self.loaded = True
         self.refresh_basemaps()
         self.refresh_cases()
         self.reload()
         self.zoom_to_case()
 
+    def _footprints_done(self, generation: int, footprints: list[dict[str, Any]]) -> None:
+        if generation == self._footprint_generation:
+            self.view.set_footprints(footprints)
+
     # -- data ------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Re-read the layers for the current filter (after a write, or a filter change)."""
-        self.view.set_data(load_map_data(self.store, self.filter))
+        """Re-read the layers for the current filter (after a write, or a filter change).
+
+        Points are read here (one SQL query per layer); footprints are computed on a
+        pool thread and appear when ready.
+        """
+        data = load_map_data(self.store, self.filter, compute_footprints=False)
+        self.view.set_data(data)
+        self._footprint_generation += 1
+        if data.footprint_input:
+            self.footprint_pool.start(
+                _compute_footprints,
+                list(data.footprint_input),
+                self._footprint_generation,
+                self._footprint_signals,
+            )
         if self.filter.has_window and self.view.data.unknown_time:
             self.status_changed.emit(
                 self.tr("{n} site(s) without an incident time are not shown").format(
@@ -1118,6 +1191,8 @@ class MapController(QObject):
         self.panel.select_site(site_id)
 
     def _store_changed(self) -> None:
+        if not self.panel.loaded:
+            return
         self.panel.refresh_cases()
         self.panel.reload()
         self.panel.view.selected_site = getattr(self.window, "current_site_id", None)
@@ -1197,14 +1272,22 @@ class MapController(QObject):
 
 
 def install_map(window: Any) -> MapPanel:
-    """Add the Map view to the main window as a dock (View ▸ Map, Ctrl+M)."""
+    """Add the Map view to the main window as a dock under the lists, hidden until asked
+    for (View ▸ Map, Ctrl+M, or Map on the toolbar): it reads its layers when first shown,
+    so a window that never shows it pays nothing."""
     panel = MapPanel(window.store)
     dock = QDockWidget(window.tr("Map"), window)
     dock.setObjectName("mapDock")
     dock.setWidget(panel)
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+    dock.hide()
     action = dock.toggleViewAction()
+    action.setText(window.tr("&Map"))
+    action.setObjectName("map")
     action.setShortcut(QKeySequence("Ctrl+M"))
+    toolbar = window.findChild(QToolBar, "mainToolbar")
+    if toolbar is not None:
+        toolbar.addAction(action)
     menus = [a.menu() for a in window.menuBar().actions() if a.menu() is not None]
     view_menu = next((m for m in menus if m.objectName() == "viewMenu"), None)
     if view_menu is None and len(menus) >= 3:
@@ -1214,9 +1297,10 @@ def install_map(window: Any) -> MapPanel:
     window.map_dock = dock
     window.map_controller = MapController(window, panel)
 
-    def settle() -> None:  # once the window has its size: half of it for the map
-        window.resizeDocks([dock], [max(300, window.height() // 2)], Qt.Orientation.Vertical)
-        panel.zoom_to_case()
+    def shown(visible: bool) -> None:  # half of the window's height for the map
+        if visible and dock.height() < 250:
+            window.resizeDocks([dock], [max(300, window.height() // 2)], Qt.Orientation.Vertical)
+            QTimer.singleShot(0, panel.zoom_to_case)
 
-    QTimer.singleShot(0, settle)
+    dock.visibilityChanged.connect(shown)
     return panel

@@ -4,9 +4,11 @@ From the positions of the remnants recorded at a site (categories submunition, c
 and fragment), :func:`compute_footprint` gives the convex hull, its area, the long axis
 of the minimum-area bounding rectangle (its length, width and bearing from true north,
 0-180°) and the hull's centroid. Everything is computed in metres, in an azimuthal
-equidistant projection centred on the points (pyproj, WGS84 ellipsoid): within a few
-kilometres of the centre distances are true to better than one part in a million, so
-no result depends on degrees of longitude shrinking with latitude.
+equidistant projection centred on the points (pyproj, WGS84 ellipsoid; the centre is
+rounded to 0.1° so neighbouring sites share one, see
+:func:`~fieldkit.map.geo.local_projection`): within 8 km of the centre distances are true
+to better than one part in a million, so no result depends on degrees of longitude
+shrinking with latitude.
 
 What it means (see docs/footprint.md): found remnants are a sample, so the hull is a
 *lower bound* of the real footprint; the long axis often follows the carrier's direction
@@ -30,7 +32,7 @@ import shapely
 from shapely.geometry import LineString, MultiPoint, Point, Polygon, box, mapping
 from shapely.geometry.polygon import orient
 
-from fieldkit.map.geo import WGS84, circular_mean_lon, local_transformer, wrap_lon
+from fieldkit.map.geo import WGS84, circular_mean_lon, local_projection, wrap_lon
 
 FOOTPRINT_CATEGORIES = ("submunition", "crater", "fragment")
 COLLINEAR_WIDTH_M = 0.01  # below a centimetre of width, the points lie on one line
@@ -74,12 +76,12 @@ def compute_footprint(points: Sequence[tuple[float, float]]) -> dict[str, Any]:
         return result
     lat0 = sum(p[0] for p in distinct) / len(distinct)
     lon0 = circular_mean_lon([p[1] for p in distinct])
-    fwd, inv = local_transformer(lat0, lon0)
-    xs, ys = fwd.transform([p[1] for p in distinct], [p[0] for p in distinct])
+    proj = local_projection(lat0, lon0)
+    xs, ys = proj([p[1] for p in distinct], [p[0] for p in distinct])
     hull = MultiPoint(list(zip(xs, ys, strict=True))).convex_hull
 
     def to_lonlat(x: float, y: float) -> tuple[float, float]:
-        lon, lat = inv.transform(x, y)
+        lon, lat = proj(x, y, inverse=True)
         return round(lon0 + wrap_lon(lon - lon0), 7), round(lat, 7)  # unwrapped near lon0
 
     if isinstance(hull, Point):
@@ -124,7 +126,11 @@ def compute_footprint(points: Sequence[tuple[float, float]]) -> dict[str, Any]:
     end = ((b0[0] + b1[0]) / 2, (b0[1] + b1[1]) / 2)
     centroid = hull.centroid
     clon, clat = to_lonlat(centroid.x, centroid.y)
-    ring = [to_lonlat(x, y) for x, y in hull.exterior.coords]
+    rx, ry = zip(*hull.exterior.coords, strict=True)
+    rlon, rlat = proj(list(rx), list(ry), inverse=True)
+    ring = [
+        (round(lon0 + wrap_lon(a - lon0), 7), round(b, 7)) for a, b in zip(rlon, rlat, strict=True)
+    ]
     result.update(
         area_m2=round(hull.area, 2),
         length_m=round(length, 3),

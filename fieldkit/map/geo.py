@@ -10,13 +10,15 @@ vectorised forms here use the same formula (checked against it in the tests).
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import mercantile
 import numpy as np
-from pyproj import Geod, Transformer
+from pyproj import Geod, Proj
 
 TILE_SIZE = 256
 MAX_LAT = 85.0511287798066  # where Web Mercator is a square: atan(sinh(pi))
@@ -86,14 +88,24 @@ def circular_mean_lon(lons: Sequence[float]) -> float:
     return wrap_lon(math.degrees(math.atan2(s, c)))
 
 
-def local_transformer(lat0: float, lon0: float) -> tuple[Transformer, Transformer]:
-    """Forward and inverse transformers WGS84 ⇄ an azimuthal equidistant projection centred
-    on (lat0, lon0), in metres (x east, y north). Distances and bearings from the centre
-    are true; a few kilometres away the scale error is below one part in a million."""
-    crs = f"+proj=aeqd +lat_0={lat0:.9f} +lon_0={lon0:.9f} +datum=WGS84 +units=m +no_defs"
-    forward = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    inverse = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    return forward, inverse
+def local_projection(lat0: float, lon0: float) -> Proj:
+    """An azimuthal equidistant projection on the WGS84 ellipsoid, in metres (x east, y
+    north), centred near (lat0, lon0): ``p(lon, lat)`` projects, ``p(x, y, inverse=True)``
+    goes back.
+
+    The centre is (lat0, lon0) rounded to 0.1° so that nearby sites share one projection
+    (making one costs milliseconds; a case has thousands of sites). Points lie within
+    8 km of that centre, where the projection's scale error is below 3 parts in ten
+    million (it grows as d²/6R²): far below the precision of any position we record.
+    A ``Proj`` rather than a ``Transformer.from_crs``: the same PROJ operation without a
+    database look-up. One per thread (pyproj objects are not shared between threads).
+    """
+    return _projection(round(lat0, 1), round(wrap_lon(lon0), 1), threading.get_ident())
+
+
+@lru_cache(maxsize=256)
+def _projection(lat0: float, lon0: float, _thread: int) -> Proj:
+    return Proj(proj="aeqd", lat_0=lat0, lon_0=lon0, datum="WGS84", units="m")
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,9 @@ class MapData:
     photos: Points
     footprints: list[dict[str, Any]]
     unknown_time: int = 0
+    # (remnant id, site id, category, lat, lon, count) of the shown sites' remnants: what
+    # footprints are computed from (the app computes them off the UI thread)
+    footprint_input: list[tuple[Any, ...]] = field(default_factory=list)
 
     def positions(self, layers: Iterable[str] = LAYERS) -> list[tuple[float, float]]:
         """Every shown (lat, lon), for fitting a view to them."""
@@ -107,9 +110,17 @@ PHOTO_COLUMNS = ("file_name", "direction", "position_accuracy_m", "captured_utc"
 
 
 def load_map_data(
-    store: Any, flt: MapFilter = MapFilter(), *, layers: Iterable[str] = LAYERS
+    store: Any,
+    flt: MapFilter = MapFilter(),
+    *,
+    layers: Iterable[str] = LAYERS,
+    compute_footprints: bool = True,
 ) -> MapData:
-    """Read the layers for a filter. ``store`` is a :class:`fieldkit.store.Store`."""
+    """Read the layers for a filter. ``store`` is a :class:`fieldkit.store.Store`.
+
+    With ``compute_footprints=False`` the footprints are left empty and only their input
+    (``footprint_input``) is read, for a caller that computes them elsewhere.
+    """
     layers = set(layers)
     conn = store.conn
     where, params = ["s._retracted = 0"], []
@@ -185,14 +196,13 @@ def load_map_data(
             rows = conn.execute(sql + ")", args).fetchall()
         photos = Points.from_rows(rows, PHOTO_COLUMNS)
 
+    footprint_input = [(r[0], r[3], r[4], r[1], r[2], r[7]) for r in remnant_rows]
     footprints: list[dict[str, Any]] = []
-    if "footprints" in layers:
+    if "footprints" in layers and compute_footprints:
         from fieldkit.map.footprint import footprints_from_remnants
 
-        footprints = footprints_from_remnants(
-            (r[0], r[3], r[4], r[1], r[2], r[7]) for r in remnant_rows
-        )
-    return MapData(sites, remnants, photos, footprints, unknown)
+        footprints = footprints_from_remnants(footprint_input)
+    return MapData(sites, remnants, photos, footprints, unknown, footprint_input)
 
 
 def cluster(

@@ -4,6 +4,7 @@ follows both ways, writes are journal events with position source ``map``."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtWidgets import QApplication
 
 from fieldkit.gui.dialogs import Prompts
 from fieldkit.map.geo import distance_m
@@ -11,10 +12,13 @@ from tests.maphelpers import offset
 
 
 def _panel(window, qtbot):
+    """Show the map (hidden until asked for; its layers are read on first show)."""
     panel = window.map_dock.widget()
-    window.map_dock.show()
-    panel.view.resize(800, 500)
-    qtbot.waitUntil(lambda: panel.view.isVisible())
+    assert not window.map_dock.isVisible() and not panel.loaded
+    window.actions_by_name.get("map", window.map_dock.toggleViewAction()).trigger()
+    qtbot.waitUntil(lambda: panel.view.isVisible() and panel.loaded)
+    QApplication.processEvents()  # the dock's first sizing and fit
+    QApplication.processEvents()
     return panel
 
 
@@ -123,14 +127,14 @@ def test_photos_within_measure_and_zoom(window, qtbot):
     assert {mid for mid, _d in found} == linked  # the demo's market photos lie within 50 m
     assert all(d <= 50 for _mid, d in found) and view.highlighted == linked
     assert panel.photos_near(1) == [] or all(d <= 1 for _m, d in panel.photos_near(1))
-    panel.zoom_to_site()
-    assert view.zoom >= 16
-    centre = view.center()
-    assert distance_m(*centre, market["lat"], market["lon"]) < 300
     panel.zoom_to_case()
+    case_zoom = view.zoom
     for s in window.store.find("site"):
-        pt = view.pixel_of(s["lat"], s["lon"])
-        assert view.rect().contains(pt.toPoint())
+        assert view.rect().contains(view.pixel_of(s["lat"], s["lon"]).toPoint())
+    panel.zoom_to_site()
+    assert view.zoom > case_zoom
+    for r in window.store.find("remnant", where={"site_id": market["id"]}):
+        assert view.rect().contains(view.pixel_of(r["lat"], r["lon"]).toPoint())
     # measure 200 m east of the market
     view.set_center(market["lat"], market["lon"], 17)
     panel.set_mode("measure")
@@ -151,6 +155,10 @@ def test_map_paints_tiles_and_layers_offline(window, qtbot):
     view = panel.view
     market = _site(window, "Market")
     view.set_center(market["lat"], market["lon"], 16)
+    # footprints are computed on a pool thread and arrive by signal
+    qtbot.waitUntil(lambda: any(fp["site"] == market["id"] for fp in view.data.footprints))
+    (fp,) = [fp for fp in view.data.footprints if fp["site"] == market["id"]]
+    assert fp["points"] == 7 and fp["area_m2"] > 1000
     view.grab()
     assert view.tiles.wait(20000)
     qtbot.waitUntil(lambda: not view.tiles.pending, timeout=20000)
