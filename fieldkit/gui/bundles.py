@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 )
 
 from fieldkit import bundle
-from fieldkit.bundle.verify import record_verification
 from fieldkit.gui.dialogs import (
     ExportDialog,
     FingerprintDialog,
@@ -36,6 +35,8 @@ from fieldkit.gui.dialogs import (
     Prompts,
     fill_tree,
 )
+from fieldkit.problems import Problem
+from fieldkit.safetext import escape
 
 
 def tr(text: str) -> str:
@@ -62,17 +63,10 @@ def report_ok(report: Any, doc: dict[str, Any]) -> bool:
     return bool(ok)
 
 
-def problem_lines(doc: dict[str, Any]) -> list[str]:
-    out = []
-    for p in doc.get("problems") or doc.get("errors") or []:
-        if isinstance(p, dict):
-            where = p.get("file") or p.get("path") or ""
-            check = p.get("check") or p.get("kind") or ""
-            text = p.get("message") or ""
-            out.append(" — ".join(x for x in (where, f"{check}: {text}" if check else text) if x))
-        else:
-            out.append(str(p))
-    return out
+def problem_lines(report: Any) -> list[str]:
+    """One line per problem of a report (verify or import), from its Problem fields."""
+    problems: list[Problem] = list(getattr(report, "problems", None) or [])
+    return [escape(p) for p in problems]
 
 
 # --- export ---------------------------------------------------------------------------
@@ -245,7 +239,7 @@ class VerifyDialog(QDialog):
             self.verify_button.setEnabled(True)
             self.doc = to_doc(report)
             self.ok = report_ok(report, self.doc)
-            problems = problem_lines(self.doc)
+            problems = problem_lines(report)
             self.report.show_report(
                 _verify_headline(self.ok, self.doc, len(problems)), self.ok, problems, self.doc
             )
@@ -295,19 +289,10 @@ def _verify_and_record(
     progress: Any = None,
     cancel: Any = None,
 ) -> Any:
-    """What ``fieldkit verify`` does on a store's machine: this store's trusted keys unless
-    a file is given, its age key (the session passphrase) for a ``.zip.age``, and the
-    verification recorded as a custody event."""
-    report = bundle.verify_bundle(
-        path,
-        trust=trust or store.keys_dir,
-        keys_dir=store.keys_dir,
-        passphrase=passphrase,
-        progress=progress,
-        cancel=cancel,
+    """What ``fieldkit verify`` does on a store's machine (one core function for both)."""
+    return bundle.verify_on_store(
+        store, path, trust=trust, passphrase=passphrase, progress=progress, cancel=cancel
     )
-    record_verification(store, report)
-    return report
 
 
 def verify_flow(win: Any, path: Path | None = None) -> VerifyDialog | None:
@@ -385,7 +370,7 @@ class ImportBundleDialog(QDialog):
             doc = to_doc(report)
             self.verified = doc
             ok = report_ok(report, doc)
-            problems = problem_lines(doc)
+            problems = problem_lines(report)
             self.untrusted_only = (
                 report.only_untrusted() if hasattr(report, "only_untrusted") else False
             )
@@ -400,7 +385,7 @@ class ImportBundleDialog(QDialog):
                 self.summary.show()
             elif preview.problems and (ok or self.untrusted_only):
                 # Verified, but it does not continue this store's chains (a gap, a fork).
-                lines = [f"{p.file}: {p.message}" for p in preview.problems]
+                lines = problem_lines(preview)
                 self.report.show_report(tr("Cannot be merged"), False, lines, doc)
                 ok = False
                 self.untrusted_only = False
@@ -447,7 +432,7 @@ class ImportBundleDialog(QDialog):
             self.summary.show()
             n_conflicts = self.win.store.conflict_count()
             self.conflicts_button.setEnabled(n_conflicts > 0)
-            self.report.show_report(tr("Merged."), True, problem_lines(doc), doc)
+            self.report.show_report(tr("Merged."), True, problem_lines(report), doc)
 
         def failed(exc: BaseException) -> None:
             self.report.show_report(tr("Not merged: {e}").format(e=exc), False, [], {})
