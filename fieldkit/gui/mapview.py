@@ -1101,10 +1101,13 @@ class MapPanel(QWidget):
             self.view.update()
 
     def select_site(self, site_id: str | None) -> None:
-        """Show the window's selection: highlight the site and bring it into view."""
+        """Show the window's selection: highlight the site and bring it into view (only
+        when the selection changes: a refresh must not undo the user's panning)."""
+        changed = site_id != self.view.selected_site
         self.view.selected_site = site_id
-        self.view.highlighted = set()
-        if site_id and site_id in self.view.data.sites.index():
+        if changed:
+            self.view.highlighted = set()
+        if changed and site_id and site_id in self.view.data.sites.index():
             i = self.view.data.sites.index()[site_id]
             lat, lon = float(self.view.data.sites.lat[i]), float(self.view.data.sites.lon[i])
             pt = self.view.pixel_of(lat, lon)
