@@ -50,8 +50,8 @@ from fieldkit.fsutil import open_regular
 from fieldkit.mediastore import MediaStore
 from fieldkit.metadata import CameraCorrection, CaptureTime, Metadata, read_metadata, resolve_time
 from fieldkit.metadata.filetype import PILLOW_SIZED, SNIFF_BYTES, sniff_type
+from fieldkit.progress import CancelToken, ProgressFn, Throttle
 from fieldkit.store import Store
-from fieldkit.tasks import CancelToken, ProgressFn, Throttle
 from fieldkit.thumbnails import THUMB_SIZE, thumbnail_path, thumbnail_problem
 
 #: Commit after this many files ...
@@ -111,7 +111,7 @@ _OS_REASONS = {
 
 
 @dataclass
-class ImportReport:
+class MediaImportReport:
     """What an import did, file by file. ``cancelled`` means the user stopped it early."""
 
     imported: list[dict[str, Any]] = field(default_factory=list)
@@ -413,7 +413,7 @@ def _valid_fields(values: dict[str, Any], warnings: list[str]) -> dict[str, Any]
 class _Writer:
     """Records prepared files in batches; only this object touches the database."""
 
-    def __init__(self, store: Store, site_id: str | None, report: ImportReport) -> None:
+    def __init__(self, store: Store, site_id: str | None, report: MediaImportReport) -> None:
         self.store = store
         self.site_id = site_id
         self.report = report
@@ -516,7 +516,7 @@ def import_media(
     workers: int | None = None,
     serial: bool = False,
     thumbnails: bool = True,
-) -> ImportReport:
+) -> MediaImportReport:
     """Import files and folders into the store; returns what happened to each file.
 
     Raises before doing anything when a path does not exist or ``site_id`` names no site.
@@ -530,7 +530,7 @@ def import_media(
         except NotFound as exc:
             raise NotFound(f"--site: {exc}") from None
     files, rejected, skipped = collect_files([Path(p) for p in paths])
-    report = ImportReport(rejected=rejected, skipped=skipped, total=len(files) + len(rejected))
+    report = MediaImportReport(rejected=rejected, skipped=skipped, total=len(files) + len(rejected))
     corrections = camera_corrections(store)
     writer = _Writer(store, site_id, report)
     throttle = Throttle(progress)
@@ -594,7 +594,7 @@ def _parallel(
 __all__ = [
     "BATCH_FILES",
     "BATCH_SECONDS",
-    "ImportReport",
+    "MediaImportReport",
     "camera_corrections",
     "collect_files",
     "import_media",

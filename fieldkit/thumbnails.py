@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldkit.canonical import is_sha256
-from fieldkit.tasks import CancelToken, ProgressFn, Throttle
+from fieldkit.progress import CancelToken, ProgressFn, Throttle
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage

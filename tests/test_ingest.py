@@ -17,9 +17,9 @@ import piexif
 import pytest
 from PIL import Image
 
-from fieldkit.ingest import ImportReport, collect_files, import_media
+from fieldkit.ingest import MediaImportReport, collect_files, import_media
+from fieldkit.progress import CancelToken
 from fieldkit.store import Store
-from fieldkit.tasks import CancelToken
 
 DATA = Path(__file__).parent / "data" / "ingest"
 
@@ -444,7 +444,7 @@ def test_report_json_is_plain(store: Store, tmp_path: Path) -> None:
         "with_warnings": 0,
     }
     assert set(doc["imported"][0]) == {"path", "id", "sha256", "warnings"}
-    assert isinstance(report, ImportReport)
+    assert isinstance(report, MediaImportReport)
 
 
 def test_thumbnails_made_during_import(store: Store, tmp_path: Path) -> None:

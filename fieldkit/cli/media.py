@@ -12,7 +12,7 @@ from types import FrameType
 from typing import Any
 
 from fieldkit.cli.common import add_json, open_store, print_json, terminal_progress
-from fieldkit.tasks import CancelToken
+from fieldkit.progress import CancelToken
 
 # The media fields a person decides; the rest is what the file itself says.
 MEDIA_EDITABLE = ("release", "caption")

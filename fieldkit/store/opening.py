@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import sqlite3
 import stat
 from contextlib import suppress
@@ -112,7 +113,7 @@ class Store(StoreMerge):
                 {
                     "person_id": person_id,
                     "fingerprint": public.fingerprint,
-                    "name": device_name or os.uname().nodename,
+                    "name": device_name or platform.node() or "this computer",
                 },
             )
         store.checkpoint(passphrase)
