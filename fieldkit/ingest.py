@@ -50,6 +50,7 @@ from fieldkit.fsutil import open_regular
 from fieldkit.mediastore import MediaStore
 from fieldkit.metadata import CameraCorrection, CaptureTime, Metadata, read_metadata, resolve_time
 from fieldkit.metadata.filetype import PILLOW_SIZED, SNIFF_BYTES, sniff_type
+from fieldkit.problems import Problem
 from fieldkit.progress import CancelToken, ProgressFn, Throttle
 from fieldkit.store import Store
 from fieldkit.thumbnails import THUMB_SIZE, thumbnail_path, thumbnail_problem
@@ -116,8 +117,8 @@ class MediaImportReport:
 
     imported: list[dict[str, Any]] = field(default_factory=list)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
-    rejected: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[Problem] = field(default_factory=list)  # code "rejected", path, message
+    skipped: list[Problem] = field(default_factory=list)  # code "skipped": junk, links out
     cancelled: bool = False
     total: int = 0
 
@@ -125,8 +126,8 @@ class MediaImportReport:
         return {
             "imported": self.imported,
             "duplicates": self.duplicates,
-            "rejected": self.rejected,
-            "skipped": self.skipped,
+            "rejected": [p.to_json() for p in self.rejected],
+            "skipped": [p.to_json() for p in self.skipped],
             "cancelled": self.cancelled,
             "total": self.total,
             "counts": {
@@ -178,7 +179,7 @@ def _inside(root: Path, target: Path) -> bool:
 
 def collect_files(
     paths: Sequence[Path],
-) -> tuple[list[Path], list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[Path], list[Problem], list[Problem]]:
     """The files to import, those refused before reading, and those skipped as junk.
 
     Folders are walked recursively in name order. Raises :class:`MediaError` when a path
@@ -188,8 +189,8 @@ def collect_files(
     if missing:
         raise MediaError(f"no such file or folder: {', '.join(missing)}")
     files: list[Path] = []
-    rejected: list[dict[str, Any]] = []
-    skipped: list[dict[str, Any]] = []
+    rejected: list[Problem] = []
+    skipped: list[Problem] = []
     seen: set[Path] = set()
 
     def add(path: Path) -> None:
@@ -203,7 +204,7 @@ def collect_files(
         if given.is_dir():
             _walk(given, add, rejected, skipped)
         elif os.path.islink(given) and not given.exists():
-            rejected.append({"path": str(given), "reason": "broken symbolic link"})
+            rejected.append(Problem("rejected", path=str(given), message="broken symbolic link"))
         else:
             add(given)  # named one by one: imported even if hidden
     return files, rejected, skipped
@@ -212,13 +213,17 @@ def collect_files(
 def _walk(
     top: Path,
     add: Callable[[Path], None],
-    rejected: list[dict[str, Any]],
-    skipped: list[dict[str, Any]],
+    rejected: list[Problem],
+    skipped: list[Problem],
 ) -> None:
     root = Path(os.path.realpath(top))
 
     def onerror(exc: OSError) -> None:
-        rejected.append({"path": str(exc.filename), "reason": f"folder unreadable: {_reason(exc)}"})
+        rejected.append(
+            Problem(
+                "rejected", path=str(exc.filename), message=f"folder unreadable: {_reason(exc)}"
+            )
+        )
 
     for dirpath, dirnames, filenames in os.walk(top, onerror=onerror, followlinks=False):
         here = Path(dirpath)
@@ -226,10 +231,10 @@ def _walk(
         for d in sorted(dirnames):
             sub = here / d
             if _is_junk(d) or d.casefold() in JUNK_DIRS:
-                skipped.append({"path": str(sub), "reason": "hidden or system folder"})
+                skipped.append(Problem("skipped", path=str(sub), message="hidden or system folder"))
             elif sub.is_symlink():
                 skipped.append(
-                    {"path": str(sub), "reason": "symbolic link to a folder (not followed)"}
+                    Problem("skipped", "symbolic link to a folder (not followed)", path=str(sub))
                 )
             else:
                 keep.append(d)
@@ -237,19 +242,22 @@ def _walk(
         for name in sorted(filenames):
             path = here / name
             if _is_junk(name):
-                skipped.append({"path": str(path), "reason": "hidden or system file"})
+                skipped.append(Problem("skipped", path=str(path), message="hidden or system file"))
                 continue
             if path.is_symlink():
                 target = Path(os.path.realpath(path))
                 if not target.exists():
-                    rejected.append({"path": str(path), "reason": "broken symbolic link"})
+                    rejected.append(
+                        Problem("rejected", path=str(path), message="broken symbolic link")
+                    )
                     continue
                 if not _inside(root, target):
                     skipped.append(
-                        {
-                            "path": str(path),
-                            "reason": "symbolic link to outside the imported folder (not followed)",
-                        }
+                        Problem(
+                            "skipped",
+                            "symbolic link to outside the imported folder (not followed)",
+                            path=str(path),
+                        )
                     )
                     continue
             add(path)
@@ -432,11 +440,11 @@ class _Writer:
             return
         imported: list[dict[str, Any]] = []
         duplicates: list[dict[str, Any]] = []
-        rejected: list[dict[str, Any]] = []
+        rejected: list[Problem] = []
         with self.store.transaction():
             for outcome in batch:
                 if isinstance(outcome, _Rejected):
-                    rejected.append({"path": outcome.path, "reason": outcome.reason})
+                    rejected.append(Problem("rejected", path=outcome.path, message=outcome.reason))
                     continue
                 existing = self.store.find(
                     "media", where={"sha256": outcome.sha256}, include_retracted=True, limit=1
