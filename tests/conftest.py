@@ -23,7 +23,12 @@ PASSPHRASE = b"correct horse battery staple"
 # failure, never a skip: a green run there means every test ran.
 IN_CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+#: The shared corpus beside the repository (/work/shared next to /work/main), found from a
+#: worktree further down too (/work/wt/NAME).
+CORPUS = next(
+    (p / "shared" / "corpus" for p in REPO.parents if (p / "shared" / "corpus").is_dir()),
+    REPO.parent / "shared" / "corpus",
+)
 
 
 class NetworkRefused(RuntimeError):
