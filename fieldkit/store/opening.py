@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import stat
 from contextlib import suppress
 from pathlib import Path
@@ -86,6 +87,13 @@ class Store(StoreMerge):
     ) -> Store:
         """Create the store, the person, the device and the signing key.
 
+        Makes ``home`` (or uses it if empty of a store), the keys (Ed25519 signing key and
+        age identity, both encrypted with ``passphrase``), the database, and the person and
+        device records; signs the first checkpoint. The device is named ``device_name`` or
+        the computer's name (:func:`platform.node`). Raises :class:`StoreExists`,
+        :class:`ValidationError` (no name/email, empty passphrase), :class:`StoreError`;
+        a failure half-way removes what it made.
+
         Encrypted unless ``encrypted=False`` (``init --unencrypted``): a store key
         wrapped by the passphrase, a recovery code (in ``store.recovery_code``, shown
         once, never stored), SQLCipher for the database and age for the files.
@@ -156,7 +164,7 @@ class Store(StoreMerge):
                 {
                     "person_id": person_id,
                     "fingerprint": public.fingerprint,
-                    "name": device_name or os.uname().nodename,
+                    "name": device_name or platform.node() or "this computer",
                 },
             )
         store.checkpoint(passphrase)
