@@ -22,7 +22,7 @@ from fieldkit.errors import ChainError
 from fieldkit.ids import is_id
 
 FORMAT_VERSION = 1
-OPS = ("create", "update", "link", "retract", "resolve")
+OPS = ("create", "update", "link", "retract", "resolve", "reinstate")
 MAX_EVENT_BYTES = 1_000_000  # an event is a record's fields, never a file
 
 _EVENT_KEYS = {
@@ -314,6 +314,10 @@ class EntityState:
         if event.op == "retract":
             self.retracted = True
             self.retract_reason = event.body.get("reason")
+            return
+        if event.op == "reinstate":  # a retraction withdrawn, with its own reason
+            self.retracted = False
+            self.retract_reason = None
             return
         for name, value in event.fields.items():
             kept = [c for c in self.candidates.get(name, []) if c.event not in ancestors]

@@ -858,6 +858,19 @@ class Store:
             self._append(kind, record_id, "retract", base=current["heads"], reason=reason.strip())
         return self.get(record_id)
 
+    def reinstate(self, record_id: str, reason: str) -> dict[str, Any]:
+        """Bring a retracted record back, with a reason (a new ``reinstate`` event; the
+        retraction stays in the journal). Raises ValidationError if it is not retracted."""
+        if not reason or not reason.strip():
+            raise ValidationError("reinstating needs a reason")
+        kind = self.kind_of_id(record_id)
+        with self.transaction():
+            current = self.get(record_id)
+            if not current["retracted"]:
+                raise ValidationError(f"{kind} {record_id} is not retracted")
+            self._append(kind, record_id, "reinstate", base=current["heads"], reason=reason.strip())
+        return self.get(record_id)
+
     def resolve(self, record_id: str, field_name: str, value: Any) -> dict[str, Any]:
         """Settle a conflict on one field with the value a person chose."""
         kind = self.kind_of_id(record_id)

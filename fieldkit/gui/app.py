@@ -13,12 +13,9 @@ from PySide6.QtWidgets import QApplication
 from fieldkit import __version__
 from fieldkit.catalogue import resources_dir
 from fieldkit.gui.dialogs import PassphraseDialog, Prompts, SetupAnswer, SetupDialog
+from fieldkit.gui.i18n import tr
 from fieldkit.gui.mainwindow import MainWindow
 from fieldkit.gui.tasks import TaskRunner
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("App", text)
 
 
 def app_icon() -> QIcon:
@@ -143,7 +140,7 @@ def main(home: str | None = None, *, demo: bool = False, rtl: bool = False) -> i
     if window is None:
         return 1
     if demo:
-        window.setWindowTitle(window.tr("FieldKit — demo ({home})").format(home=store_home))
+        window.setWindowTitle(tr("FieldKit — demo ({home})").format(home=store_home))
     window.show()
     try:
         return app.exec()

@@ -11,7 +11,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -36,10 +36,7 @@ from fieldkit.gui.dialogs import (
     Prompts,
     fill_tree,
 )
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Bundles", text)
+from fieldkit.gui.i18n import tr
 
 
 def to_doc(report: Any) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -36,11 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldkit import __version__
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Dialogs", text)
-
+from fieldkit.gui.i18n import tr
 
 # --- small questions ------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from fieldkit import records
 from fieldkit.errors import ValidationError
+from fieldkit.gui.i18n import tr
 
 # Free-text fields that deserve more than one line.
 LONG_TEXT = {"description", "summary", "notes", "access_notes", "military_notes"}
@@ -50,10 +51,6 @@ PLACEHOLDERS = {
     "names": "one per line: NAME or NAME@LANG",
     "list": "one per line",
 }
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("RecordForm", text)
 
 
 def choice_label(choice: str) -> str:

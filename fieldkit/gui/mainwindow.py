@@ -36,6 +36,7 @@ from fieldkit.gui.dialogs import (
     SettingsDialog,
     import_summary,
 )
+from fieldkit.gui.i18n import tr
 from fieldkit.gui.models import ID_ROLE, SiteFilterProxy, SiteTableModel
 from fieldkit.gui.panels import FormPane, HistoryPane, PhotosPane, RemnantsPane, StatementsPane
 from fieldkit.gui.tasks import Task, TaskRunner
@@ -65,7 +66,7 @@ class MainWindow(QMainWindow):
         self._import_task: Task | None = None
         self._select_guard = False
 
-        self.setWindowTitle(self.tr("FieldKit"))
+        self.setWindowTitle(tr("FieldKit"))
         self.setAcceptDrops(True)
         self.resize(1280, 720)
         self._build_left()
@@ -99,7 +100,7 @@ class MainWindow(QMainWindow):
     def _build_left(self) -> None:
         tree = QTreeWidget()
         tree.setObjectName("caseTree")
-        tree.setHeaderLabel(self.tr("Cases and sites"))
+        tree.setHeaderLabel(tr("Cases and sites"))
         tree.itemExpanded.connect(self._expand_case)
         tree.currentItemChanged.connect(self._tree_chosen)
         self.case_tree = tree
@@ -132,10 +133,10 @@ class MainWindow(QMainWindow):
         self.site_view = view
         self.filter = QLineEdit()
         self.filter.setObjectName("siteFilter")
-        self.filter.setPlaceholderText(self.tr("Filter sites (Ctrl+F)"))
+        self.filter.setPlaceholderText(tr("Filter sites (Ctrl+F)"))
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.site_proxy.set_text)
-        self.new_site_button = QPushButton(self.tr("New site"))
+        self.new_site_button = QPushButton(tr("New site"))
         self.new_site_button.clicked.connect(self.new_site)
         self.site_count = QLabel()
         self.site_count.setObjectName("muted")
@@ -163,11 +164,11 @@ class MainWindow(QMainWindow):
         self.history = HistoryPane(self.store)
         tabs = QTabWidget()
         tabs.setObjectName("siteTabs")
-        tabs.addTab(self.details, self.tr("Details"))
-        tabs.addTab(self.photos, self.tr("Photos"))
-        tabs.addTab(self.remnants, self.tr("Remnants"))
-        tabs.addTab(self.statements, self.tr("Statements"))
-        tabs.addTab(self.history, self.tr("History"))
+        tabs.addTab(self.details, tr("Details"))
+        tabs.addTab(self.photos, tr("Photos"))
+        tabs.addTab(self.remnants, tr("Remnants"))
+        tabs.addTab(self.statements, tr("Statements"))
+        tabs.addTab(self.history, tr("History"))
         tabs.currentChanged.connect(lambda _i: self._load_tab())
         self.tabs = tabs
 
@@ -184,49 +185,43 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         self.actions_by_name: dict[str, QAction] = {}
         bar = self.menuBar()
-        m = bar.addMenu(self.tr("&File"))
-        self._action(m, self.tr("Import &photos…"), self.import_photos, "Ctrl+I", "import_photos")
+        m = bar.addMenu(tr("&File"))
+        self._action(m, tr("Import &photos…"), self.import_photos, "Ctrl+I", "import_photos")
         self._action(
-            m, self.tr("Import a &folder of photos…"), self.import_folder, None, "import_folder"
+            m, tr("Import a &folder of photos…"), self.import_folder, None, "import_folder"
         )
         m.addSeparator()
-        self._action(m, self.tr("&Export bundle…"), self.export_bundle, "Ctrl+E", "export")
-        self._action(
-            m, self.tr("Import &bundle…"), self.import_bundle, "Ctrl+Shift+I", "import_bundle"
-        )
-        self._action(m, self.tr("&Verify bundle…"), self.verify_bundle, None, "verify")
+        self._action(m, tr("&Export bundle…"), self.export_bundle, "Ctrl+E", "export")
+        self._action(m, tr("Import &bundle…"), self.import_bundle, "Ctrl+Shift+I", "import_bundle")
+        self._action(m, tr("&Verify bundle…"), self.verify_bundle, None, "verify")
         m.addSeparator()
         self._action(
             m,
-            self.tr("&Settings and trusted keys…"),
+            tr("&Settings and trusted keys…"),
             self.open_settings,
             QKeySequence.StandardKey.Preferences,
             "settings",
         )
         m.addSeparator()
-        self._action(m, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit, "quit")
-        m = bar.addMenu(self.tr("&Edit"))
-        self._action(m, self.tr("&Save"), self.save_current, QKeySequence.StandardKey.Save, "save")
+        self._action(m, tr("&Quit"), self.close, QKeySequence.StandardKey.Quit, "quit")
+        m = bar.addMenu(tr("&Edit"))
+        self._action(m, tr("&Save"), self.save_current, QKeySequence.StandardKey.Save, "save")
         m.addSeparator()
-        self._action(m, self.tr("New &case…"), self.new_case, "Ctrl+Shift+N", "new_case")
-        self._action(
-            m, self.tr("&New site"), self.new_site, QKeySequence.StandardKey.New, "new_site"
-        )
-        self._action(m, self.tr("New &remnant"), self.new_remnant, None, "new_remnant")
-        self._action(m, self.tr("New s&tatement"), self.new_statement, None, "new_statement")
+        self._action(m, tr("New &case…"), self.new_case, "Ctrl+Shift+N", "new_case")
+        self._action(m, tr("&New site"), self.new_site, QKeySequence.StandardKey.New, "new_site")
+        self._action(m, tr("New &remnant"), self.new_remnant, None, "new_remnant")
+        self._action(m, tr("New s&tatement"), self.new_statement, None, "new_statement")
         m.addSeparator()
-        self._action(m, self.tr("&Conflicts…"), self.open_conflicts, None, "conflicts")
-        self._action(m, self.tr("Camera c&locks…"), self.open_cameras, None, "cameras")
-        m = bar.addMenu(self.tr("&View"))
+        self._action(m, tr("&Conflicts…"), self.open_conflicts, None, "conflicts")
+        self._action(m, tr("Camera c&locks…"), self.open_cameras, None, "cameras")
+        m = bar.addMenu(tr("&View"))
         self._action(
-            m, self.tr("&Filter sites"), self.focus_filter, QKeySequence.StandardKey.Find, "filter"
+            m, tr("&Filter sites"), self.focus_filter, QKeySequence.StandardKey.Find, "filter"
         )
-        self._action(
-            m, self.tr("&Refresh"), self.refresh, QKeySequence.StandardKey.Refresh, "refresh"
-        )
-        m = bar.addMenu(self.tr("&Help"))
-        self._action(m, self.tr("&About FieldKit"), self.about, None, "about")
-        tb = self.addToolBar(self.tr("Main"))
+        self._action(m, tr("&Refresh"), self.refresh, QKeySequence.StandardKey.Refresh, "refresh")
+        m = bar.addMenu(tr("&Help"))
+        self._action(m, tr("&About FieldKit"), self.about, None, "about")
+        tb = self.addToolBar(tr("Main"))
         tb.setObjectName("mainToolbar")
         tb.setMovable(False)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
@@ -245,7 +240,7 @@ class MainWindow(QMainWindow):
         self.progress.setTextVisible(True)
         self.progress.hide()
         self.cancel_button = QToolButton()
-        self.cancel_button.setText(self.tr("Cancel"))
+        self.cancel_button.setText(tr("Cancel"))
         self.cancel_button.clicked.connect(self.cancel_task)
         self.cancel_button.hide()
         self.task_label = QLabel()
@@ -256,7 +251,7 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.cancel_button)
         ident = self.store.identity()
         self.who.setText(
-            self.tr("{name} · {fp} · {home}").format(
+            tr("{name} · {fp} · {home}").format(
                 name=ident.get("name") or "",
                 fp=(ident.get("fingerprint") or "")[:19] + "…",
                 home=ident.get("home"),
@@ -278,7 +273,7 @@ class MainWindow(QMainWindow):
         )
 
     def show_error(self, exc: BaseException) -> None:
-        Prompts.error(self, self.tr("FieldKit"), str(exc))
+        Prompts.error(self, tr("FieldKit"), str(exc))
 
     def _task_started(self, task: Task) -> None:
         if task.progress:
@@ -306,7 +301,7 @@ class MainWindow(QMainWindow):
         task = getattr(self, "_progress_task", None)
         if task is not None:
             task.cancel.cancel()
-            self.task_label.setText(self.tr("Cancelling…"))
+            self.task_label.setText(tr("Cancelling…"))
 
     def after_write(self) -> None:
         self.refresh_lists()
@@ -336,13 +331,13 @@ class MainWindow(QMainWindow):
         n = self.store.count("site")
         shown = self.site_model.rowCount()
         self.site_count.setText(
-            self.tr("{shown} of {n} sites loaded").format(shown=shown, n=n)
+            tr("{shown} of {n} sites loaded").format(shown=shown, n=n)
             if self.site_model.canFetchMore()
-            else self.tr("{shown} site(s)").format(shown=shown)
+            else tr("{shown} site(s)").format(shown=shown)
         )
         conflicts = self.store.conflict_count()
         self.conflict_label.setText(
-            self.tr("{n} conflict(s) to resolve").format(n=conflicts) if conflicts else ""
+            tr("{n} conflict(s) to resolve").format(n=conflicts) if conflicts else ""
         )
 
     def _fill_tree(self) -> None:
@@ -351,7 +346,7 @@ class MainWindow(QMainWindow):
         expanded = {t.data(0, CASE_ROLE) for t in tops if t is not None and t.isExpanded()}
         tree.blockSignals(True)
         tree.clear()
-        all_item = QTreeWidgetItem([self.tr("All sites")])
+        all_item = QTreeWidgetItem([tr("All sites")])
         all_item.setData(0, CASE_ROLE, None)
         all_item.setData(0, KIND_ROLE, "all")
         tree.addTopLevelItem(all_item)
@@ -519,7 +514,7 @@ class MainWindow(QMainWindow):
         return bool(self.dirty_panes())
 
     def _confirm_leave(self, pane: FormPane) -> bool:
-        what = self.tr("This {kind}").format(kind=self.tr(pane.form.kind.label.lower()))
+        what = tr("This {kind}").format(kind=tr(pane.form.kind.label.lower()))
         answer = Prompts.save_discard_cancel(self, what)
         if answer == "save":
             return pane.save()
@@ -544,7 +539,7 @@ class MainWindow(QMainWindow):
     # -- creating -------------------------------------------------------------------------
 
     def new_case(self, title: str | None = None) -> None:
-        title = title or Prompts.text(self, self.tr("New case"), self.tr("Title of the case"))
+        title = title or Prompts.text(self, tr("New case"), tr("Title of the case"))
         if not title or not title.strip():
             return
 
@@ -555,7 +550,7 @@ class MainWindow(QMainWindow):
 
         self.submit(
             lambda s: s.create("case", {"title": title.strip(), "status": "open"}),
-            label=self.tr("Creating a case"),
+            label=tr("Creating a case"),
             on_done=done,
         )
 
@@ -599,19 +594,19 @@ class MainWindow(QMainWindow):
     # -- photos ---------------------------------------------------------------------------
 
     def import_photos(self) -> None:
-        paths = Prompts.open_paths(self, self.tr("Import photos"))
+        paths = Prompts.open_paths(self, tr("Import photos"))
         if paths:
             self.import_paths(paths, self.current_site_id)
 
     def import_folder(self) -> None:
-        folder = Prompts.open_folder(self, self.tr("Import a folder of photos"))
+        folder = Prompts.open_folder(self, tr("Import a folder of photos"))
         if folder is not None:
             self.import_paths([folder], self.current_site_id)
 
     def import_paths(self, paths: list[Path], site_id: str | None = None) -> Task | None:
         """Import files and folders on the writer thread; a summary when it ends."""
         site = self.store.get(site_id)["name"] if site_id else None
-        label = self.tr("Importing into {site}").format(site=site) if site else self.tr("Importing")
+        label = tr("Importing into {site}").format(site=site) if site else tr("Importing")
 
         def done(report: Any) -> None:
             doc = report.to_json() if hasattr(report, "to_json") else dict(report)
@@ -622,7 +617,7 @@ class MainWindow(QMainWindow):
                 self._load_tab()
 
         def cancelled() -> None:
-            self.statusBar().showMessage(self.tr("Import cancelled"), 5000)
+            self.statusBar().showMessage(tr("Import cancelled"), 5000)
             self.after_write()
 
         self._import_task = self.submit(
@@ -656,9 +651,9 @@ class MainWindow(QMainWindow):
         def done(rec: dict[str, Any]) -> None:
             if rec["id"] == self.current_site_id:
                 self.details.form.load(rec)
-            self.statusBar().showMessage(self.tr("Position set from the photo"), 5000)
+            self.statusBar().showMessage(tr("Position set from the photo"), 5000)
 
-        self.submit(lambda s: s.update(site_id, values), label=self.tr("Saving"), on_done=done)
+        self.submit(lambda s: s.update(site_id, values), label=tr("Saving"), on_done=done)
 
     def open_cameras(self) -> CameraDialog:
         dlg = CameraDialog(self, self.store, self.submit)
@@ -723,7 +718,7 @@ class MainWindow(QMainWindow):
 
             self.submit(
                 lambda s: s.resolve(record_id, field, value),
-                label=self.tr("Resolving"),
+                label=tr("Resolving"),
                 on_done=done,
                 on_error=lambda exc: dlg.show_error(str(exc)),
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,14 +30,11 @@ from PySide6.QtWidgets import (
 
 from fieldkit import catalogue
 from fieldkit.gui.forms import RecordForm, choice_label
+from fieldkit.gui.i18n import tr
 from fieldkit.gui.models import ID_ROLE, ThumbnailModel
 
 Submit = Callable[..., Any]
 DESIGNATION_ROLE = Qt.ItemDataRole.UserRole + 5
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Panels", text)
 
 
 class FormPane(QWidget):

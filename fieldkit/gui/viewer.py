@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,11 +23,8 @@ from PySide6.QtWidgets import (
 )
 
 from fieldkit.gui.forms import RecordForm
+from fieldkit.gui.i18n import tr
 from fieldkit.gui.models import ID_ROLE, preview_image
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Viewer", text)
 
 
 class PhotoViewer(QDialog):
