@@ -16,7 +16,17 @@ from fieldkit.errors import FieldkitError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from fieldkit.cli import bundle, gui, inspect_cmd, keys, log, media, records, setup
+    from fieldkit.cli import (
+        bundle,
+        gui,
+        inspect_cmd,
+        keys,
+        log,
+        media,
+        records,
+        search_cmd,
+        setup,
+    )
 
     parser = argparse.ArgumentParser(
         prog="fieldkit",
@@ -28,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--home", help="the store folder (default: $FIELDKIT_HOME, else the user data folder)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (setup, records, log, inspect_cmd, keys, media, bundle, gui):
+    for module in (setup, records, log, inspect_cmd, keys, media, search_cmd, bundle, gui):
         module.register(sub)
     return parser
 
