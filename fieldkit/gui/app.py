@@ -44,6 +44,13 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setWindowIcon(app_icon())
     app.setStyle("Fusion")
     app.setStyleSheet(style_sheet())
+    if not hasattr(app, "_fieldkit_guards"):
+        from fieldkit.gui.i18n import install_translator
+        from fieldkit.gui.widgets import WheelGuard
+
+        guard = WheelGuard(app)
+        app.installEventFilter(guard)
+        app._fieldkit_guards = (guard, install_translator(app))  # type: ignore[attr-defined]
     return app
 
 
@@ -131,7 +138,7 @@ def main(home: str | None = None, *, demo: bool = False, rtl: bool = False) -> i
 
         target = Path(home) if home else Path(tempfile.mkdtemp(prefix="fieldkit-demo-")) / "store"
         if not (target / "fieldkit.db").exists():
-            make_demo_store(target, DEMO_PASSPHRASE).close()
+            make_demo_store(target, DEMO_PASSPHRASE, colleague=True).close()
         passphrase = DEMO_PASSPHRASE
         store_home = target
     else:

@@ -189,8 +189,16 @@ def _verify_headline(ok: bool, doc: dict[str, Any], n_problems: int) -> str:
     )
     fp = signer_doc.get("fingerprint") or doc.get("signer_fingerprint")
     who = " ".join(str(x) for x in (signer, f"({fp})" if fp else None) if x)
+    tag = doc.get("tagmanifest_sha256")
     if ok:
-        return tr("Intact and signed by {who}.").format(who=who or tr("a trusted key"))
+        head = tr("Intact and signed by {who}.").format(who=who or tr("a trusted key"))
+        if isinstance(tag, str) and len(tag) == 64:
+            from fieldkit import fingerprints
+
+            head += "\n" + tr("Bundle fingerprint (compare with the sender's): {fp}").format(
+                fp=fingerprints.spoken(tag)
+            )
+        return head
     return tr("Verification FAILED: {n} problem(s).").format(n=n_problems) + (
         " " + tr("Signed by {who}.").format(who=who) if who else ""
     )

@@ -1,9 +1,13 @@
 """The main window: cases and sites on the left, the site list in the centre, the chosen
-site's details on the right. Reads use the UI thread's Store; writes go to the runner."""
+site's details on the right. Reads use the UI thread's Store; writes are named operations
+(:mod:`fieldkit.gui.operations`) run on the writer thread; each returns what it changed,
+and :meth:`MainWindow.apply_changes` refreshes only the views that depend on it."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +20,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QTabWidget,
     QToolButton,
@@ -28,20 +35,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldkit.gui import menus, operations
 from fieldkit.gui.dialogs import (
     AboutDialog,
+    CaseDialog,
     ConflictsDialog,
     Prompts,
     ReportDialog,
+    SearchDialog,
     SettingsDialog,
     import_summary,
 )
 from fieldkit.gui.i18n import tr
 from fieldkit.gui.models import ID_ROLE, SiteFilterProxy, SiteTableModel
+from fieldkit.gui.operations import Changes, OpResult
 from fieldkit.gui.panels import FormPane, HistoryPane, PhotosPane, RemnantsPane, StatementsPane
+from fieldkit.gui.placement import PlaceDialog, Placement, import_for_placement
 from fieldkit.gui.tasks import Task, TaskRunner
 from fieldkit.gui.viewer import CameraDialog, PhotoViewer
-from fieldkit.ingest import import_media
+from fieldkit.store import Store
+from fieldkit.undo import Step
 
 CASE_ROLE = ID_ROLE
 KIND_ROLE = ID_ROLE + 10
@@ -50,10 +63,11 @@ KIND_ROLE = ID_ROLE + 10
 class MainWindow(QMainWindow):
     """One store, one session. ``passphrase`` (bytes) unlocks signing for exports."""
 
-    store_changed = Signal()  # after any write finished: views re-read what they show
+    store_changed = Signal()  # after a bulk write (import, merge): views re-read everything
+    changes_applied = Signal(object)  # Changes, after a named operation finished
     site_selected = Signal(object)  # site id or None
 
-    def __init__(self, store: Any, runner: TaskRunner, passphrase: bytes | None = None) -> None:
+    def __init__(self, store: Store, runner: TaskRunner, passphrase: bytes | None = None) -> None:
         super().__init__()
         self.store = store
         self.runner = runner
@@ -63,8 +77,13 @@ class MainWindow(QMainWindow):
         self.dialogs: dict[str, Any] = {}  # open non-modal dialogs, by name (tests read them)
         self.last_report: ReportDialog | None = None
         self.last_error: Any = None
+        self.last_menu: QMenu | None = None  # the last right-click menu (tests read it)
         self._import_task: Task | None = None
         self._select_guard = False
+        self.undo_stack: list[tuple[str, tuple[Step, ...]]] = []
+        self.include_retracted = False
+        self._site: dict[str, Any] | None = None
+        self._loaded_tabs: set[int] = set()
 
         self.setWindowTitle(tr("FieldKit"))
         self.setAcceptDrops(True)
@@ -80,7 +99,7 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 4)
         split.setStretchFactor(2, 5)
-        split.setSizes([230, 470, 580])
+        split.setSizes([200, 500, 580])
         split.setChildrenCollapsible(False)
         self.splitter = split
         self.setCentralWidget(split)
@@ -122,7 +141,7 @@ class MainWindow(QMainWindow):
         view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         view.horizontalHeader().setStretchLastSection(True)
         view.horizontalHeader().setDefaultSectionSize(110)
-        for col, width in enumerate((170, 130, 130, 80, 90, 80, 120, 60, 60)):
+        for col, width in enumerate(SiteTableModel.WIDTHS):
             view.setColumnWidth(col, width)
         view.setWordWrap(False)
         view.selectionModel().currentRowChanged.connect(self._table_chosen)
@@ -143,22 +162,51 @@ class MainWindow(QMainWindow):
         top = QHBoxLayout()
         top.addWidget(self.filter, 1)
         top.addWidget(self.new_site_button)
-        self.centre = QWidget()
-        layout = QVBoxLayout(self.centre)
+        sites_page = QWidget()
+        layout = QVBoxLayout(sites_page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(view, 1)
         layout.addWidget(self.site_count)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(lambda pos: menus.site_menu(self, pos))
+        welcome = QWidget()
+        welcome.setObjectName("welcome")
+        wl = QVBoxLayout(welcome)
+        wl.addStretch(1)
+        hello = QLabel(
+            tr(
+                "Welcome. Everything you record belongs to a case: an investigation with a "
+                "title, a region and a period. Start with one."
+            )
+        )
+        hello.setWordWrap(True)
+        hello.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.first_case_button = QPushButton(tr("Create your first case"))
+        self.first_case_button.setObjectName("primary")
+        self.first_case_button.clicked.connect(lambda: self.new_case())
+        wl.addWidget(hello)
+        wl.addWidget(self.first_case_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        wl.addStretch(2)
+        self.centre = QStackedWidget()
+        self.centre.addWidget(sites_page)
+        self.centre.addWidget(welcome)
+        self.welcome = welcome
 
     def _build_right(self) -> None:
-        submit = self.submit
+        submit = self.run_op
         self.details = FormPane("site", submit)
         self.details.saved.connect(self._site_saved)
         self.photos = PhotosPane(self.store)
         self.photos.open_requested.connect(self.open_photo)
         self.photos.import_requested.connect(self.import_photos)
+        self.photos.menu_requested.connect(lambda item, pos: menus.photo_menu(self, item, pos))
         self.remnants = RemnantsPane(submit, self.store)
         self.statements = StatementsPane(submit, self.store)
+        for list_pane in (self.remnants, self.statements):
+            list_pane.menu_requested.connect(
+                lambda rid, pos, p=list_pane: menus.record_menu(self, p, rid, pos)
+            )
         for pane in (self.remnants, self.statements):
             pane.ask_switch = lambda p=pane: self._confirm_leave(p.pane)  # type: ignore[misc]
         self.history = HistoryPane(self.store)
@@ -172,7 +220,14 @@ class MainWindow(QMainWindow):
         tabs.currentChanged.connect(lambda _i: self._load_tab())
         self.tabs = tabs
 
-    def _action(self, menu, text: str, slot, shortcut=None, name: str = "") -> QAction:
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[[], Any],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        name: str = "",
+    ) -> QAction:
         act = QAction(text, self)
         if shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))
@@ -186,6 +241,9 @@ class MainWindow(QMainWindow):
         self.actions_by_name: dict[str, QAction] = {}
         bar = self.menuBar()
         m = bar.addMenu(tr("&File"))
+        self.file_menu = m
+        self._action(m, tr("New &case…"), self.new_case, "Ctrl+Shift+N", "new_case")
+        m.addSeparator()
         self._action(m, tr("Import &photos…"), self.import_photos, "Ctrl+I", "import_photos")
         self._action(
             m, tr("Import a &folder of photos…"), self.import_folder, None, "import_folder"
@@ -205,12 +263,20 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         self._action(m, tr("&Quit"), self.close, QKeySequence.StandardKey.Quit, "quit")
         m = bar.addMenu(tr("&Edit"))
+        self.edit_menu = m
+        undo = self._action(m, tr("&Undo"), self.undo, QKeySequence.StandardKey.Undo, "undo")
+        undo.setEnabled(False)
+        m.addSeparator()
         self._action(m, tr("&Save"), self.save_current, QKeySequence.StandardKey.Save, "save")
         m.addSeparator()
-        self._action(m, tr("New &case…"), self.new_case, "Ctrl+Shift+N", "new_case")
+        self._action(m, tr("Edit the c&ase…"), self.edit_case, None, "edit_case")
         self._action(m, tr("&New site"), self.new_site, QKeySequence.StandardKey.New, "new_site")
         self._action(m, tr("New &remnant"), self.new_remnant, None, "new_remnant")
         self._action(m, tr("New s&tatement"), self.new_statement, None, "new_statement")
+        m.addSeparator()
+        self._action(
+            m, tr("&Merge this site into another…"), lambda: menus.merge_site(self), None, "merge"
+        )
         m.addSeparator()
         self._action(m, tr("&Conflicts…"), self.open_conflicts, None, "conflicts")
         self._action(m, tr("Camera c&locks…"), self.open_cameras, None, "cameras")
@@ -218,6 +284,11 @@ class MainWindow(QMainWindow):
         self._action(
             m, tr("&Filter sites"), self.focus_filter, QKeySequence.StandardKey.Find, "filter"
         )
+        self._action(m, tr("&Search everything…"), self.focus_search, "Ctrl+Shift+F", "search")
+        shown = self._action(
+            m, tr("Show &retracted records"), self.toggle_retracted, None, "show_retracted"
+        )
+        shown.setCheckable(True)
         self._action(m, tr("&Refresh"), self.refresh, QKeySequence.StandardKey.Refresh, "refresh")
         m = bar.addMenu(tr("&Help"))
         self._action(m, tr("&About FieldKit"), self.about, None, "about")
@@ -225,8 +296,27 @@ class MainWindow(QMainWindow):
         tb.setObjectName("mainToolbar")
         tb.setMovable(False)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for name in ("new_site", "save", "import_photos", "export", "import_bundle", "conflicts"):
+        for name in (
+            "new_case",
+            "new_site",
+            "save",
+            "undo",
+            "import_photos",
+            "export",
+            "import_bundle",
+            "conflicts",
+        ):
             tb.addAction(self.actions_by_name[name])
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        tb.addWidget(spacer)
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("searchBox")
+        self.search_box.setPlaceholderText(tr("Search everything (Ctrl+Shift+F)"))
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setMaximumWidth(280)
+        self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
+        tb.addWidget(self.search_box)
 
     def _build_status(self) -> None:
         sb = self.statusBar()
@@ -260,8 +350,105 @@ class MainWindow(QMainWindow):
 
     # -- tasks --------------------------------------------------------------------------
 
-    def submit(self, fn, *args, label: str = "", on_done=None, on_error=None, **kwargs) -> Task:
-        """Run a write (or long work) on the writer thread; refresh the views after it."""
+    def run_op(
+        self,
+        op: Callable[..., OpResult],
+        *args: Any,
+        label: str = "",
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> Task:
+        """Run a named operation on the writer thread; then keep its undo steps, call
+        ``on_done(value)`` and refresh what its :class:`Changes` touch."""
+
+        def done(result: OpResult) -> None:
+            if result.undo:
+                self.undo_stack.append((result.label, result.undo))
+                del self.undo_stack[:-50]
+            self._update_undo()
+            if on_done is not None:
+                on_done(result.value)
+            self.apply_changes(result.changes)
+
+        return self.runner.run(
+            op, *args, label=label, on_done=done, on_error=on_error or self.show_error
+        )
+
+    def undo(self) -> Task | None:
+        """Edit → Undo: take back the last operation of this session as new events."""
+        if not self.undo_stack:
+            return None
+        label, steps = self.undo_stack[-1]
+
+        def done(_ids: Any) -> None:
+            if self.undo_stack and self.undo_stack[-1][1] is steps:
+                self.undo_stack.pop()
+            self._update_undo()
+            self.statusBar().showMessage(tr("Undone: {what}").format(what=label), 5000)
+
+        def failed(exc: BaseException) -> None:
+            if self.undo_stack and self.undo_stack[-1][1] is steps:
+                self.undo_stack.pop()  # it cannot be taken back any more
+            self._update_undo()
+            self.show_error(exc)
+
+        return self.run_op(
+            operations.undo, steps, label, label=tr("Undoing"), on_done=done, on_error=failed
+        )
+
+    def _update_undo(self) -> None:
+        act = self.actions_by_name["undo"]
+        act.setEnabled(bool(self.undo_stack))
+        act.setText(
+            tr("&Undo {what}").format(what=self.undo_stack[-1][0])
+            if self.undo_stack
+            else tr("&Undo")
+        )
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Refresh only what depends on ``changes`` (kinds and ids of records)."""
+        if changes.touches("case", "site"):
+            self._fill_tree()
+            self._refresh_case_choices()
+        if changes.touches("site"):
+            keep = self.current_site_id
+            self._select_guard = True
+            try:
+                if not self.site_model.refresh_ids(changes.ids):
+                    self.site_model.reload()
+                if keep:
+                    self._select_in_table(keep)
+            finally:
+                self._select_guard = False
+        site = self.current_site_id
+        if site and site in changes.ids and not self.details.dirty:
+            self._site = self.store.get(site, "site")
+            self.details.form.load(self._site)
+        mine = bool(site and site in changes.ids)
+        stale = set()
+        if changes.touches("remnant") or mine:
+            stale.add(self.tabs.indexOf(self.remnants))
+        if changes.touches("statement") or mine:
+            stale.add(self.tabs.indexOf(self.statements))
+        if changes.touches("link", "media"):
+            stale.add(self.tabs.indexOf(self.photos))
+        stale.add(self.tabs.indexOf(self.history))
+        self._loaded_tabs -= stale
+        self._load_tab()
+        self._update_counts()
+        self.changes_applied.emit(changes)
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        label: str = "",
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        **kwargs: Any,
+    ) -> Task:
+        """Run long work (an import, an export, a bundle merge) on the writer thread;
+        afterwards every view re-reads (it may have changed anything)."""
 
         def done(result: Any) -> None:
             if on_done is not None:
@@ -305,6 +492,8 @@ class MainWindow(QMainWindow):
 
     def after_write(self) -> None:
         self.refresh_lists()
+        if self.current_site_id and not self.any_dirty():
+            self.show_site(self.current_site_id)
         self.store_changed.emit()
 
     # -- reading into the views -----------------------------------------------------------
@@ -328,6 +517,8 @@ class MainWindow(QMainWindow):
         self._update_counts()
 
     def _update_counts(self) -> None:
+        has_case = bool(self.store.count("case"))
+        self.centre.setCurrentIndex(0 if has_case else 1)
         n = self.store.count("site")
         shown = self.site_model.rowCount()
         self.site_count.setText(
@@ -464,8 +655,8 @@ class MainWindow(QMainWindow):
         self._site = site
         self._refresh_case_choices()
         self.details.form.load(site)
-        self.details.setEnabled(site is not None)
-        self._loaded_tabs: set[int] = set()
+        self.details.setEnabled(site is not None and not site.get("retracted"))
+        self._loaded_tabs = set()
         self._load_tab()
         self.site_selected.emit(site_id)
 
@@ -476,19 +667,19 @@ class MainWindow(QMainWindow):
     def _load_tab(self) -> None:
         """Only the visible tab reads its data; others wait until they are shown."""
         i = self.tabs.currentIndex()
-        if i in getattr(self, "_loaded_tabs", set()):
+        if i in self._loaded_tabs:
             return
-        self._loaded_tabs = getattr(self, "_loaded_tabs", set()) | {i}
-        site = getattr(self, "_site", None)
+        self._loaded_tabs = self._loaded_tabs | {i}
+        site = self._site
         widget = self.tabs.widget(i)
         if widget is self.photos:
             self.photos.load(site["id"] if site else None)
         elif widget is self.remnants:
             if not self.remnants.pane.dirty:
-                self.remnants.load(site)
+                self.remnants.load(site, select=self.remnants.current_id())
         elif widget is self.statements:
             if not self.statements.pane.dirty:
-                self.statements.load(site)
+                self.statements.load(site, select=self.statements.current_id())
         elif widget is self.history:
             self.history.load(site["id"] if site else None)
 
@@ -538,21 +729,33 @@ class MainWindow(QMainWindow):
 
     # -- creating -------------------------------------------------------------------------
 
-    def new_case(self, title: str | None = None) -> None:
-        title = title or Prompts.text(self, tr("New case"), tr("Title of the case"))
-        if not title or not title.strip():
-            return
+    def new_case(self) -> CaseDialog:
+        """File → New case: the whole case form (title, summary, region, period, status)."""
+        return self._case_dialog(None)
 
-        def done(rec: dict[str, Any]) -> None:
-            self.current_case_id = None
-            self.set_case(rec["id"])
-            self._fill_tree()
+    def edit_case(self) -> CaseDialog | None:
+        case_id = self.current_case_id or (self._site or {}).get("case_id")
+        if not case_id:
+            return None
+        return self._case_dialog(self.store.get(case_id, "case"))
 
-        self.submit(
-            lambda s: s.create("case", {"title": title.strip(), "status": "open"}),
-            label=tr("Creating a case"),
-            on_done=done,
-        )
+    def _case_dialog(self, record: dict[str, Any] | None) -> CaseDialog:
+        def save(record_id: str | None, values: dict[str, Any]) -> None:
+            def done(rec: dict[str, Any]) -> None:
+                if record_id is None:
+                    self.current_case_id = None
+                    self.set_case(rec["id"])
+                    self._fill_tree()
+
+            self.run_op(
+                operations.save_record, "case", record_id, values, label=tr("Saving"), on_done=done
+            )
+
+        dlg = CaseDialog(self, record, save)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialogs["case"] = dlg
+        dlg.open()
+        return dlg
 
     def new_site(self) -> None:
         if not self.maybe_save():
@@ -587,6 +790,54 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.statements)
         self.statements.new()
 
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def search(self, text: str) -> SearchDialog:
+        """Search every record, caption and file name (``fieldkit.search``, FTS5)."""
+        from fieldkit.search import search
+
+        dlg = self.dialogs.get("search")
+        if not isinstance(dlg, SearchDialog) or not dlg.isVisible():
+            dlg = SearchDialog(self)
+            dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dlg.open_requested.connect(self.open_hit)
+            dlg.query.returnPressed.connect(lambda d=dlg: self.search(d.query.text()))
+            self.dialogs["search"] = dlg
+            dlg.open()
+        dlg.show_hits(text, search(self.store, text))
+        return dlg
+
+    def open_hit(self, hit: Any) -> None:
+        """Open what a search result names: its site, the tab, the record or the photo."""
+        if hit.kind == "case":
+            self.set_case(hit.id)
+            self._fill_tree()
+            self.edit_case()
+            return
+        if hit.site_id and not self.select_site(hit.site_id):
+            return
+        if hit.kind == "site":
+            self.tabs.setCurrentWidget(self.details)
+        elif hit.kind in ("remnant", "statement"):
+            pane = self.remnants if hit.kind == "remnant" else self.statements
+            self.tabs.setCurrentWidget(pane)
+            pane.load(self._site, select=hit.id)
+        elif hit.media_id:
+            self.tabs.setCurrentWidget(self.photos)
+            self.open_photo(hit.media_id)
+
+    def toggle_retracted(self) -> None:
+        """View → Show retracted records: they appear greyed, to be reinstated."""
+        self.include_retracted = self.actions_by_name["show_retracted"].isChecked()
+        self.site_model.include_retracted = self.include_retracted
+        for pane in (self.remnants, self.statements):
+            pane.include_retracted = self.include_retracted
+        self.refresh_lists()
+        self._loaded_tabs = set()
+        self._load_tab()
+
     def focus_filter(self) -> None:
         self.filter.setFocus()
         self.filter.selectAll()
@@ -596,34 +847,33 @@ class MainWindow(QMainWindow):
     def import_photos(self) -> None:
         paths = Prompts.open_paths(self, tr("Import photos"))
         if paths:
-            self.import_paths(paths, self.current_site_id)
+            self.import_paths(paths)  # where they belong is asked, not assumed
 
     def import_folder(self) -> None:
         folder = Prompts.open_folder(self, tr("Import a folder of photos"))
         if folder is not None:
-            self.import_paths([folder], self.current_site_id)
+            self.import_paths([folder])
 
     def import_paths(self, paths: list[Path], site_id: str | None = None) -> Task | None:
-        """Import files and folders on the writer thread; a summary when it ends."""
+        """Import files and folders on the writer thread, linking nothing; then ask where
+        the photos belong (``site_id`` preselected, e.g. the row they were dropped on)."""
         site = self.store.get(site_id)["name"] if site_id else None
-        label = tr("Importing into {site}").format(site=site) if site else tr("Importing")
+        label = tr("Importing for {site}").format(site=site) if site else tr("Importing")
 
-        def done(report: Any) -> None:
-            doc = report.to_json() if hasattr(report, "to_json") else dict(report)
-            self.last_report = import_summary(self, doc)
-            self.last_report.open()
-            if self.current_site_id:
-                self._loaded_tabs = set()
-                self._load_tab()
+        def done(placement: Placement) -> None:
+            self.last_report = import_summary(self, placement.report)
+            if not placement.photos:
+                self.last_report.open()
+                return
+            self.ask_placement(placement, site_id)
 
         def cancelled() -> None:
             self.statusBar().showMessage(tr("Import cancelled"), 5000)
             self.after_write()
 
         self._import_task = self.submit(
-            import_media,
+            import_for_placement,
             [Path(p) for p in paths],
-            site_id=site_id,
             progress=True,
             label=label,
             on_done=done,
@@ -631,7 +881,32 @@ class MainWindow(QMainWindow):
         )
         return self._import_task
 
+    def ask_placement(self, placement: Placement, site_id: str | None) -> PlaceDialog:
+        case_id = self.current_case_id
+        if case_id is None and site_id:
+            case_id = placement.sites.get(site_id, {}).get("case_id")
+        if case_id is None:
+            first = self.store.find("case", limit=1)
+            case_id = first[0]["id"] if first else None
+        dlg = PlaceDialog(self, placement, site_id=site_id, case_id=case_id)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def placed(where: dict[str, list[str]], new: list[Any]) -> None:
+            if not where and not new:
+                return
+            self.run_op(operations.file_photos, where, new, label=tr("Filing photos"))
+
+        dlg.placed.connect(placed)
+        dlg.details_requested.connect(self._open_last_report)
+        self.dialogs["place"] = dlg
+        dlg.open()
+        return dlg
+
     def open_photo(self, media_id: str) -> PhotoViewer:
+        old = self.dialogs.get("viewer")
+        if isinstance(old, PhotoViewer):
+            with contextlib.suppress(RuntimeError):
+                old.close()
         viewer = PhotoViewer(self, self.store, media_id, self.current_site_id)
         viewer.use_position.connect(self.use_photo_position)
         viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -639,21 +914,63 @@ class MainWindow(QMainWindow):
         viewer.open()
         return viewer
 
-    def use_photo_position(self, site_id: str, lat: float, lon: float) -> None:
+    def _open_last_report(self) -> None:
+        if self.last_report is not None:
+            self.last_report.open()
+
+    def use_photo_position(self, site_id: str, media_id: str) -> Task | None:
+        """The photo's GPS position for the site: latitude, longitude, altitude, accuracy
+        and source (exif) together. Asks first when the site already has a position from
+        another source, saying how far apart they are."""
         if (
             site_id == self.current_site_id
             and self.details.dirty
             and not self._confirm_leave(self.details)
         ):
-            return
-        values = {"lat": lat, "lon": lon, "position_source": "exif"}
+            return None
+        from fieldkit.gui.placement import distance_text
+        from fieldkit.suggest import haversine_m
 
-        def done(rec: dict[str, Any]) -> None:
-            if rec["id"] == self.current_site_id:
-                self.details.form.load(rec)
+        site = self.store.get(site_id, "site")
+        m = self.store.get(media_id, "media")
+        if m.get("lat") is None:
+            return None
+        position = {
+            "lat": m["lat"],
+            "lon": m["lon"],
+            "alt": m.get("alt"),
+            "position_accuracy_m": m.get("position_accuracy_m"),
+            "position_source": "exif",
+        }
+        if site.get("lat") is not None and (
+            site.get("position_source") != "exif"
+            or (site["lat"], site["lon"]) != (m["lat"], m["lon"])
+        ):
+            far = haversine_m(site["lat"], site["lon"], m["lat"], m["lon"])
+            source = site.get("position_source") or tr("unknown")
+            ok = Prompts.confirm(
+                self,
+                tr("Replace the site's position?"),
+                tr(
+                    "“{site}” already has a position ({source}). The photo {photo} was taken "
+                    "{far} from it. Replace it with the photo's GPS position, altitude and "
+                    "accuracy?"
+                ).format(
+                    site=site["name"],
+                    source=tr(source),
+                    photo=m.get("file_name") or "",
+                    far=distance_text(far),
+                ),
+            )
+            if not ok:
+                return None
+
+        def done(_rec: dict[str, Any]) -> None:
             self.statusBar().showMessage(tr("Position set from the photo"), 5000)
 
-        self.submit(lambda s: s.update(site_id, values), label=tr("Saving"), on_done=done)
+        return self.run_op(
+            operations.set_position, site_id, position, label=tr("Saving"), on_done=done
+        )
 
     def open_cameras(self) -> CameraDialog:
         dlg = CameraDialog(self, self.store, self.submit)
@@ -671,7 +988,7 @@ class MainWindow(QMainWindow):
         paths = _local_paths(event)
         if paths:
             event.acceptProposedAction()
-            self.import_paths(paths, self.current_site_id)
+            self.import_paths(paths)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.site_view.viewport():
@@ -683,7 +1000,7 @@ class MainWindow(QMainWindow):
             elif t == QEvent.Type.Drop:
                 paths = _local_paths(event)
                 index = self.site_view.indexAt(event.position().toPoint())  # type: ignore[attr-defined]
-                site_id = index.data(ID_ROLE) if index.isValid() else self.current_site_id
+                site_id = index.data(ID_ROLE) if index.isValid() else None
                 if paths:
                     event.acceptProposedAction()  # type: ignore[attr-defined]
                     self.import_paths(paths, site_id)
@@ -716,8 +1033,12 @@ class MainWindow(QMainWindow):
                 dlg.show_error("")
                 dlg.reload()
 
-            self.submit(
-                lambda s: s.resolve(record_id, field, value),
+            # a named operation: the open form shows the resolved value at once
+            self.run_op(
+                operations.resolve_conflict,
+                record_id,
+                field,
+                value,
                 label=tr("Resolving"),
                 on_done=done,
                 on_error=lambda exc: dlg.show_error(str(exc)),

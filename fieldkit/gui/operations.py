@@ -182,6 +182,35 @@ def place_photos(store: Store, placement: Mapping[str, Iterable[str]]) -> OpResu
     )
 
 
+def file_photos(
+    store: Store,
+    placement: Mapping[str, Sequence[str]],
+    new_sites: Sequence[tuple[Mapping[str, Any], Sequence[str]]] = (),
+) -> OpResult:
+    """File photos as the person chose at import: into existing sites, and into new
+    sites created here (from a name, or from a proposal of position and time)."""
+    undo: list[Step] = []
+    ids: set[str] = set()
+    with store.transaction():
+        for values, media_ids in new_sites:
+            site = store.create("site", dict(values))
+            undo.append(Step("retract", site["id"], reason="filing undone"))
+            result = link_photos(store, list(media_ids), site["id"])
+            undo.extend(result.undo)
+            ids |= result.changes.ids | {site["id"]}
+        for site_id, media_ids in placement.items():
+            result = link_photos(store, list(media_ids), site_id)
+            undo.extend(result.undo)
+            ids |= result.changes.ids
+    n = sum(len(v) for v in placement.values()) + sum(len(m) for _v, m in new_sites)
+    return OpResult(
+        f"file {n} photo(s)",
+        n,
+        Changes(frozenset({"link", "media", "site"}), frozenset(ids)),
+        tuple(undo),
+    )
+
+
 def unlink_photo(store: Store, media_id: str, target_id: str, reason: str = "unlinked") -> OpResult:
     link = linking.unlink_media(store, media_id, target_id, reason)
     return OpResult(

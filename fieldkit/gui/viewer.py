@@ -30,7 +30,7 @@ from fieldkit.gui.models import ID_ROLE, preview_image
 class PhotoViewer(QDialog):
     """One photo, orientation applied, and what its metadata says."""
 
-    use_position = Signal(str, float, float)  # site id, lat, lon
+    use_position = Signal(str, str)  # site id, media id
 
     def __init__(self, parent: QWidget | None, store: Any, media_id: str, site_id: str | None):
         super().__init__(parent)
@@ -76,6 +76,8 @@ class PhotoViewer(QDialog):
             pos = f"{m['lat']:.6f}, {m['lon']:.6f}"
             if m.get("alt") is not None:
                 pos += f"  {m['alt']:.0f} m"
+            if m.get("position_accuracy_m") is not None:
+                pos += f"  ±{m['position_accuracy_m']:.0f} m"
             pos += f"  ({m.get('position_source') or 'exif'})"
         row("Position", pos)
         row("Direction", f"{m['direction']:.0f}°" if m.get("direction") is not None else None)
@@ -116,7 +118,7 @@ class PhotoViewer(QDialog):
 
     def _use(self) -> None:
         if self.site_id and self.media.get("lat") is not None:
-            self.use_position.emit(self.site_id, self.media["lat"], self.media["lon"])
+            self.use_position.emit(self.site_id, self.media["id"])
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)

@@ -22,9 +22,11 @@ def export_via_gui(win, qtbot, monkeypatch, out: Path, *, zip: bool, full: bool 
     win.actions_by_name["export"].trigger()
     dlg = win.dialogs["exported"]
     assert dlg.isVisible()
-    fp = dlg.fingerprint.text()
-    assert len(fp.replace(" ", "")) == 64  # the tag manifest's SHA-256, grouped for reading
-    assert win.last_export["tagmanifest_sha256"] == fp.replace(" ", "")
+    view = dlg.fingerprint
+    assert view.title() == "Bundle fingerprint"  # labelled: not the key's fingerprint
+    assert win.last_export["tagmanifest_sha256"] == view.full.text()  # as sha256sum prints
+    spoken = view.spoken.text().split("-")  # read aloud: 8 groups of 4, 160 bits
+    assert len(spoken) == 8 and all(len(g) == 4 for g in spoken)
     dlg.close()
     return Path(win.last_export["path"])
 
@@ -92,7 +94,7 @@ def test_untrusted_signer_must_be_accepted(window, qtbot, monkeypatch, tmp_path)
         dlg.accept_untrusted.setChecked(True)
         dlg.merge()
         assert dlg.merged is not None
-        assert win.store.count("site") == 3
+        assert win.store.count("site") == 12
         dlg.close()
     finally:
         close_window(win)

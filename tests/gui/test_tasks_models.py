@@ -36,7 +36,7 @@ def test_threaded_runner_uses_its_own_store_and_thread(qtbot, demo_home):
 
         runner.run(where, on_done=out.append)
         qtbot.waitUntil(lambda: bool(out), timeout=10000)
-        assert out[0][0] != threading.get_ident() and out[0][1] == 3
+        assert out[0][0] != threading.get_ident() and out[0][1] == 12
 
         errors = []
         runner.run(
