@@ -79,6 +79,7 @@ class MainWindow(QMainWindow):
         self.last_error: Any = None
         self.last_menu: QMenu | None = None  # the last right-click menu (tests read it)
         self._import_task: Task | None = None
+        self._import_doc: dict[str, Any] | None = None
         self._select_guard = False
         self.undo_stack: list[tuple[str, tuple[Step, ...]]] = []
         self.include_retracted = False
@@ -861,22 +862,27 @@ class MainWindow(QMainWindow):
         label = tr("Importing for {site}").format(site=site) if site else tr("Importing")
 
         def done(placement: Placement) -> None:
-            self.last_report = import_summary(self, placement.report)
-            if not placement.photos:
-                self.last_report.open()
-                return
-            self.ask_placement(placement, site_id)
+            # The full summary (every file, the raw report) is built when asked for:
+            # for hundreds of photos it is thousands of rows.
+            self._import_doc = placement.report
+            self.last_report = None
+            if not placement.photos or placement.report.get("cancelled"):
+                self._open_last_report()
+            if placement.photos:
+                self.ask_placement(placement, site_id)
 
         def cancelled() -> None:
             self.statusBar().showMessage(tr("Import cancelled"), 5000)
-            self.after_write()
+            self.apply_changes(Changes(frozenset({"media"})))
 
-        self._import_task = self.submit(
+        # Not submit(): the import links nothing, so no view but the counts changes yet.
+        self._import_task = self.runner.run(
             import_for_placement,
             [Path(p) for p in paths],
             progress=True,
             label=label,
             on_done=done,
+            on_error=self.show_error,
             on_cancelled=cancelled,
         )
         return self._import_task
@@ -915,6 +921,8 @@ class MainWindow(QMainWindow):
         return viewer
 
     def _open_last_report(self) -> None:
+        if self.last_report is None and self._import_doc is not None:
+            self.last_report = import_summary(self, self._import_doc)
         if self.last_report is not None:
             self.last_report.open()
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -29,8 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -107,7 +106,100 @@ def distance_text(metres: float) -> str:
     return tr("{n} m").format(n=f"{metres:.0f}")
 
 
-CHECK_ROLE = Qt.ItemDataRole.UserRole + 20
+ModelIndex = QModelIndex | QPersistentModelIndex
+# computed once: Qt flag arithmetic in Python is slow when a view asks for every cell
+_PLAIN = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_CHECKABLE = _PLAIN | Qt.ItemFlag.ItemIsUserCheckable
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_CHECK = Qt.ItemDataRole.CheckStateRole
+
+
+class PlacementModel(QAbstractTableModel):
+    """The photos of a placement, one row each: ticked?, taken, goes to, distance,
+    already filed under. Rows are computed on demand, so 300 photos refresh at once."""
+
+    def __init__(self, photos: list[dict[str, Any]], filed: list[str]) -> None:
+        super().__init__()
+        self.photos = photos
+        self.filed = filed
+        self.rows = {p["id"]: i for i, p in enumerate(photos)}
+        self.checked = {p["id"]: True for p in photos}
+        self.targets: list[tuple[str | None, str, float | None]] = [(None, "", None)] * len(photos)
+        self.far: set[str] = set()
+
+    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.photos)
+
+    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else 5
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return (
+                tr("Photo"),
+                tr("Taken (UTC)"),
+                tr("Goes to"),
+                tr("Distance"),
+                tr("Already filed under"),
+            )[section]
+        return None
+
+    def text(self, media_id: str, column: int) -> str:
+        return str(self.data(self.index(self.rows[media_id], column)) or "")
+
+    def data(self, index: ModelIndex, role: int = 0) -> Any:
+        if not index.isValid():
+            return None
+        p = self.photos[index.row()]
+        col = index.column()
+        _target, text, distance = self.targets[index.row()]
+        if role == _DISPLAY:
+            if col == 0:
+                return p["file_name"]
+            if col == 1:
+                return (p["captured_utc"] or "")[:16].replace("T", " ")
+            if col == 2:
+                return text
+            if col == 3:
+                return distance_text(distance) if distance is not None else ""
+            return self.filed[index.row()]
+        if role == _CHECK and col == 0:
+            return Qt.CheckState.Checked if self.checked[p["id"]] else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.ForegroundRole and p["id"] in self.far:
+            return QColor("#b3261e")
+        if role == Qt.ItemDataRole.ToolTipRole and p["id"] in self.far and col == 3:
+            return tr("Taken {d} from the chosen site: is it really from there?").format(
+                d=distance_text(distance or 0)
+            )
+        return None
+
+    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
+        return _CHECKABLE if index.column() == 0 else _PLAIN
+
+    def setData(self, index: ModelIndex, value: Any, role: int = 2) -> bool:
+        if role == Qt.ItemDataRole.CheckStateRole and index.column() == 0:
+            state = value if isinstance(value, Qt.CheckState) else Qt.CheckState(value)
+            self.checked[self.photos[index.row()]["id"]] = state == Qt.CheckState.Checked
+            self.dataChanged.emit(index, index, [role])
+            return True
+        return False
+
+    def set_checked(self, media_id: str, checked: bool) -> None:
+        state = Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
+        self.setData(self.index(self.rows[media_id], 0), state, Qt.ItemDataRole.CheckStateRole)
+
+    def set_targets(
+        self, targets: list[tuple[str | None, str, float | None]], far: set[str]
+    ) -> None:
+        """New targets; photos that became far are unticked, those no longer far ticked."""
+        for mid in far - self.far:
+            self.checked[mid] = False
+        for mid in self.far - far:
+            self.checked[mid] = True
+        self.targets = targets
+        self.far = set(far)
+        if self.photos:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self.photos) - 1, 4))
 
 
 class PlaceDialog(QDialog):
@@ -169,7 +261,6 @@ class PlaceDialog(QDialog):
         self.group = QButtonGroup(self)
         for b in (self.one_site, self.new_site, self.proposed, self.not_yet):
             self.group.addButton(b)
-            b.toggled.connect(self._refresh)
         grid = QGridLayout()
         grid.addWidget(self.one_site, 0, 0)
         grid.addWidget(self.site_combo, 0, 1)
@@ -181,34 +272,18 @@ class PlaceDialog(QDialog):
         self.site_combo.currentIndexChanged.connect(self._site_chosen)
         self.new_name.textEdited.connect(lambda _t: self.new_site.setChecked(True))
 
-        self.tree = QTreeWidget()
+        filed = [
+            ", ".join(placement.sites.get(s, {}).get("name", s[:8]) for s in p["filed"])
+            for p in placement.photos
+        ]
+        self.model = PlacementModel(placement.photos, filed)
+        self.tree = QTreeView()
         self.tree.setObjectName("placeTree")
-        self.tree.setHeaderLabels(
-            [
-                tr("Photo"),
-                tr("Taken (UTC)"),
-                tr("Goes to"),
-                tr("Distance"),
-                tr("Already filed under"),
-            ]
-        )
+        self.tree.setModel(self.model)
         self.tree.setRootIsDecorated(False)
-        self.tree.setColumnWidth(0, 200)
-        self.tree.setColumnWidth(1, 140)
-        self.tree.setColumnWidth(2, 230)
-        self.tree.setColumnWidth(3, 150)
-        self.items: dict[str, QTreeWidgetItem] = {}
-        for p in placement.photos:
-            item = QTreeWidgetItem(
-                [p["file_name"], (p["captured_utc"] or "")[:16].replace("T", " ")]
-            )
-            item.setData(0, Qt.ItemDataRole.UserRole, p["id"])
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(0, Qt.CheckState.Checked)
-            filed = [placement.sites.get(s, {}).get("name", s[:8]) for s in p["filed"]]
-            item.setText(4, ", ".join(filed))
-            self.tree.addTopLevelItem(item)
-            self.items[p["id"]] = item
+        self.tree.setUniformRowHeights(True)
+        for col, width in enumerate((200, 130, 260, 110)):
+            self.tree.setColumnWidth(col, width)
         self.far_note = QLabel()
         self.far_note.setObjectName("farNote")
         self.far_note.setWordWrap(True)
@@ -234,7 +309,12 @@ class PlaceDialog(QDialog):
             self.proposed.setChecked(True)
         else:
             self.one_site.setChecked(True)
+        self.group.buttonToggled.connect(self._toggled)
         self._refresh()
+
+    def _toggled(self, _button: QRadioButton, checked: bool) -> None:
+        if checked:
+            self._refresh()
 
     def _site_chosen(self, _index: int) -> None:
         self.one_site.setChecked(True)
@@ -285,29 +365,15 @@ class PlaceDialog(QDialog):
         return site_id, site["name"], distance
 
     def _refresh(self, *_a: Any) -> None:
-        far = 0
-        self.far: set[str] = set()
-        for p in self.placement.photos:
-            item = self.items[p["id"]]
-            target, text, distance = self._target(p)
-            item.setText(2, text)
-            is_far = distance is not None and distance > FAR_M and self.mode() == "site"
-            item.setText(3, distance_text(distance) if distance is not None else "")
-            colour = QColor("#b3261e") if is_far else QColor()
-            for c in range(5):
-                item.setForeground(c, colour if is_far else self.tree.palette().text())
-            if is_far:
-                far += 1
-                self.far.add(p["id"])
-                site = self.placement.sites.get(str(target), {})
-                item.setToolTip(
-                    3,
-                    tr("Taken {d} from {site}: is it really from there?").format(
-                        d=distance_text(distance or 0), site=site.get("name", "")
-                    ),
-                )
-            # far photos are left out unless the person ticks them
-            item.setCheckState(0, Qt.CheckState.Unchecked if is_far else Qt.CheckState.Checked)
+        targets = [self._target(p) for p in self.placement.photos]
+        site_mode = self.mode() == "site"
+        self.far = {
+            p["id"]
+            for p, (_t, _x, d) in zip(self.placement.photos, targets, strict=True)
+            if site_mode and d is not None and d > FAR_M
+        }
+        self.model.set_targets(targets, self.far)
+        far = len(self.far)
         self.far_note.setText(
             tr(
                 "{n} photo(s) were taken farther than {d} from the chosen site; they are "
@@ -330,7 +396,7 @@ class PlaceDialog(QDialog):
         placement: dict[str, list[str]] = {}
         new: dict[str, tuple[dict[str, Any], list[str]]] = {}
         for p in self.placement.photos:
-            if self.items[p["id"]].checkState(0) != Qt.CheckState.Checked:
+            if not self.model.checked[p["id"]]:
                 continue
             target, _text, _d = self._target(p)
             if target is None:
