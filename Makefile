@@ -7,12 +7,12 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 # Debian packages: the tools tests check our output with, and Qt's X11 runtime libraries.
-TEST_DEBS := libimage-exiftool-perl openssh-client age gdal-bin
+TEST_DEBS := libimage-exiftool-perl openssh-client age gdal-bin poppler-utils
 QT_DEBS   := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
              libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxkbcommon0 libxkbcommon-x11-0 \
              libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
 
-.PHONY: run demo test lint typecheck unit deps system-deps qt-deps screenshots bench clean
+.PHONY: run demo test quick lint typecheck unit deps system-deps qt-deps screenshots bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ unit: deps system-deps
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
 
 test: lint typecheck unit
+
+# Everything `make test` runs except the tests marked slow (kill -9 loops and the like).
+quick: lint typecheck deps system-deps
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -m 'not slow'
 
 screenshots: deps qt-deps
 	QT_QPA_PLATFORM=offscreen $(PY) packaging/screenshots.py docs/screenshots

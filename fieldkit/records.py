@@ -55,6 +55,28 @@ _OFFSET_HELP = (
     "the UTC offset the time was given in (e.g. +04:00), kept beside the UTC instant "
     "so the local time as entered can be shown again"
 )
+YES_NO = ("yes", "no")
+
+
+def _release() -> Field:
+    """Whether a person chose this record for publication (issue 16); absent means no."""
+    return Field(
+        "release",
+        "enum",
+        "Release",
+        choices=YES_NO,
+        help="yes: may appear in the public release and public outputs (default no)",
+    )
+
+
+def _sensitive_position() -> Field:
+    return Field(
+        "sensitive_position",
+        "enum",
+        "Sensitive position",
+        choices=YES_NO,
+        help="yes: published positions are snapped to a coarse grid (e.g. a witness's home)",
+    )
 
 
 def _position(prefix: str = "") -> tuple[Field, ...]:
@@ -155,6 +177,8 @@ SITE = Kind(
         Field("casualties_source", "text", "Casualties source"),
         Field("access", "enum", "Access", choices=("granted", "refused", "not_requested")),
         Field("access_notes", "text", "Access notes"),
+        _sensitive_position(),
+        _release(),
     ),
     title_field="name",
     parent="case_id",
@@ -209,6 +233,8 @@ REMNANT = Kind(
         ),
         Field("disposition_by", "text", "By whom"),
         Field("notes", "text", "Notes"),
+        _sensitive_position(),
+        _release(),
     ),
     title_field="munition_type",
     parent="site_id",
@@ -242,7 +268,8 @@ STATEMENT = Kind(
             "enum",
             "Consent",
             required=True,
-            choices=("named", "anonymous", "internal_only"),
+            choices=("named", "anonymous", "internal_only", "withdrawn"),
+            help="withdrawn: the witness took consent back; never in a public output",
         ),
         Field(
             "sensitivity",
@@ -253,6 +280,7 @@ STATEMENT = Kind(
         ),
         Field("summary", "text", "Summary"),
         Field("quotes", "list", "Quotes"),
+        _release(),
     ),
     title_field="witness_code",
     parent="case_id",
@@ -284,6 +312,7 @@ MEDIA = Kind(
         Field("orientation", "int", "Orientation", minimum=1, maximum=8),
         Field("warnings", "list", "Warnings"),
         Field("caption", "text", "Caption"),
+        _release(),
     ),
     title_field="file_name",
     user_editable=False,

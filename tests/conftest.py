@@ -8,8 +8,10 @@ tests that simulate several devices use different templates (A, B, C).
 from __future__ import annotations
 
 import shutil
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +20,31 @@ from fieldkit.store import Store
 PASSPHRASE = b"correct horse battery staple"
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
+
+
+class NetworkRefused(RuntimeError):
+    """A test (or the code it runs) tried to open an internet socket: FieldKit never does."""
+
+
+class _NoInternetSocket(socket.socket):
+    """``socket.socket`` that refuses AF_INET and AF_INET6; AF_UNIX (and a given fd) pass."""
+
+    def __init__(
+        self, family: Any = -1, type: Any = -1, proto: Any = -1, fileno: Any = None
+    ) -> None:
+        # family -1 without a file descriptor means AF_INET (socket.socket's default).
+        if fileno is None and family in (-1, socket.AF_INET, socket.AF_INET6):
+            raise NetworkRefused(f"network socket refused in tests (family {family!r})")
+        super().__init__(family, type, proto, fileno)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_network() -> Iterator[None]:
+    """Every test runs with internet sockets refused: FieldKit works offline, always."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(socket, "socket", _NoInternetSocket)
+        yield
+
 
 _PEOPLE = {
     "A": ("Ana Investigator", "ana@example.org", "Field team north"),

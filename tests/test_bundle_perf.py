@@ -16,6 +16,7 @@ import pytest
 
 from fieldkit.bundle import export_bundle, import_bundle, verify_bundle
 from fieldkit.bundle import importer as importer_module
+from fieldkit.bundle import payload as payload_module
 from fieldkit.bundle import verify as verify_module
 from fieldkit.errors import Cancelled, StoreError
 from fieldkit.store import Store
@@ -34,7 +35,7 @@ from tests.test_bundle_support import (  # noqa: F401 - templates is a fixture
 @pytest.fixture(autouse=True)
 def two_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     # The pool is used even on a one-CPU test machine.
-    monkeypatch.setattr(verify_module, "_hash_workers", lambda: 3)
+    monkeypatch.setattr(payload_module, "hash_workers", lambda: 3)
 
 
 @pytest.fixture(scope="module")
@@ -131,12 +132,12 @@ def test_journal_hashes_kept_only_for_checkpointed_events(made: Any) -> None:
     (rel,) = [r for r in source.files if r.endswith(".jsonl")]
     cps = rel.replace(".jsonl", ".checkpoints.json")
     outcomes: dict[str, Any] = {}
-    outcomes[cps] = verify_module._read_parsed(source, cps, outcomes, lambda n: None)
-    jf = verify_module._read_parsed(source, rel, outcomes, lambda n: None).journal
+    outcomes[cps] = payload_module.read_parsed(source, cps, outcomes, lambda n: None)
+    jf = payload_module.read_parsed(source, rel, outcomes, lambda n: None).journal
     assert jf is not None
     jf.finish()
     assert jf.count > 300
-    wanted = verify_module._wanted_seqs(outcomes[cps].held)
+    wanted = payload_module.wanted_seqs(outcomes[cps].held)
     assert wanted and set(jf.hashes) == wanted
 
 

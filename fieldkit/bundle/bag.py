@@ -35,6 +35,9 @@ BAGIT_TXT = b"BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 JOURNAL_DIR = "data/journal"
 MEDIA_DIR = "data/media"
 EXPORT_DIR = "data/export"
+JOURNAL_FILE = re.compile(r"^data/journal/([0-9a-f-]{36})\.jsonl$")  # group 1: device
+CHECKPOINT_FILE = re.compile(r"^data/journal/([0-9a-f-]{36})\.checkpoints\.json$")
+MEDIA_FILE = re.compile(r"^data/media/([0-9a-f]{2})/([0-9a-f]{64})$")  # a media file by SHA-256
 
 # Bounds on what a bundle may make us read or allocate. A real bundle is far below
 # each; anything above is refused before it is read, not after.

@@ -25,7 +25,8 @@ from typing import Any
 from fieldkit import journal
 from fieldkit.bundle.bag import Problem
 from fieldkit.bundle.safezip import ZipReadError
-from fieldkit.bundle.verify import UNTRUSTED, Contents, VerifyReport, _Source, _verify_path
+from fieldkit.bundle.sources import Source
+from fieldkit.bundle.verify import UNTRUSTED, Contents, VerifyReport, verify_path
 from fieldkit.errors import BundleError, ChainError
 from fieldkit.journal import Event
 from fieldkit.store import MergeReport, Store
@@ -96,7 +97,7 @@ class _Changed(BundleError):
 
 
 def _journal_events(
-    source: _Source, contents: Contents, cancel: CancelToken | None
+    source: Source, contents: Contents, cancel: CancelToken | None
 ) -> Iterator[Event]:
     """Each verified journal's events again, device by device in sequence order.
 
@@ -192,7 +193,7 @@ def import_bundle(
     def blocking(verified: VerifyReport) -> list[Problem]:
         return [p for p in verified.problems if not (accept_untrusted and p.check == UNTRUSTED)]
 
-    def merge(source: _Source, contents: Contents, verified: VerifyReport) -> None:
+    def merge(source: Source, contents: Contents, verified: VerifyReport) -> None:
         if blocking(verified):
             return
         untrusted = not verified.trusted
@@ -215,7 +216,7 @@ def import_bundle(
         check_cancel(cancel)
         _merge_events(store, source, contents, verified, result, untrusted, cancel, dry_run)
 
-    verified, _ = _verify_path(
+    verified, _ = verify_path(
         path,
         trust=store.keys_dir,
         keys_dir=store.keys_dir,
@@ -239,7 +240,7 @@ def import_bundle(
 
 def _merge_events(
     store: Store,
-    source: _Source,
+    source: Source,
     contents: Contents,
     verified: VerifyReport,
     result: ImportReport,

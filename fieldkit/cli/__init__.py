@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         keys,
         log,
         media,
+        outputs,
         records,
         search_cmd,
         setup,
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--home", help="the store folder (default: $FIELDKIT_HOME, else the user data folder)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (setup, records, log, inspect_cmd, keys, media, search_cmd, bundle, gui):
+    for module in (setup, records, log, inspect_cmd, keys, media, search_cmd, bundle, outputs, gui):
         module.register(sub)
     return parser
 

@@ -14,6 +14,9 @@ from typing import Any
 from fieldkit.cli.common import add_json, open_store, print_json, terminal_progress
 from fieldkit.tasks import CancelToken
 
+# The media fields a person decides; the rest is what the file itself says.
+MEDIA_EDITABLE = ("release", "caption")
+
 IMPORT_EPILOG = """\
 Exit status: 0 when the batch ran, even if some files were rejected (each with its
 reason in the summary) or the import was cancelled with Ctrl-C (what finished stays);
@@ -70,6 +73,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("id", help="the media id")
     add_json(v)
     v.set_defaults(handler=cmd_show)
+
+    v = verbs.add_parser(
+        "edit",
+        help="mark a media file for release, change its caption",
+        description="Change what a person decides about a media file: whether it may be "
+        "published (--release yes) and its caption. What the file says (capture time, "
+        "position, camera) stays as read; the original is never touched.",
+    )
+    v.add_argument("id", help="the media id")
+    v.add_argument(
+        "--release",
+        choices=("yes", "no"),
+        help="yes: it may appear in the public release and public outputs (default no)",
+    )
+    v.add_argument("--caption", help="what the file shows")
+    add_json(v)
+    v.set_defaults(handler=cmd_edit)
 
     v = verbs.add_parser(
         "link",
@@ -245,6 +265,26 @@ def cmd_show(args: argparse.Namespace) -> int:
     for key, value in record.items():
         if value not in (None, [], ""):
             print(f"{key:>18}: {value}")
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    from fieldkit.errors import ValidationError
+
+    values = {
+        name: getattr(args, name)
+        for name in MEDIA_EDITABLE
+        if getattr(args, name, None) is not None
+    }
+    if not values:
+        raise ValidationError("nothing to change: give --release or --caption")
+    with open_store(args) as store:
+        store.get(args.id, "media")
+        record = store.update(args.id, values)
+    if args.json:
+        print_json(record)
+    else:
+        print(f"media {record['id']}: " + ", ".join(f"{k} {record.get(k)}" for k in values))
     return 0
 
 

@@ -364,6 +364,7 @@ BADGES = {
     "anonymous": ("ANONYMOUS", "#5b4b8a"),
     "internal_only": ("INTERNAL USE ONLY", "#b3261e"),
     "named": ("MAY BE NAMED", "#2e7d32"),
+    "withdrawn": ("CONSENT WITHDRAWN", "#b3261e"),
 }
 
 

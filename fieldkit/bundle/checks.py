@@ -1,0 +1,199 @@
+"""The checks of a bag's tag files: bag-info fields, the signature and its trust, media.
+
+bag-info fields follow RFC 8493 section 2.2.2 plus FieldKit's own (docs/bundle-format.md);
+the signature is an SSHSIG (namespace ``keys.BUNDLE_NAMESPACE``) over the tag manifest.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from pathlib import Path
+
+from fieldkit import keys, sshsig
+from fieldkit.bundle.bag import BAG_INFO, FORMAT_VERSION, MEDIA_DIR, SIGNATURE, TAGMANIFEST, Problem
+from fieldkit.bundle.journals import JournalFile
+from fieldkit.bundle.report import UNTRUSTED, VerifyReport
+from fieldkit.canonical import is_sha256
+from fieldkit.errors import FieldkitError
+from fieldkit.ids import is_id
+
+_DEVICE_LINE = re.compile(r"^(\S+) (\d+)-(\d+) ([0-9a-f]{64})$")
+_URN = re.compile(r"^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_SINGLE_FIELDS = (
+    "Bagging-Date",
+    "Payload-Oxum",
+    "External-Identifier",
+    "FieldKit-Format-Version",
+    "FieldKit-Export",
+    "FieldKit-Signer",
+    "FieldKit-Signer-Identity",
+)
+_REQUIRED_FIELDS = (*_SINGLE_FIELDS, "Source-Organization", "Contact-Name")
+
+
+def check_bag_info(info: dict[str, list[str]], report: VerifyReport) -> None:
+    problems = report.problems
+    for label in _REQUIRED_FIELDS:
+        if label not in info:
+            problems.append(Problem(BAG_INFO, "bag-info", f"{label} is missing"))
+    for label in _SINGLE_FIELDS:
+        if len(info.get(label, [])) > 1:
+            problems.append(Problem(BAG_INFO, "bag-info", f"{label} appears more than once"))
+    version = info.get("FieldKit-Format-Version", [""])[0]
+    if version and version != FORMAT_VERSION:
+        problems.append(
+            Problem(BAG_INFO, "bag-info", f"format version {version!r} is not supported")
+        )
+    oxum = info.get("Payload-Oxum", [""])[0]
+    if oxum and not re.match(r"^\d+\.\d+$", oxum):
+        problems.append(Problem(BAG_INFO, "bag-info", f"Payload-Oxum {oxum!r} is malformed"))
+    ident = info.get("External-Identifier", [""])[0]
+    if ident and not _URN.match(ident):
+        problems.append(Problem(BAG_INFO, "bag-info", "External-Identifier is not urn:uuid:…"))
+    report.bundle_id = ident or None
+    export = info.get("FieldKit-Export", [""])[0]
+    if export and export not in ("incremental", "full"):
+        problems.append(Problem(BAG_INFO, "bag-info", f"FieldKit-Export {export!r} is unknown"))
+    report.export = export or None
+    prev = info.get("FieldKit-Previous-Bundle", [])
+    if len(prev) > 1 or (prev and not _URN.match(prev[0])):
+        problems.append(Problem(BAG_INFO, "bag-info", "FieldKit-Previous-Bundle is malformed"))
+    report.previous_bundle = prev[0] if prev else None
+    for line in info.get("FieldKit-Device", []):
+        m = _DEVICE_LINE.match(line)
+        if not m or not is_id(m.group(1)) or int(m.group(2)) > int(m.group(3)):
+            problems.append(Problem(BAG_INFO, "bag-info", f"FieldKit-Device {line[:100]!r}"))
+            continue
+        device = m.group(1)
+        if device in report.devices:
+            problems.append(Problem(BAG_INFO, "bag-info", f"device {device} listed twice"))
+        report.devices[device] = {
+            "first": int(m.group(2)),
+            "last": int(m.group(3)),
+            "head": m.group(4),
+            "continues_from": None,
+        }
+
+
+def canonical_armor(text: bytes) -> bytes | None:
+    """The signature file as ssh-keygen writes it, from its own content (None if unreadable).
+
+    The signature file is the one file no manifest covers; requiring its exact canonical
+    form means no byte of it can change unnoticed (base64 has spare bits).
+    """
+    lines = text.decode("ascii", "replace").strip().splitlines()
+    if len(lines) < 3:
+        return None
+    try:
+        blob = base64.b64decode("".join(lines[1:-1]), validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    body = base64.b64encode(blob).decode("ascii")
+    wrapped = [body[i : i + 70] for i in range(0, len(body), 70)]
+    return ("\n".join([sshsig.ARMOR_BEGIN, *wrapped, sshsig.ARMOR_END]) + "\n").encode("ascii")
+
+
+def check_signature(
+    sig_bytes: bytes,
+    tagm_bytes: bytes,
+    info: dict[str, list[str]],
+    trust: Path | None,
+    report: VerifyReport,
+) -> None:
+    problems = report.problems
+    try:
+        pub = sshsig.verify(sig_bytes, tagm_bytes, keys.BUNDLE_NAMESPACE)
+    except FieldkitError as exc:
+        problems.append(
+            Problem(
+                SIGNATURE,
+                "signature",
+                f"{exc} (the signature or {TAGMANIFEST} was altered, or made by another tool)",
+            )
+        )
+        return
+    if canonical_armor(sig_bytes) != sig_bytes:
+        problems.append(
+            Problem(SIGNATURE, "signature", "altered: not in the exact form ssh-keygen writes")
+        )
+    fp = sshsig.fingerprint(pub)
+    claimed = info.get("FieldKit-Signer", [None])[0]
+    claimed_key = info.get("FieldKit-Signer-Key", [None])[0]
+    identity = info.get("FieldKit-Signer-Identity", [None])[0]
+    report.signer = {
+        "fingerprint": fp,
+        "key": sshsig.public_key_to_openssh(pub),
+        "identity": identity,
+        "trusted_as": None,
+    }
+    if claimed is not None and claimed != fp:
+        problems.append(
+            Problem(BAG_INFO, "signature", f"names signer {claimed} but {fp} signed the bundle")
+        )
+    if claimed_key is not None and claimed_key != sshsig.public_key_to_openssh(pub):
+        problems.append(Problem(BAG_INFO, "signature", "FieldKit-Signer-Key is not the signer's"))
+    if trust is None:
+        problems.append(
+            Problem(
+                SIGNATURE,
+                UNTRUSTED,
+                f"valid signature by {fp} ({identity}), but no allowed_signers file was given "
+                "(--trust FILE): nobody vouched for this key",
+            )
+        )
+        return
+    try:
+        trusted_as = keys.trusted_identity(trust, pub, namespace=keys.BUNDLE_NAMESPACE)
+    except FieldkitError as exc:
+        problems.append(Problem(str(trust), "trust", f"cannot read the trusted keys: {exc}"))
+        return
+    report.signer["trusted_as"] = trusted_as
+    if trusted_as is None:
+        problems.append(
+            Problem(
+                SIGNATURE,
+                UNTRUSTED,
+                f"valid signature by {fp} ({identity}), a key not in {trust}",
+            )
+        )
+    elif identity is not None and trusted_as != identity:
+        report.warnings.append(
+            Problem(
+                BAG_INFO,
+                "signature",
+                f"the bundle says the signer is {identity}; your trusted keys know this key "
+                f"as {trusted_as}",
+            )
+        )
+
+
+def check_media(
+    journals: dict[str, JournalFile], media_found: dict[str, str], report: VerifyReport
+) -> None:
+    referenced: set[str] = set()
+    for jf in journals.values():
+        referenced |= jf.media
+    for sha in sorted(referenced - set(media_found)):
+        if not is_sha256(sha):
+            report.problems.append(
+                Problem(f"{MEDIA_DIR}", "media", f"a media event names a malformed sha256 {sha!r}")
+            )
+            continue
+        report.problems.append(
+            Problem(
+                f"{MEDIA_DIR}/{sha[:2]}/{sha}",
+                "missing-media",
+                "the journal in this bundle records this file, but it is not here",
+            )
+        )
+    for sha, rel in sorted(media_found.items()):
+        if sha not in referenced:
+            report.warnings.append(
+                Problem(
+                    rel,
+                    "unreferenced-media",
+                    "no media event in this bundle names it (an earlier bundle may)",
+                )
+            )

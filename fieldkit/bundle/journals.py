@@ -1,0 +1,219 @@
+"""A bag's journal files and checkpoints: parsed line by line, chains and signatures checked.
+
+A journal is parsed from the same blocks that are hashed (:class:`JournalFile` is fed
+them); no event is kept, only the hashes checkpoints name. :func:`check_journals` then
+judges every device's file against bag-info's ``FieldKit-Device`` lines and its signed
+checkpoints (format: docs/bundle-format.md).
+"""
+
+from __future__ import annotations
+
+import json
+
+from fieldkit import journal
+from fieldkit.bundle.bag import CHECKPOINT_FILE, JOURNAL_DIR, Problem
+from fieldkit.bundle.report import Contents, VerifyReport
+from fieldkit.errors import ChainError, FieldkitError
+
+
+class JournalFile:
+    """One device's journal, checked line by line as its blocks arrive; no event is kept.
+
+    ``wanted`` are the sequence numbers whose hash and clock a checkpoint names (None:
+    keep every one); only those are remembered, so memory does not grow with events.
+    """
+
+    def __init__(self, rel: str, device: str, wanted: set[int] | None = None) -> None:
+        self.rel = rel
+        self.device = device
+        self.wanted = wanted
+        self.buf = bytearray()
+        self.line = 0
+        self.stopped = False
+        self.problems: list[Problem] = []
+        self.first: int | None = None
+        self.first_prev: str | None = None
+        self.last: int | None = None
+        self.last_hash: str | None = None
+        self.hashes: dict[int, tuple[str, str]] = {}  # seq -> hash, hlc
+        self.media: set[str] = set()
+        self.device_keys: dict[str, str] = {}  # device id -> fingerprint, from device events
+        self.count = 0
+
+    def _problem(self, message: str, check: str = "journal") -> None:
+        if len(self.problems) < 100:
+            self.problems.append(Problem(self.rel, check, message))
+        elif len(self.problems) == 100:
+            self.problems.append(Problem(self.rel, check, "… more problems not listed"))
+
+    def feed(self, block: bytes) -> None:
+        if self.stopped:
+            return
+        self.buf += block
+        start = 0
+        while (nl := self.buf.find(b"\n", start)) >= 0:
+            self._line(bytes(self.buf[start:nl]))
+            start = nl + 1
+        del self.buf[:start]
+        if len(self.buf) > journal.MAX_EVENT_BYTES:
+            self._problem(f"line {self.line + 1} is over {journal.MAX_EVENT_BYTES} bytes")
+            self.stopped = True
+
+    def finish(self) -> None:
+        if self.buf and not self.stopped:
+            self._problem("the last line has no line break")
+            self._line(bytes(self.buf))
+        self.buf = bytearray()
+
+    def _line(self, data: bytes) -> None:
+        self.line += 1
+        n = self.line
+        if not data:
+            self._problem(f"line {n} is empty")
+            return
+        try:
+            event = journal.parse_event(data)
+        except ChainError as exc:
+            self._problem(f"line {n}: {exc}")
+            return
+        self.count += 1
+        if event.device != self.device:
+            self._problem(f"line {n}: event of device {event.device} in this device's file")
+        if self.last is None:
+            self.first, self.first_prev = event.seq, event.prev
+            if event.seq == 1 and event.prev is not None:
+                self._problem(f"line {n}: seq 1 must have no previous event")
+            elif event.seq > 1 and event.prev is None:
+                self._problem(f"line {n}: seq {event.seq} names no previous event")
+        elif event.seq != self.last + 1:
+            what = "gap" if event.seq > self.last + 1 else "duplicate or reordered"
+            self._problem(f"line {n}: {what}: seq {event.seq} after seq {self.last}", "chain")
+        elif event.prev != self.last_hash:
+            self._problem(
+                f"line {n}: seq {event.seq} does not follow the line before it "
+                "(its prev is not that event's hash)",
+                "chain",
+            )
+        self.last, self.last_hash = event.seq, event.hash
+        if self.wanted is None or event.seq in self.wanted:
+            self.hashes[event.seq] = (event.hash, event.hlc)
+        if event.kind == "media":
+            sha = event.fields.get("sha256")
+            if isinstance(sha, str):
+                self.media.add(sha)
+        elif event.kind == "device" and event.op == "create":
+            fp = event.fields.get("fingerprint")
+            if isinstance(fp, str):
+                self.device_keys[event.entity] = fp
+
+
+def check_journals(
+    journals: dict[str, JournalFile],
+    checkpoint_bytes: dict[str, bytes],
+    info: dict[str, list[str]],
+    report: VerifyReport,
+    kept: Contents | None,
+) -> None:
+    problems = report.problems
+    device_keys: dict[str, str] = {}
+    for jf in journals.values():
+        device_keys.update(jf.device_keys)
+        report.events += jf.count
+    declared = report.devices
+    for device, jf in sorted(journals.items()):
+        d = declared.get(device)
+        if info and d is None:
+            problems.append(Problem(jf.rel, "bag-info", "no FieldKit-Device line for this file"))
+        elif d is not None and jf.last is not None:
+            if (d["first"], d["last"], d["head"]) != (jf.first, jf.last, jf.last_hash):
+                problems.append(
+                    Problem(
+                        jf.rel,
+                        "bag-info",
+                        f"carries {jf.first}-{jf.last} (head {str(jf.last_hash)[:12]}…) but "
+                        f"bag-info says {d['first']}-{d['last']} ({d['head'][:12]}…)",
+                    )
+                )
+            if jf.first is not None and jf.first > 1:
+                # An incremental bundle starts mid-chain; only a store holding the earlier
+                # events (or the earlier bundle) can check this link.
+                d["continues_from"] = {"seq": jf.first - 1, "hash": jf.first_prev}
+    for device in sorted(set(declared) - set(journals)):
+        problems.append(
+            Problem(f"{JOURNAL_DIR}/{device}.jsonl", "missing", "bag-info lists it; it is absent")
+        )
+    for rel, data in sorted(checkpoint_bytes.items()):
+        m = CHECKPOINT_FILE.match(rel)
+        if not m:
+            continue
+        device = m.group(1)
+        cj = journals.get(device)
+        try:
+            items = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            problems.append(Problem(rel, "checkpoint", f"not UTF-8 JSON: {exc}"))
+            continue
+        if not isinstance(items, list):
+            problems.append(Problem(rel, "checkpoint", "not a JSON list"))
+            continue
+        covered = False
+        for n, cp in enumerate(items, 1):
+            where = f"checkpoint {n}"
+            if not isinstance(cp, dict) or cp.get("device") != device:
+                problems.append(Problem(rel, "checkpoint", f"{where} is malformed"))
+                continue
+            try:
+                signer = journal.checkpoint_signer(cp)
+            except ChainError:
+                problems.append(Problem(rel, "checkpoint", f"{where} is malformed"))
+                continue
+            except FieldkitError as exc:
+                problems.append(Problem(rel, "checkpoint", f"{where} (seq {cp['seq']}): {exc}"))
+                continue
+            seq, head, hlc = cp["seq"], cp["head"], cp["hlc"]
+            expected = device_keys.get(device)
+            if expected is None:
+                report.warnings.append(
+                    Problem(
+                        rel,
+                        "device-key-unknown",
+                        f"{where} (seq {seq}) is signed by {signer}; this "
+                        "bundle does not carry the device's record, so its key is unknown here",
+                    )
+                )
+            elif signer != expected:
+                problems.append(
+                    Problem(
+                        rel,
+                        "checkpoint",
+                        f"{where} (seq {seq}) is signed by {signer}, "
+                        f"not by the device's key {expected}",
+                    )
+                )
+                continue
+            if cj is not None and seq in cj.hashes:
+                if cj.hashes[seq] != (head, hlc):
+                    problems.append(
+                        Problem(rel, "checkpoint", f"{where} does not match the event at seq {seq}")
+                    )
+                    continue
+                covered = covered or seq == cj.last
+            elif cj is None or cj.first is None or not cj.first <= seq <= (cj.last or 0):
+                report.warnings.append(
+                    Problem(rel, "checkpoint", f"{where} (seq {seq}) is outside the events carried")
+                )
+            if kept is not None:
+                kept.checkpoints.append(dict(cp))
+        if cj is not None and cj.last is not None and not covered:
+            report.warnings.append(
+                Problem(
+                    cj.rel,
+                    "checkpoint",
+                    f"no signed checkpoint covers the device's last event (seq {cj.last})",
+                )
+            )
+    for device, jf in journals.items():
+        if f"{JOURNAL_DIR}/{device}.checkpoints.json" not in checkpoint_bytes and jf.count:
+            report.warnings.append(
+                Problem(jf.rel, "checkpoint", "no checkpoints file for this device")
+            )

@@ -1,0 +1,93 @@
+"""`fieldkit gis export` and `fieldkit report`: outputs for an audience."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from fieldkit.cli.common import add_json, open_store, print_json, terminal_progress
+
+
+def _audience_options(p: argparse.ArgumentParser) -> None:
+    from fieldkit.audience import AUDIENCES, DEFAULT_GRID_M, INCLUDE_CHOICES
+
+    p.add_argument("--case", dest="case_id", metavar="ID", help="only this case")
+    p.add_argument(
+        "--audience",
+        choices=AUDIENCES,
+        default="internal",
+        help="internal (default): everything but restricted/confidential statement text "
+        "and sensitive media; public: exactly what the public release would publish",
+    )
+    p.add_argument(
+        "--include",
+        choices=INCLUDE_CHOICES,
+        help="internal only: also carry restricted (or restricted and confidential) content",
+    )
+    p.add_argument(
+        "--generalise-m",
+        type=int,
+        default=DEFAULT_GRID_M,
+        metavar="N",
+        help=f"public only: grid for sensitive positions, metres (default {DEFAULT_GRID_M})",
+    )
+    p.add_argument(
+        "--allow-sensitive",
+        action="store_true",
+        help="write restricted/confidential content unencrypted (you take responsibility)",
+    )
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from fieldkit.gis import FORMATS
+
+    p = sub.add_parser(
+        "gis",
+        help="GIS and spreadsheet files: GeoJSON, KML, KMZ, GPX, GeoPackage, CSV",
+        description="Files for QGIS, Google Earth, handheld GPS units and spreadsheets.",
+    )
+    verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
+    v = verbs.add_parser(
+        "export",
+        help="write the sites, remnants, photos (and footprints) layers",
+        description="Write the layers of a case for an audience. The audience is added to "
+        "the file name (case.gpkg → case-internal.gpkg) and stated in the file's metadata. "
+        "geojson and csv write a folder with one file per layer.",
+    )
+    v.add_argument("--format", required=True, choices=FORMATS, help="the file format")
+    v.add_argument("--out", required=True, metavar="PATH", help="where to write")
+    _audience_options(v)
+    add_json(v)
+    v.set_defaults(handler=cmd_gis_export)
+
+
+def _audience(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from fieldkit.audience import Audience
+
+    return Audience(args.audience, args.include, args.generalise_m)
+
+
+def cmd_gis_export(args: argparse.Namespace) -> int:
+    from fieldkit.gis import export_gis
+
+    audience = _audience(args)
+    with open_store(args) as store, terminal_progress("exporting") as progress:
+        report = export_gis(
+            store,
+            args.format,
+            Path(args.out),
+            audience=audience,
+            case_id=args.case_id,
+            allow_sensitive=args.allow_sensitive,
+            progress=progress,
+        )
+    if args.json:
+        print_json(report.to_json())
+        return 0
+    counts = ", ".join(f"{n} {name}" for name, n in report.layers.items())
+    print(f"wrote {report.path} ({report.format}, {audience.tag}): {counts}")
+    for item in report.held_back:
+        print(f"  held back {item['kind']} {item['id']}: {item['reason']}")
+    for note in report.notes:
+        print(f"  note: {note}")
+    return 0

@@ -1,0 +1,200 @@
+"""Reading records: get, find, count, conflicts, history with custody, identity."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from fieldkit import records
+from fieldkit.errors import NotFound, ValidationError
+from fieldkit.ids import is_id
+from fieldkit.store.chain import StoreChain
+from fieldkit.store.schema import META_COLUMNS
+
+
+class StoreReads(StoreChain):
+    def kind_of_id(self, record_id: str) -> str:
+        if not is_id(record_id):
+            raise NotFound(f"{record_id!r} is not a record id")
+        row = self.conn.execute(
+            "SELECT kind FROM events WHERE entity = ? LIMIT 1", (record_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no record with id {record_id}")
+        return str(row[0])
+
+    def get(self, record_id: str, kind: str | None = None) -> dict[str, Any]:
+        actual = self.kind_of_id(record_id)
+        if kind is not None and actual != kind:
+            raise NotFound(f"{record_id} is a {actual}, not a {kind}")
+        k = records.kind_of(actual)
+        row = self.conn.execute(f"SELECT * FROM [{k.plural}] WHERE id = ?", (record_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no record with id {record_id}")
+        names = [d[0] for d in self.conn.execute(f"SELECT * FROM [{k.plural}] LIMIT 0").description]
+        record = _from_row(k, dict(zip(names, row, strict=True)))
+        if record["conflict"]:
+            record["conflicts"] = self.conflicts_of(record_id)
+        return record
+
+    def conflicts_of(self, record_id: str) -> dict[str, list[dict[str, Any]]]:
+        rows = self.conn.execute(
+            "SELECT field, candidates FROM conflicts WHERE entity = ?", (record_id,)
+        ).fetchall()
+        return {f: json.loads(c) for f, c in rows}
+
+    def find(
+        self,
+        kind: str,
+        *,
+        where: Mapping[str, Any] | None = None,
+        include_retracted: bool = False,
+        limit: int | None = None,
+        order: str | None = None,
+    ) -> list[dict[str, Any]]:
+        k = records.kind_of(kind)
+        clauses, params = [], []
+        for name, value in (where or {}).items():
+            if name not in k.by_name and name not in META_COLUMNS and name != "id":
+                raise ValidationError(f"{kind}: cannot filter on unknown field {name!r}")
+            clauses.append(f"[{name}] = ?")
+            params.append(value)
+        if not include_retracted:
+            clauses.append("_retracted = 0")
+        sql = f"SELECT * FROM [{k.plural}]"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += f" ORDER BY {order or '_hlc'}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [_from_row(k, dict(zip(names, r, strict=True))) for r in cursor]
+
+    def count(self, kind: str, *, include_retracted: bool = False) -> int:
+        k = records.kind_of(kind)
+        sql = f"SELECT count(*) FROM [{k.plural}]"
+        if not include_retracted:
+            sql += " WHERE _retracted = 0"
+        return int(self.conn.execute(sql).fetchone()[0])
+
+    def conflict_count(self) -> int:
+        """How many fields are in conflict (without decoding their candidates)."""
+        return int(self.conn.execute("SELECT count(*) FROM conflicts").fetchone()[0])
+
+    def all_conflicts(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT entity, kind, field, candidates FROM conflicts ORDER BY entity, field"
+        )
+        return [
+            {"id": e, "kind": k, "field": f, "candidates": json.loads(c)} for e, k, f, c in rows
+        ]
+
+    def history(
+        self, record_id: str | None = None, *, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """The journal of one record, or of the whole store, oldest first."""
+        if record_id is not None:
+            self.kind_of_id(record_id)
+            # Links name the record in their fields; CAST because SQLite >= 3.45 reads a
+            # BLOB given to json_extract as JSONB, not as JSON text.
+            sql = (
+                "SELECT hash, data FROM events WHERE entity = ? OR (kind = 'link' AND ("
+                "json_extract(CAST(data AS TEXT), '$.fields.target_id') = ? OR "
+                "json_extract(CAST(data AS TEXT), '$.fields.media_id') = ?)) ORDER BY hlc"
+            )
+            params: tuple[Any, ...] = (record_id, record_id, record_id)
+        else:
+            sql, params = "SELECT hash, data FROM events ORDER BY hlc", ()
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = [(h, json.loads(data)) for h, data in self.conn.execute(sql, params)]
+        if record_id is not None:
+            rows = self._with_custody(rows)
+        names = self._author_names()
+        return [
+            {
+                "hash": h,
+                "device": body["device"],
+                "seq": body["seq"],
+                "at": body["at"],
+                "hlc": body["hlc"],
+                "author": body["author"],
+                "author_name": names.get(body["author"]),
+                "op": body["op"],
+                "kind": body["kind"],
+                "entity": body["entity"],
+                "fields": body.get("fields", {}),
+                "base": body.get("base", []),
+                "reason": body.get("reason"),
+            }
+            for h, body in rows
+        ]
+
+    def _with_custody(
+        self, rows: list[tuple[str, dict[str, Any]]]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Add the custody events (export, import) of bundles that carried these events.
+
+        A custody event lists the device ranges its bundle carried ("<device> 3-17"), so
+        the chain of custody of one record is every bundle holding one of its events.
+        """
+        carried = {(body["device"], body["seq"]) for _h, body in rows}
+        if not carried:
+            return rows
+        extra = []
+        for h, data in self.conn.execute(
+            "SELECT hash, data FROM events WHERE kind = 'custody' ORDER BY hlc"
+        ):
+            body = json.loads(data)
+            for line in body.get("fields", {}).get("details", []):
+                device, _sep, span = str(line).partition(" ")
+                first, _dash, last = span.partition("-")
+                if not (first.isdigit() and last.isdigit()):
+                    continue
+                low, high = int(first), int(last)
+                if any(d == device and low <= seq <= high for d, seq in carried):
+                    extra.append((h, body))
+                    break
+        return sorted([*rows, *extra], key=lambda row: row[1]["hlc"])
+
+    def _author_names(self) -> dict[str, str]:
+        return {
+            f: n
+            for f, n in self.conn.execute(
+                "SELECT fingerprint, name FROM persons WHERE fingerprint IS NOT NULL"
+            )
+        }
+
+    def identity(self) -> dict[str, Any]:
+        person = self.get(self.person_id, "person") if self.person_id else {}
+        return {
+            "person_id": self.person_id,
+            "device_id": self.device_id,
+            "fingerprint": self.fingerprint,
+            "name": person.get("name"),
+            "email": person.get("email"),
+            "organisation": person.get("organisation"),
+            "home": str(self.home),
+        }
+
+
+def _from_row(k: records.Kind, row: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": row["id"], "kind": k.name}
+    for f in k.fields:
+        value = row.get(f.name)
+        if f.type in ("list", "names") and isinstance(value, str):
+            value = json.loads(value)
+        elif f.type == "bool" and value is not None:
+            value = bool(value)
+        out[f.name] = value
+    out["created_at"] = row["_created_at"]
+    out["updated_at"] = row["_updated_at"]
+    out["created_by_device"] = row["_created_by"]
+    out["retracted"] = bool(row["_retracted"])
+    out["retract_reason"] = row["_retract_reason"]
+    out["conflict"] = bool(row["_conflict"])
+    out["heads"] = json.loads(row["_heads"])
+    out["events"] = row["_events"]
+    return out

@@ -1,0 +1,120 @@
+"""Writing records: create, update, retract, resolve, link, custody; validated first."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fieldkit import records
+from fieldkit.errors import NotFound, ValidationError
+from fieldkit.ids import new_id
+from fieldkit.store.reads import StoreReads
+
+
+class StoreWrites(StoreReads):
+    def create(
+        self, kind: str, values: Mapping[str, Any], *, record_id: str | None = None
+    ) -> dict[str, Any]:
+        k = records.kind_of(kind)
+        clean = records.validate(k, values, partial=False)
+        records.check_record(k, clean)
+        entity = record_id or new_id()
+        with self.transaction():
+            self._check_refs(k, clean)
+            if self.conn.execute("SELECT 1 FROM events WHERE entity = ?", (entity,)).fetchone():
+                raise ValidationError(f"a record with id {entity} already exists")
+            op = "link" if kind == "link" else "create"
+            self._append(kind, entity, op, {n: v for n, v in clean.items() if v is not None})
+        return self.get(entity)
+
+    def update(self, record_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        kind = self.kind_of_id(record_id)
+        k = records.kind_of(kind)
+        clean = records.validate(k, values, partial=True)
+        with self.transaction():
+            current = self.get(record_id)
+            if current["retracted"]:
+                raise ValidationError(f"{kind} {record_id} is retracted; it cannot be edited")
+            changed = {n: v for n, v in clean.items() if current.get(n) != v}
+            merged = {**current, **changed}
+            records.check_record(k, merged)
+            for name in k.fields:
+                if name.required and merged.get(name.name) in (None, ""):
+                    raise ValidationError(f"{kind}.{name.name} is required")
+            self._check_refs(k, changed)
+            if changed:
+                self._append(kind, record_id, "update", changed, base=current["heads"])
+        return self.get(record_id)
+
+    def retract(self, record_id: str, reason: str) -> dict[str, Any]:
+        """Withdraw a record, with a reason; its events and media stay as evidence."""
+        if not reason or not reason.strip():
+            raise ValidationError("a retraction needs a reason")
+        kind = self.kind_of_id(record_id)
+        with self.transaction():
+            current = self.get(record_id)
+            if current["retracted"]:
+                raise ValidationError(f"{kind} {record_id} is already retracted")
+            self._append(kind, record_id, "retract", base=current["heads"], reason=reason.strip())
+        return self.get(record_id)
+
+    def reinstate(self, record_id: str, reason: str) -> dict[str, Any]:
+        """Bring a retracted record back, with a reason (a new ``reinstate`` event; the
+        retraction stays in the journal). Raises ValidationError if it is not retracted."""
+        if not reason or not reason.strip():
+            raise ValidationError("reinstating needs a reason")
+        kind = self.kind_of_id(record_id)
+        with self.transaction():
+            current = self.get(record_id)
+            if not current["retracted"]:
+                raise ValidationError(f"{kind} {record_id} is not retracted")
+            self._append(kind, record_id, "reinstate", base=current["heads"], reason=reason.strip())
+        return self.get(record_id)
+
+    def resolve(self, record_id: str, field_name: str, value: Any) -> dict[str, Any]:
+        """Settle a conflict on one field with the value a person chose."""
+        kind = self.kind_of_id(record_id)
+        k = records.kind_of(kind)
+        clean = records.validate(k, {field_name: value}, partial=True)
+        with self.transaction():
+            conflicts = self.conflicts_of(record_id)
+            if field_name not in conflicts:
+                raise ValidationError(f"{kind} {record_id} has no conflict on {field_name}")
+            current = self.get(record_id)
+            base = set(current["heads"]) | {c["event"] for c in conflicts[field_name]}
+            self._append(kind, record_id, "resolve", clean, base=sorted(base))
+        return self.get(record_id)
+
+    def link(self, media_id: str, target_id: str, caption: str | None = None) -> dict[str, Any]:
+        target_kind = self.kind_of_id(target_id)
+        existing = self.find("link", where={"media_id": media_id, "target_id": target_id})
+        if existing:
+            return existing[0]
+        return self.create(
+            "link",
+            {
+                "media_id": media_id,
+                "target_kind": target_kind,
+                "target_id": target_id,
+                "caption": caption,
+            },
+        )
+
+    def _check_refs(self, k: records.Kind, values: Mapping[str, Any]) -> None:
+        for f in k.fields:
+            if f.type == "ref" and values.get(f.name):
+                target = values[f.name]
+                try:
+                    actual = self.kind_of_id(target)
+                except NotFound:
+                    raise ValidationError(
+                        f"{k.name}.{f.name}: no {f.ref} with id {target}"
+                    ) from None
+                if actual != f.ref:
+                    raise ValidationError(
+                        f"{k.name}.{f.name}: {target} is a {actual}, not a {f.ref}"
+                    )
+
+    def record_custody(self, action: str, **fields: Any) -> dict[str, Any]:
+        """A custody event (export, import, verify): where evidence has been."""
+        return self.create("custody", {"action": action, **fields})
