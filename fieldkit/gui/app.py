@@ -44,13 +44,10 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setWindowIcon(app_icon())
     app.setStyle("Fusion")
     app.setStyleSheet(style_sheet())
-    if not hasattr(app, "_fieldkit_guards"):
+    if not hasattr(app, "_fieldkit_translator"):
         from fieldkit.gui.i18n import install_translator
-        from fieldkit.gui.widgets import WheelGuard
 
-        guard = WheelGuard(app)
-        app.installEventFilter(guard)
-        app._fieldkit_guards = (guard, install_translator(app))  # type: ignore[attr-defined]
+        app._fieldkit_translator = install_translator(app)  # type: ignore[attr-defined]
     return app
 
 

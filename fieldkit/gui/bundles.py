@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QTabWidget,
     QTreeWidget,
     QVBoxLayout,
     QWidget,
@@ -372,8 +373,16 @@ class ImportBundleDialog(QDialog):
         layout.addLayout(steps)
         layout.addWidget(self.accept_untrusted)
         layout.addWidget(self.summary)
-        layout.addWidget(self.report, 1)
+        from fieldkit.gui.review import MergeReview
+
+        self.review = MergeReview()
+        self.pages = QTabWidget()
+        self.pages.setObjectName("importPages")
+        self.pages.addTab(self.review, tr("What the merge brings"))
+        self.pages.addTab(self.report, tr("Raw report"))
+        layout.addWidget(self.pages, 1)
         layout.addWidget(buttons)
+        self.before: dict[str, dict[str, Any]] = {}
         self.accept_untrusted.toggled.connect(self._update_merge)
 
     def verify(self) -> None:
@@ -403,6 +412,10 @@ class ImportBundleDialog(QDialog):
             if preview.preview:
                 self.summary.setText(tr("If merged: ") + merge_summary(to_doc(preview)))
                 self.summary.show()
+                after = dict(getattr(preview, "after", {}) or {})
+                self.before = _records_before(self.win.store, to_doc(preview), after)
+                self.review.show_merge(to_doc(preview), self.before, after)
+                self.pages.setCurrentWidget(self.review)
             elif preview.problems and (ok or self.untrusted_only):
                 # Verified, but it does not continue this store's chains (a gap, a fork).
                 lines = [f"{p.file}: {p.message}" for p in preview.problems]
@@ -453,6 +466,15 @@ class ImportBundleDialog(QDialog):
             n_conflicts = self.win.store.conflict_count()
             self.conflicts_button.setEnabled(n_conflicts > 0)
             self.report.show_report(tr("Merged."), True, problem_lines(doc), doc)
+            store = self.win.store
+            after = {
+                rid: store.get(rid)
+                for bucket in ("new_records", "changed_records")
+                for ids in (doc.get(bucket) or {}).values()
+                for rid in ids[:2000]
+            }
+            self.review.show_merge(doc, self.before, after, thumbnail=_thumb_of(store))
+            self.pages.setCurrentWidget(self.review)
 
         def failed(exc: BaseException) -> None:
             self.report.show_report(tr("Not merged: {e}").format(e=exc), False, [], {})
@@ -471,6 +493,35 @@ class ImportBundleDialog(QDialog):
 
     def open_conflicts(self) -> None:
         self.win.open_conflicts()
+
+
+def _records_before(
+    store: Any, doc: dict[str, Any], after: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """This store's records that the merge would change, and the sites named by what it
+    brings (read before merging: a dry run changed nothing)."""
+    from fieldkit.errors import NotFound
+
+    wanted = {rid for ids in (doc.get("changed_records") or {}).values() for rid in ids[:2000]}
+    wanted |= {str(r["site_id"]) for r in after.values() if r.get("site_id")}
+    wanted |= {c["id"] for c in doc.get("conflicts") or []}
+    out = {}
+    for rid in wanted - set((doc.get("new_records") or {}).get("site", [])):
+        try:
+            out[rid] = store.get(rid)
+        except NotFound:
+            continue
+    return out
+
+
+def _thumb_of(store: Any) -> Any:
+    from fieldkit.thumbnails import thumbnail_path
+
+    def path(rec: dict[str, Any]) -> Path | None:
+        sha = rec.get("sha256")
+        return thumbnail_path(store.cache_dir, sha) if sha else None
+
+    return path
 
 
 def _bundle_counts(doc: dict[str, Any]) -> str:

@@ -405,6 +405,7 @@ class MainWindow(QMainWindow):
             if self.undo_stack
             else tr("&Undo")
         )
+        act.setIconText(tr("Undo"))  # the toolbar stays short; the menu says what
 
     def apply_changes(self, changes: Changes) -> None:
         """Refresh only what depends on ``changes`` (kinds and ids of records)."""
@@ -800,12 +801,12 @@ class MainWindow(QMainWindow):
         from fieldkit.search import search
 
         dlg = self.dialogs.get("search")
-        if not isinstance(dlg, SearchDialog) or not dlg.isVisible():
+        if not isinstance(dlg, SearchDialog):
             dlg = SearchDialog(self)
-            dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dlg.open_requested.connect(self.open_hit)
             dlg.query.returnPressed.connect(lambda d=dlg: self.search(d.query.text()))
             self.dialogs["search"] = dlg
+        if not dlg.isVisible():
             dlg.open()
         dlg.show_hits(text, search(self.store, text))
         return dlg

@@ -25,9 +25,10 @@ from fieldkit.gui.i18n import tr
 
 
 class WheelGuard(QObject):
-    """Installed on the application: a combo box or spin box without keyboard focus never
-    changes on the wheel (scrolling a long form flipped "Incident time known from"); the
-    wheel scrolls the form around it instead."""
+    """Installed on each combo box (:func:`no_wheel_focus`): one without keyboard focus
+    never changes on the wheel (scrolling a long form flipped "Incident time known
+    from"); the wheel scrolls the form around it instead. Per widget, not on the whole
+    application, so no other event pays for a Python filter."""
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if (
@@ -44,9 +45,15 @@ class WheelGuard(QObject):
         return False
 
 
+_GUARD: list[WheelGuard] = []
+
+
 def no_wheel_focus(widget: QWidget) -> None:
-    """Focus by click or Tab only: a wheel turn must not take focus (and then a value)."""
+    """Focus by click or Tab only, and no value change on the wheel without focus."""
     widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    if not _GUARD:
+        _GUARD.append(WheelGuard())
+    widget.installEventFilter(_GUARD[0])
 
 
 # --- positions --------------------------------------------------------------------------
@@ -88,15 +95,22 @@ class PositionEdit(QWidget):
     def set_position(self, lat: float | None, lon: float | None) -> None:
         if lat is None or lon is None:
             self.text.clear()
+            self._shown: tuple[str, float, float] | None = None
         else:
-            self.text.setText(coords.format_position(lat, lon, self.form.currentData()))
+            text = coords.format_position(lat, lon, self.form.currentData())
+            self.text.setText(text)
+            self._shown = (text, lat, lon)  # the exact values behind the rounded text
         self.text.setCursorPosition(0)
 
     def position(self) -> tuple[float | None, float | None]:
-        """(lat, lon), (None, None) when empty; ValidationError naming the forms understood."""
+        """(lat, lon), (None, None) when empty; ValidationError naming the forms understood.
+        Untouched text gives back the exact stored values, not their rounded display."""
         text = self.text.text().strip()
         if not text:
             return None, None
+        shown = getattr(self, "_shown", None)
+        if shown is not None and shown[0] == text:
+            return shown[1], shown[2]
         try:
             return coords.parse_position(text)
         except ValidationError as exc:
