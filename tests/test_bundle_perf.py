@@ -89,7 +89,7 @@ def test_parallel_and_serial_reports_are_identical(made: Any, tmp_path: Path) ->
     journal.write_bytes(b"\n".join(lines))
     parallel, serial = _both(bad, keys_dir)
     assert parallel == serial
-    checks = {p["check"] for p in parallel["problems"]}
+    checks = {p["code"] for p in parallel["problems"]}
     assert {"checksum", "missing", "unlisted", "chain", "media"} <= checks, checks
 
 
@@ -220,6 +220,6 @@ def test_a_journal_changed_between_verify_and_merge_undoes_the_merge(
     monkeypatch.setattr(importer_module, "_journal_events", swap_then_read)
     report = import_bundle(c, bundle)
     assert not report.ok and not report.merged
-    assert any(p.check == "changed" for p in report.problems), report.problems
+    assert any(p.code == "changed" for p in report.problems), report.problems
     assert (snapshot(c), c.event_count()) == before
     c.close()

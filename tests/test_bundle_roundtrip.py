@@ -110,7 +110,7 @@ def test_three_stores_merge_in_any_order(
     assert set(full.devices) == {world["a"].device_id, world["b"].device_id, c1.device_id}
     report = verify_bundle(Path(full.path), keys_dir=c1.keys_dir)
     assert report.ok, [str(p) for p in report.problems]
-    assert not [w for w in report.warnings if w.check == "device-key-unknown"]
+    assert not [w for w in report.warnings if w.code == "device-key-unknown"]
     signers = allowed_signers_file(c1, tmp_path / "allowed_signers")
     check_with_tools(Path(full.path), signers, "carol@example.org")
     # ... and it re-imports into a fresh coordinator as the same tables.

@@ -55,7 +55,7 @@ def _flip(path: Path, offset: int, rng: random.Random) -> bytes:
 
 
 def _named(report: VerifyReport, name: str) -> bool:
-    return any(p.file == name or name in p.message for p in report.problems)
+    return any(p.path == name or name in p.message for p in report.problems)
 
 
 def test_flips_in_every_file_of_a_folder_bundle(bundles: Any, tmp_path: Path) -> None:
@@ -96,11 +96,25 @@ def _zip_regions(path: Path) -> list[tuple[int, int, str]]:
     return regions
 
 
+def _entry_bytes(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        return {i.filename: zf.read(i) for i in zf.infolist()}
+
+
 def test_flips_across_a_zip_bundle_and_its_structure(bundles: Any, tmp_path: Path) -> None:
+    """A flip in an entry's data is always caught; one in the zip's own structure is either
+    refused or harmless: every byte read is still checked against the manifests, and
+    when verification passes, what it read is exactly the original bag.
+
+    (Changed on purpose with the move to the standard library's zipfile, issue 10: the
+    hand-written reader demanded one exact container layout and so refused every
+    structure flip, and every zip another tool made with it.)
+    """
     path = tmp_path / "zipped.zip"
     shutil.copy(bundles["zip"], path)
     size = path.stat().st_size
     regions = _zip_regions(path)
+    original = _entry_bytes(path)
     data_bytes = {o for s, e, _ in regions for o in range(s, e)}
     structure = [o for o in range(size) if o not in data_bytes]
     rng = random.Random(1951)
@@ -110,22 +124,31 @@ def test_flips_across_a_zip_bundle_and_its_structure(bundles: Any, tmp_path: Pat
     for start, end, _ in regions:
         offsets |= {start, end - 1, rng.randrange(start, end)}
     assert len(offsets) >= 120
+    refused = harmless = 0
     for offset in sorted(offsets):
-        original = _flip(path, offset, rng)
+        before = _flip(path, offset, rng)
         try:
             report = verify_bundle(path, trust=bundles["signers"])
+            owner = [rel for s, e, rel in regions if s <= offset < e]
+            if owner:
+                assert not report.ok, f"flip at byte {offset} of {owner[0]} went unnoticed"
+                assert _named(report, owner[0]) or _named(report, path.name), (
+                    offset,
+                    owner[0],
+                    [str(p) for p in report.problems],
+                )
+            elif report.ok:
+                assert _entry_bytes(path) == original, f"flip at byte {offset} changed content"
+                harmless += 1
+            else:
+                assert _named(report, path.name) or any(_named(report, r) for *_, r in regions), (
+                    offset,
+                    [str(p) for p in report.problems],
+                )
+                refused += 1
         finally:
-            path.write_bytes(original)
-        assert not report.ok, f"flip at byte {offset} of the zip went unnoticed"
-        owner = [rel for s, e, rel in regions if s <= offset < e]
-        expected = owner[0] if owner else path.name
-        assert _named(report, expected) or _named(report, path.name), (
-            offset,
-            expected,
-            [str(p) for p in report.problems],
-        )
-        if not owner:
-            assert _named(report, path.name), (offset, [str(p) for p in report.problems])
+            path.write_bytes(before)
+    assert refused and harmless  # both outcomes occur: the test sees what it claims
     assert verify_bundle(path, trust=bundles["signers"]).ok
 
 
@@ -140,8 +163,8 @@ def test_added_removed_renamed_files_are_caught(bundles: Any, tmp_path: Path) ->
     bag = fresh("added")
     (bag / "data" / "media" / "extra.jpg").write_bytes(b"planted")
     report = verify_bundle(bag, trust=signers)
-    assert [p.check for p in report.problems if p.file == "data/media/extra.jpg"] == ["unlisted"]
-    assert any(p.check == "oxum" for p in report.problems)
+    assert [p.code for p in report.problems if p.path == "data/media/extra.jpg"] == ["unlisted"]
+    assert any(p.code == "oxum" for p in report.problems)
 
     bag = fresh("added-top")
     (bag / "allowed_signers").write_text("mallory@example.org ssh-ed25519 AAAA\n")
@@ -153,7 +176,7 @@ def test_added_removed_renamed_files_are_caught(bundles: Any, tmp_path: Path) ->
     rel = str(victim.relative_to(bag))
     victim.unlink()
     report = verify_bundle(bag, trust=signers)
-    assert {p.check for p in report.problems if p.file == rel} >= {"missing", "missing-media"}
+    assert {p.code for p in report.problems if p.path == rel} >= {"missing", "missing-media"}
 
     bag = fresh("renamed")
     journal = next((bag / "data" / "journal").glob("*.jsonl"))
@@ -182,14 +205,14 @@ def test_resigned_by_another_key_is_untrusted_and_import_refuses(
     trust(bob, anna)
     anna.close()
     report = verify_bundle(evil, keys_dir=bob.keys_dir)
-    assert [p.check for p in report.problems] == ["untrusted"]
+    assert [p.code for p in report.problems] == ["untrusted"]
     before_tables = snapshot(bob)
     bob.close()
     before = tree_hashes(bob.home)
     bob = Store.open(bob.home)
     result = import_bundle(bob, evil)
     assert not result.ok and not result.merged
-    assert [p.check for p in result.problems] == ["untrusted"]
+    assert [p.code for p in result.problems] == ["untrusted"]
     # A dry run that accepts the signer shows what the merge would bring, as a real
     # import with --accept-untrusted would, and still writes nothing.
     preview = import_bundle(bob, evil, accept_untrusted=True, dry_run=True)

@@ -167,7 +167,7 @@ def test_cli_round_trip_json_and_exit_codes(
     nowhere = str(tmp_path / "nowhere")
     assert cli_main(["--home", nowhere, "verify", str(tmp_path / "b"), "--json"]) == 1
     out = capsys.readouterr()
-    assert [p["check"] for p in json.loads(out.out)["problems"]] == ["untrusted"]
+    assert [p["code"] for p in json.loads(out.out)["problems"]] == ["untrusted"]
     assert out.err.count("\n") == 1
     signers = str(exported["signers"])
     assert cli_main(["--home", nowhere, "verify", str(tmp_path / "b"), "--trust", signers]) == 0

@@ -139,7 +139,7 @@ def test_fork_gap_and_foreign_own_chain_are_refused(trio: tuple[Store, Store, St
     events = list(a.iter_events())
     # A gap: seq 3 missing.
     report = c.import_events([e for e in events if e.seq != 3])
-    assert any("gap" in p and "seq 2 to 4" in p for p in report.problems)
+    assert any("gap" in p.message and "seq 2 to 4" in p.message for p in report.problems)
     assert c.chain_heads()[a.device_id][0] == 2
     # A fork: another event at seq 3 signed as the same device.
     import json
@@ -151,7 +151,9 @@ def test_fork_gap_and_foreign_own_chain_are_refused(trio: tuple[Store, Store, St
     report = c.import_events([*events[:2], make_event(forged)])
     assert report.problems == [] and report.new_events == 1  # alone, a forgery looks valid
     report = c.import_events(events)  # the genuine seq 3 now forks
-    assert any("fork" in p and "seq 3" in p for p in report.problems), report.problems
+    assert any("fork" in p.message and "seq 3" in p.message for p in report.problems), (
+        report.problems
+    )
     # Events that claim to be the receiver's own device are refused.
     own = [e for e in c.iter_events() if e.device == c.device_id]
     body = dict(
@@ -161,5 +163,5 @@ def test_fork_gap_and_foreign_own_chain_are_refused(trio: tuple[Store, Store, St
         id="0192a000-0000-7000-8000-000000000000",
     )
     report = c.import_events([make_event(body)])
-    assert any("own" in p for p in report.problems)
+    assert any("own" in p.message for p in report.problems)
     assert json.dumps(report.to_json())

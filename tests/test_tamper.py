@@ -57,8 +57,8 @@ def test_edited_hash_column_is_detected(busy: Store) -> None:
     _device, seq, h, _data = _rows(busy)[4]
     busy.conn.execute("UPDATE events SET hash = ? WHERE hash = ?", ("0" * 64, h))
     problems = busy.verify_chain(check_checkpoints=False)
-    assert any(p.seq == seq and p.problem == "edited" for p in problems)
-    assert any(p.seq == seq + 1 and p.problem == "broken-link" for p in problems)
+    assert any(p.seq == seq and p.code == "edited" for p in problems)
+    assert any(p.seq == seq + 1 and p.code == "broken-link" for p in problems)
 
 
 def test_reordering_is_detected(busy: Store) -> None:
@@ -68,7 +68,7 @@ def test_reordering_is_detected(busy: Store) -> None:
     busy.conn.execute("UPDATE events SET seq = ? WHERE hash = ?", (s1, h2))
     busy.conn.execute("UPDATE events SET seq = ? WHERE hash = ?", (s2, h1))
     problems = busy.verify_chain(check_checkpoints=False)
-    kinds = {(p.seq, p.problem) for p in problems}
+    kinds = {(p.seq, p.code) for p in problems}
     assert (s1, "reordered") in kinds and (s2, "reordered") in kinds
     assert all(p.device == rows[5][0] for p in problems)
     assert "event says device" in str(problems[0])
@@ -78,7 +78,7 @@ def test_dropping_is_detected(busy: Store) -> None:
     device, seq, h, _ = _rows(busy)[7]
     busy.conn.execute("DELETE FROM events WHERE hash = ?", (h,))
     problems = busy.verify_chain(check_checkpoints=False)
-    assert [(p.device, p.seq, p.problem) for p in problems] == [(device, seq + 1, "gap")]
+    assert [(p.device, p.seq, p.code) for p in problems] == [(device, seq + 1, "gap")]
     assert f"events {seq}..{seq} are missing" in problems[0].message
 
 
@@ -93,8 +93,8 @@ def test_duplicating_is_detected(busy: Store) -> None:
         (last_seq + 1, device, seq),
     )
     problems = busy.verify_chain(check_checkpoints=False)
-    assert any(p.seq == last_seq + 1 and p.problem == "reordered" for p in problems)
-    assert any(p.seq == last_seq + 1 and p.problem == "edited" for p in problems)
+    assert any(p.seq == last_seq + 1 and p.code == "reordered" for p in problems)
+    assert any(p.seq == last_seq + 1 and p.code == "edited" for p in problems)
     assert data
 
 
@@ -111,7 +111,7 @@ def test_checkpoint_tampering_is_detected(busy: Store) -> None:
         "UPDATE checkpoints SET signature = ? WHERE seq = ?", ("\n".join(lines) + "\n", cp["seq"])
     )
     problems = busy.verify_chain()
-    assert [p.problem for p in problems] == ["checkpoint"]
+    assert [p.code for p in problems] == ["checkpoint"]
     assert problems[0].seq == cp["seq"]
 
 

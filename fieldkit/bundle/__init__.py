@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fieldkit.bundle.bag import Problem
 from fieldkit.bundle.export import ExportReport, export_bundle
 from fieldkit.bundle.importer import ImportReport, import_bundle
-from fieldkit.bundle.verify import VerifyReport, verify_bundle
+from fieldkit.bundle.verify import VerifyReport, verify_bundle, verify_on_store
+from fieldkit.problems import Problem
 
 __all__ = [
     "ExportReport",
@@ -15,4 +15,5 @@ __all__ = [
     "export_bundle",
     "import_bundle",
     "verify_bundle",
+    "verify_on_store",
 ]

@@ -13,12 +13,12 @@ import re
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
 
 from fieldkit.canonical import is_sha256
 from fieldkit.fsutil import fsync_dir
+from fieldkit.problems import Problem
 
 FORMAT_VERSION = "1"
 BLOCK = 1 << 20  # 1 MiB: hashing and copying unit
@@ -52,21 +52,6 @@ MAX_DEVICES_JSON = 4 * 1024 * 1024
 MAX_PATH_BYTES = 1024
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a bundle: which file, which check, what a person should know."""
-
-    file: str
-    check: str
-    message: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"file": self.file, "check": self.check, "message": self.message}
-
-    def __str__(self) -> str:
-        return f"{self.file}: {self.message} [{self.check}]"
-
-
 # --- paths ----------------------------------------------------------------------------
 
 
@@ -90,14 +75,17 @@ def unsafe_path_reason(path: str) -> str | None:
 
     Checked the way bagit-python's ``_path_is_dangerous`` does (``commonpath`` against
     a root, never a prefix test) plus the spellings that differ between systems: a
-    backslash, a drive letter, NUL, control characters and empty components.
+    backslash, a drive letter, NUL, control characters (C0, DEL, C1), bidirectional
+    overrides and isolates (U+202A–U+202E, U+2066–U+2069) and empty components.
     """
     if not path:
         return "empty path"
     if len(path.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
         return f"path longer than {MAX_PATH_BYTES} bytes"
-    if "\0" in path or any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+    if "\0" in path or any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in path):
         return "control character in path"
+    if any(0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 for c in path):
+        return "bidirectional control character in path (it can disguise a name)"
     if "\\" in path:
         return "backslash in path"
     if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
@@ -135,13 +123,15 @@ def parse_manifest(
     # building a million-entry list.
     count = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
     if count > max_lines:
-        return {}, [Problem(name, "bounds", f"{count} lines; at most {max_lines} are accepted")]
+        return {}, [
+            Problem("bounds", f"{count} lines; at most {max_lines} are accepted", path=name)
+        ]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return {}, [Problem(name, "encoding", f"not UTF-8 ({exc.reason} at byte {exc.start})")]
+        return {}, [Problem("encoding", f"not UTF-8 ({exc.reason} at byte {exc.start})", path=name)]
     if data and not data.endswith(b"\n"):
-        problems.append(Problem(name, "format", "the last line has no line break"))
+        problems.append(Problem("format", "the last line has no line break", path=name))
     for number, line in enumerate(text.split("\n"), 1):
         if not line:
             continue
@@ -149,16 +139,20 @@ def parse_manifest(
         path = rest[1:] if rest.startswith((" ", "*")) else rest
         if not sep or not is_sha256(digest) or not path or line.endswith("\r"):
             problems.append(
-                Problem(name, "format", f"line {number} is not '<sha256>  <path>': {line[:80]!r}")
+                Problem(
+                    "format", f"line {number} is not '<sha256>  <path>': {line[:80]!r}", path=name
+                )
             )
             continue
         path = decode_manifest_path(path)
         reason = unsafe_path_reason(path)
         if reason is not None:
-            problems.append(Problem(name, "unsafe-path", f"line {number}: {reason}: {path!r}"))
+            problems.append(Problem("unsafe-path", f"line {number}: {reason}: {path!r}", path=name))
             continue
         if path in out:
-            problems.append(Problem(name, "duplicate", f"line {number}: {path} is listed twice"))
+            problems.append(
+                Problem("duplicate", f"line {number}: {path} is listed twice", path=name)
+            )
             continue
         out[path] = digest
     return out, problems
@@ -185,7 +179,7 @@ def parse_bag_info(data: bytes, name: str = BAG_INFO) -> tuple[dict[str, list[st
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        return {}, [Problem(name, "encoding", f"not UTF-8 ({exc.reason} at byte {exc.start})")]
+        return {}, [Problem("encoding", f"not UTF-8 ({exc.reason} at byte {exc.start})", path=name)]
     last: str | None = None
     for number, line in enumerate(text.split("\n"), 1):
         if not line:
@@ -195,7 +189,7 @@ def parse_bag_info(data: bytes, name: str = BAG_INFO) -> tuple[dict[str, list[st
             continue
         label, sep, value = line.partition(":")
         if not sep or not label.strip() or label != label.strip():
-            problems.append(Problem(name, "format", f"line {number} is not 'Label: value'"))
+            problems.append(Problem("format", f"line {number} is not 'Label: value'", path=name))
             last = None
             continue
         last = label

@@ -37,38 +37,40 @@ def check_bag_info(info: dict[str, list[str]], report: VerifyReport) -> None:
     problems = report.problems
     for label in _REQUIRED_FIELDS:
         if label not in info:
-            problems.append(Problem(BAG_INFO, "bag-info", f"{label} is missing"))
+            problems.append(Problem("bag-info", f"{label} is missing", path=BAG_INFO))
     for label in _SINGLE_FIELDS:
         if len(info.get(label, [])) > 1:
-            problems.append(Problem(BAG_INFO, "bag-info", f"{label} appears more than once"))
+            problems.append(Problem("bag-info", f"{label} appears more than once", path=BAG_INFO))
     version = info.get("FieldKit-Format-Version", [""])[0]
     if version and version != FORMAT_VERSION:
         problems.append(
-            Problem(BAG_INFO, "bag-info", f"format version {version!r} is not supported")
+            Problem("bag-info", f"format version {version!r} is not supported", path=BAG_INFO)
         )
     oxum = info.get("Payload-Oxum", [""])[0]
     if oxum and not re.match(r"^\d+\.\d+$", oxum):
-        problems.append(Problem(BAG_INFO, "bag-info", f"Payload-Oxum {oxum!r} is malformed"))
+        problems.append(Problem("bag-info", f"Payload-Oxum {oxum!r} is malformed", path=BAG_INFO))
     ident = info.get("External-Identifier", [""])[0]
     if ident and not _URN.match(ident):
-        problems.append(Problem(BAG_INFO, "bag-info", "External-Identifier is not urn:uuid:…"))
+        problems.append(Problem("bag-info", "External-Identifier is not urn:uuid:…", path=BAG_INFO))
     report.bundle_id = ident or None
     export = info.get("FieldKit-Export", [""])[0]
     if export and export not in ("incremental", "full"):
-        problems.append(Problem(BAG_INFO, "bag-info", f"FieldKit-Export {export!r} is unknown"))
+        problems.append(
+            Problem("bag-info", f"FieldKit-Export {export!r} is unknown", path=BAG_INFO)
+        )
     report.export = export or None
     prev = info.get("FieldKit-Previous-Bundle", [])
     if len(prev) > 1 or (prev and not _URN.match(prev[0])):
-        problems.append(Problem(BAG_INFO, "bag-info", "FieldKit-Previous-Bundle is malformed"))
+        problems.append(Problem("bag-info", "FieldKit-Previous-Bundle is malformed", path=BAG_INFO))
     report.previous_bundle = prev[0] if prev else None
     for line in info.get("FieldKit-Device", []):
         m = _DEVICE_LINE.match(line)
         if not m or not is_id(m.group(1)) or int(m.group(2)) > int(m.group(3)):
-            problems.append(Problem(BAG_INFO, "bag-info", f"FieldKit-Device {line[:100]!r}"))
+            problems.append(Problem("bag-info", f"FieldKit-Device {line[:100]!r}", path=BAG_INFO))
             continue
         device = m.group(1)
         if device in report.devices:
-            problems.append(Problem(BAG_INFO, "bag-info", f"device {device} listed twice"))
+            problems.append(Problem("bag-info", f"device {device} listed twice", path=BAG_INFO))
         report.devices[device] = {
             "first": int(m.group(2)),
             "last": int(m.group(3)),
@@ -108,15 +110,15 @@ def check_signature(
     except FieldkitError as exc:
         problems.append(
             Problem(
-                SIGNATURE,
                 "signature",
                 f"{exc} (the signature or {TAGMANIFEST} was altered, or made by another tool)",
+                path=SIGNATURE,
             )
         )
         return
     if canonical_armor(sig_bytes) != sig_bytes:
         problems.append(
-            Problem(SIGNATURE, "signature", "altered: not in the exact form ssh-keygen writes")
+            Problem("signature", "altered: not in the exact form ssh-keygen writes", path=SIGNATURE)
         )
     fp = sshsig.fingerprint(pub)
     claimed = info.get("FieldKit-Signer", [None])[0]
@@ -130,41 +132,45 @@ def check_signature(
     }
     if claimed is not None and claimed != fp:
         problems.append(
-            Problem(BAG_INFO, "signature", f"names signer {claimed} but {fp} signed the bundle")
+            Problem(
+                "signature", f"names signer {claimed} but {fp} signed the bundle", path=BAG_INFO
+            )
         )
     if claimed_key is not None and claimed_key != sshsig.public_key_to_openssh(pub):
-        problems.append(Problem(BAG_INFO, "signature", "FieldKit-Signer-Key is not the signer's"))
+        problems.append(
+            Problem("signature", "FieldKit-Signer-Key is not the signer's", path=BAG_INFO)
+        )
     if trust is None:
         problems.append(
             Problem(
-                SIGNATURE,
                 UNTRUSTED,
                 f"valid signature by {fp} ({identity}), but no allowed_signers file was given "
                 "(--trust FILE): nobody vouched for this key",
+                path=SIGNATURE,
             )
         )
         return
     try:
         trusted_as = keys.trusted_identity(trust, pub, namespace=keys.BUNDLE_NAMESPACE)
     except FieldkitError as exc:
-        problems.append(Problem(str(trust), "trust", f"cannot read the trusted keys: {exc}"))
+        problems.append(Problem("trust", f"cannot read the trusted keys: {exc}", path=str(trust)))
         return
     report.signer["trusted_as"] = trusted_as
     if trusted_as is None:
         problems.append(
             Problem(
-                SIGNATURE,
                 UNTRUSTED,
                 f"valid signature by {fp} ({identity}), a key not in {trust}",
+                path=SIGNATURE,
             )
         )
     elif identity is not None and trusted_as != identity:
         report.warnings.append(
             Problem(
-                BAG_INFO,
                 "signature",
                 f"the bundle says the signer is {identity}; your trusted keys know this key "
                 f"as {trusted_as}",
+                path=BAG_INFO,
             )
         )
 
@@ -178,22 +184,24 @@ def check_media(
     for sha in sorted(referenced - set(media_found)):
         if not is_sha256(sha):
             report.problems.append(
-                Problem(f"{MEDIA_DIR}", "media", f"a media event names a malformed sha256 {sha!r}")
+                Problem(
+                    "media", f"a media event names a malformed sha256 {sha!r}", path=f"{MEDIA_DIR}"
+                )
             )
             continue
         report.problems.append(
             Problem(
-                f"{MEDIA_DIR}/{sha[:2]}/{sha}",
                 "missing-media",
                 "the journal in this bundle records this file, but it is not here",
+                path=f"{MEDIA_DIR}/{sha[:2]}/{sha}",
             )
         )
     for sha, rel in sorted(media_found.items()):
         if sha not in referenced:
             report.warnings.append(
                 Problem(
-                    rel,
                     "unreferenced-media",
                     "no media event in this bundle names it (an earlier bundle may)",
+                    path=rel,
                 )
             )

@@ -47,7 +47,7 @@ from fieldkit.bundle.bag import (
     bag_info_text,
     manifest_text,
 )
-from fieldkit.bundle.safezip import ZipSink
+from fieldkit.bundle.zippolicy import ZipWriter
 from fieldkit.canonical import is_sha256
 from fieldkit.errors import BundleError, FieldkitError
 from fieldkit.fsutil import fsync_dir
@@ -264,7 +264,7 @@ def export_bundle(
                         f, top, now, write, [r for _, r in age_recipients]
                     )
                 else:
-                    sink = ZipSink(f, top, now)
+                    sink = ZipWriter(f, top, now)
                     write(sink)
                     report.bytes_written = sink.size
                 f.flush()
@@ -309,17 +309,6 @@ def export_bundle(
     return report
 
 
-class _Pipe:
-    """The write end of a pipe, for a writer that must never seek."""
-
-    def __init__(self, f: IO[bytes]) -> None:
-        self._f = f
-
-    def write(self, data: bytes) -> int:
-        self._f.write(data)
-        return len(data)
-
-
 def _write_encrypted(
     out: IO[bytes], top: str, now: dt.datetime, write: Any, recipients: list[Any]
 ) -> int:
@@ -341,7 +330,7 @@ def _write_encrypted(
     thread.start()
     broken = False
     try:
-        sink = ZipSink(_Pipe(pipe), top, now)  # type: ignore[arg-type]
+        sink = ZipWriter(pipe, top, now)  # it never seeks: zipfile streams
         write(sink)
     except BrokenPipeError:
         broken = True  # the encrypter stopped reading; its error is raised below

@@ -16,6 +16,7 @@ missing; a fork) is refused as a whole: nothing is merged, the problems say why.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,12 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit import journal
-from fieldkit.bundle.bag import Problem
-from fieldkit.bundle.safezip import ZipReadError
+from fieldkit.bundle.bag import JOURNAL_DIR
 from fieldkit.bundle.sources import Source
 from fieldkit.bundle.verify import UNTRUSTED, Contents, VerifyReport, verify_path
+from fieldkit.bundle.zippolicy import ZipReadError
 from fieldkit.errors import BundleError, ChainError
-from fieldkit.journal import Event
+from fieldkit.journal import ChainWalker, Event
+from fieldkit.problems import Problem
 from fieldkit.store import MergeReport, Store
 from fieldkit.tasks import CancelToken, ProgressFn, check_cancel
 
@@ -115,7 +117,7 @@ def _journal_events(
         digest = hashlib.sha256()
         buf = bytearray()
         line = 0
-        seq: int | None = None
+        walker = ChainWalker(device, after=None)  # verified already: any break means a swap
         try:
             for block in source.read_blocks(rel):
                 check_cancel(cancel)
@@ -130,9 +132,9 @@ def _journal_events(
                         raise _Changed(f"{rel}: line {line}: {exc}") from None
                     if event.device != device:
                         raise _Changed(f"{rel}: line {line}: an event of another device")
-                    if seq is not None and event.seq != seq + 1:
-                        raise _Changed(f"{rel}: line {line}: seq {event.seq} after seq {seq}")
-                    seq = event.seq
+                    broken = walker.step(event)
+                    if broken:
+                        raise _Changed(f"{rel}: line {line}: {broken[0].message}")
                     start = nl + 1
                     yield event
                 del buf[:start]
@@ -194,7 +196,7 @@ def import_bundle(
     result = ImportReport(path=str(path))
 
     def blocking(verified: VerifyReport) -> list[Problem]:
-        return [p for p in verified.problems if not (accept_untrusted and p.check == UNTRUSTED)]
+        return [p for p in verified.problems if not (accept_untrusted and p.code == UNTRUSTED)]
 
     def merge(source: Source, contents: Contents, verified: VerifyReport) -> None:
         if blocking(verified):
@@ -303,20 +305,25 @@ def _merge_events(
     except _Changed as exc:
         # The transaction was rolled back: nothing was merged.
         result.problems = [
-            Problem("data/journal", "changed", f"{exc}; nothing was merged (verify it again)")
+            Problem("changed", f"{exc}; nothing was merged (verify it again)", path=JOURNAL_DIR)
         ]
         result.devices = {}
         return
     except _Undo as undo:
         merge = undo.merge
         if merge.problems:
-            result.problems = [Problem("data/journal", "merge", p) for p in merge.problems]
+            result.problems = [
+                dataclasses.replace(
+                    p, path=f"{JOURNAL_DIR}/{p.device}.jsonl" if p.device else JOURNAL_DIR
+                )
+                for p in merge.problems
+            ]
             result.problems.append(
                 Problem(
-                    "data/journal",
                     "merge",
                     "nothing was merged: the bundle does not continue this store's chains "
                     "(import the earlier bundle first)",
+                    path=JOURNAL_DIR,
                 )
             )
             result.devices = {}

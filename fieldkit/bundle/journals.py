@@ -39,12 +39,17 @@ class JournalFile:
         self.media: set[str] = set()
         self.device_keys: dict[str, str] = {}  # device id -> fingerprint, from device events
         self.count = 0
+        # The bundle may start mid-chain (incremental): where it starts is checked by the
+        # store that holds the earlier events, when it merges.
+        self.walker = journal.ChainWalker(device, after=None)
 
-    def _problem(self, message: str, check: str = "journal") -> None:
+    def _problem(self, message: str, check: str = "journal", seq: int | None = None) -> None:
         if len(self.problems) < 100:
-            self.problems.append(Problem(self.rel, check, message))
+            self.problems.append(
+                Problem(check, message, path=self.rel, device=self.device, seq=seq)
+            )
         elif len(self.problems) == 100:
-            self.problems.append(Problem(self.rel, check, "… more problems not listed"))
+            self.problems.append(Problem(check, "… more problems not listed", path=self.rel))
 
     def feed(self, block: bytes) -> None:
         if self.stopped:
@@ -79,21 +84,10 @@ class JournalFile:
         self.count += 1
         if event.device != self.device:
             self._problem(f"line {n}: event of device {event.device} in this device's file")
-        if self.last is None:
+        for broken in self.walker.step(event):
+            self._problem(f"line {n}: {broken.message}", "chain", broken.seq)
+        if self.first is None:
             self.first, self.first_prev = event.seq, event.prev
-            if event.seq == 1 and event.prev is not None:
-                self._problem(f"line {n}: seq 1 must have no previous event")
-            elif event.seq > 1 and event.prev is None:
-                self._problem(f"line {n}: seq {event.seq} names no previous event")
-        elif event.seq != self.last + 1:
-            what = "gap" if event.seq > self.last + 1 else "duplicate or reordered"
-            self._problem(f"line {n}: {what}: seq {event.seq} after seq {self.last}", "chain")
-        elif event.prev != self.last_hash:
-            self._problem(
-                f"line {n}: seq {event.seq} does not follow the line before it "
-                "(its prev is not that event's hash)",
-                "chain",
-            )
         self.last, self.last_hash = event.seq, event.hash
         if self.wanted is None or event.seq in self.wanted:
             self.hashes[event.seq] = (event.hash, event.hlc)
@@ -123,15 +117,17 @@ def check_journals(
     for device, jf in sorted(journals.items()):
         d = declared.get(device)
         if info and d is None:
-            problems.append(Problem(jf.rel, "bag-info", "no FieldKit-Device line for this file"))
+            problems.append(
+                Problem("bag-info", "no FieldKit-Device line for this file", path=jf.rel)
+            )
         elif d is not None and jf.last is not None:
             if (d["first"], d["last"], d["head"]) != (jf.first, jf.last, jf.last_hash):
                 problems.append(
                     Problem(
-                        jf.rel,
                         "bag-info",
                         f"carries {jf.first}-{jf.last} (head {str(jf.last_hash)[:12]}…) but "
                         f"bag-info says {d['first']}-{d['last']} ({d['head'][:12]}…)",
+                        path=jf.rel,
                     )
                 )
             if jf.first is not None and jf.first > 1:
@@ -140,7 +136,9 @@ def check_journals(
                 d["continues_from"] = {"seq": jf.first - 1, "hash": jf.first_prev}
     for device in sorted(set(declared) - set(journals)):
         problems.append(
-            Problem(f"{JOURNAL_DIR}/{device}.jsonl", "missing", "bag-info lists it; it is absent")
+            Problem(
+                "missing", "bag-info lists it; it is absent", path=f"{JOURNAL_DIR}/{device}.jsonl"
+            )
         )
     for rel, data in sorted(checkpoint_bytes.items()):
         m = CHECKPOINT_FILE.match(rel)
@@ -151,69 +149,75 @@ def check_journals(
         try:
             items = json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as exc:
-            problems.append(Problem(rel, "checkpoint", f"not UTF-8 JSON: {exc}"))
+            problems.append(Problem("checkpoint", f"not UTF-8 JSON: {exc}", path=rel))
             continue
         if not isinstance(items, list):
-            problems.append(Problem(rel, "checkpoint", "not a JSON list"))
+            problems.append(Problem("checkpoint", "not a JSON list", path=rel))
             continue
         covered = False
         for n, cp in enumerate(items, 1):
             where = f"checkpoint {n}"
             if not isinstance(cp, dict) or cp.get("device") != device:
-                problems.append(Problem(rel, "checkpoint", f"{where} is malformed"))
+                problems.append(Problem("checkpoint", f"{where} is malformed", path=rel))
                 continue
             try:
                 signer = journal.checkpoint_signer(cp)
             except ChainError:
-                problems.append(Problem(rel, "checkpoint", f"{where} is malformed"))
+                problems.append(Problem("checkpoint", f"{where} is malformed", path=rel))
                 continue
             except FieldkitError as exc:
-                problems.append(Problem(rel, "checkpoint", f"{where} (seq {cp['seq']}): {exc}"))
+                problems.append(
+                    Problem("checkpoint", f"{where} (seq {cp['seq']}): {exc}", path=rel)
+                )
                 continue
             seq, head, hlc = cp["seq"], cp["head"], cp["hlc"]
             expected = device_keys.get(device)
             if expected is None:
                 report.warnings.append(
                     Problem(
-                        rel,
                         "device-key-unknown",
                         f"{where} (seq {seq}) is signed by {signer}; this "
                         "bundle does not carry the device's record, so its key is unknown here",
+                        path=rel,
                     )
                 )
             elif signer != expected:
                 problems.append(
                     Problem(
-                        rel,
                         "checkpoint",
                         f"{where} (seq {seq}) is signed by {signer}, "
                         f"not by the device's key {expected}",
+                        path=rel,
                     )
                 )
                 continue
             if cj is not None and seq in cj.hashes:
                 if cj.hashes[seq] != (head, hlc):
                     problems.append(
-                        Problem(rel, "checkpoint", f"{where} does not match the event at seq {seq}")
+                        Problem(
+                            "checkpoint", f"{where} does not match the event at seq {seq}", path=rel
+                        )
                     )
                     continue
                 covered = covered or seq == cj.last
             elif cj is None or cj.first is None or not cj.first <= seq <= (cj.last or 0):
                 report.warnings.append(
-                    Problem(rel, "checkpoint", f"{where} (seq {seq}) is outside the events carried")
+                    Problem(
+                        "checkpoint", f"{where} (seq {seq}) is outside the events carried", path=rel
+                    )
                 )
             if kept is not None:
                 kept.checkpoints.append(dict(cp))
         if cj is not None and cj.last is not None and not covered:
             report.warnings.append(
                 Problem(
-                    cj.rel,
                     "checkpoint",
                     f"no signed checkpoint covers the device's last event (seq {cj.last})",
+                    path=cj.rel,
                 )
             )
     for device, jf in journals.items():
         if f"{JOURNAL_DIR}/{device}.checkpoints.json" not in checkpoint_bytes and jf.count:
             report.warnings.append(
-                Problem(jf.rel, "checkpoint", "no checkpoints file for this device")
+                Problem("checkpoint", "no checkpoints file for this device", path=jf.rel)
             )

@@ -23,8 +23,8 @@ from fieldkit.bundle.bag import (
     MAX_DEVICES_JSON,
 )
 from fieldkit.bundle.journals import JournalFile
-from fieldkit.bundle.safezip import ZipReadError
 from fieldkit.bundle.sources import FolderSource, Source
+from fieldkit.bundle.zippolicy import ZipReadError
 from fieldkit.tasks import CancelToken, Throttle, check_cancel
 
 

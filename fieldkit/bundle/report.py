@@ -44,7 +44,7 @@ class VerifyReport:
 
     def only_untrusted(self) -> bool:
         """The signature is valid and everything else passes; only trust is missing."""
-        return bool(self.problems) and all(p.check == UNTRUSTED for p in self.problems)
+        return bool(self.problems) and all(p.code == UNTRUSTED for p in self.problems)
 
     def to_json(self) -> dict[str, Any]:
         return {

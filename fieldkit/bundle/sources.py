@@ -14,8 +14,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from fieldkit.bundle.bag import BLOCK, MAX_MANIFEST_LINES, Problem
-from fieldkit.bundle.safezip import SafeZip
+from fieldkit.bundle.bag import BLOCK, MAX_MANIFEST_LINES, unsafe_path_reason
+from fieldkit.bundle.zippolicy import ZipReader, is_archiver_file
+from fieldkit.problems import Problem
 
 
 class Source:
@@ -53,13 +54,26 @@ class FolderSource(Source):
         self.files = {}
         self.problems = []
         self.warnings = []
+        self.ignored: list[str] = []  # .DS_Store, Thumbs.db, __MACOSX/: not read
         self._walk(root, "")
+        if self.ignored:
+            shown = ", ".join(self.ignored[:5]) + (" …" if len(self.ignored) > 5 else "")
+            self.warnings.append(
+                Problem(
+                    "ignored",
+                    f"{len(self.ignored)} file(s) an archiver or file browser added were "
+                    f"ignored (not read): {shown}",
+                    path=self.label,
+                )
+            )
 
     def _walk(self, folder: Path, prefix: str) -> None:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            self.problems.append(Problem(prefix or ".", "read", f"cannot list: {exc.strerror}"))
+            self.problems.append(
+                Problem("read", f"cannot list: {exc.strerror}", path=prefix or ".")
+            )
             return
         for entry in entries:
             try:
@@ -68,27 +82,37 @@ class FolderSource(Source):
             except UnicodeEncodeError:
                 shown = os.fsencode(entry.name).decode("utf-8", "replace")
                 self.problems.append(
-                    Problem(prefix + shown, "unsafe-path", "the file name is not UTF-8")
+                    Problem("unsafe-path", "the file name is not UTF-8", path=prefix + shown)
                 )
                 continue
             rel = prefix + name
+            # The same rule as a zip's names: a control or bidi character, a backslash…
+            reason = unsafe_path_reason(rel)
+            if reason is not None:
+                self.problems.append(Problem("unsafe-path", f"{reason}", path=rel))
+                continue
+            if is_archiver_file(rel):
+                self.ignored.append(rel)
+                continue
             try:
                 st = entry.stat(follow_symlinks=False)
             except OSError as exc:
-                self.problems.append(Problem(rel, "read", f"cannot stat: {exc.strerror}"))
+                self.problems.append(Problem("read", f"cannot stat: {exc.strerror}", path=rel))
                 continue
             if stat.S_ISLNK(st.st_mode):
-                self.problems.append(Problem(rel, "unsafe-path", "a symbolic link (not followed)"))
+                self.problems.append(
+                    Problem("unsafe-path", "a symbolic link (not followed)", path=rel)
+                )
             elif stat.S_ISDIR(st.st_mode):
                 self._walk(Path(entry.path), rel + "/")
             elif stat.S_ISREG(st.st_mode):
                 if len(self.files) >= MAX_MANIFEST_LINES + 1000:
-                    self.problems.append(Problem(rel, "bounds", "too many files in the bag"))
+                    self.problems.append(Problem("bounds", "too many files in the bag", path=rel))
                     return
                 self.files[rel] = st.st_size
             else:
                 self.problems.append(
-                    Problem(rel, "unsafe-path", "not a regular file (device, pipe or socket)")
+                    Problem("unsafe-path", "not a regular file (device, pipe or socket)", path=rel)
                 )
 
     def _open(self, rel: str) -> Any:
@@ -120,23 +144,21 @@ class FolderSource(Source):
 
 
 class ZipSource(Source):
+    """A zip from any tool, read under the hostile-zip policy (:mod:`.zippolicy`)."""
+
     def __init__(self, path: Path, label: str | None = None) -> None:
-        self.zip = SafeZip(path)
-        if label:
-            self.zip.label = label
-            self.zip.problems = [Problem(label, p.check, p.message) for p in self.zip.problems]
-            self.zip.warnings = [Problem(label, p.check, p.message) for p in self.zip.warnings]
+        self.zip = ZipReader(path, label)
         self.label = self.zip.label
         self.problems = list(self.zip.problems)
         self.warnings = list(self.zip.warnings)
-        self.refused = self.zip.fatal
-        self.files = {} if self.refused else {r: e.usize for r, e in self.zip.entries.items()}
+        self.refused = self.zip.refused
+        self.files = {} if self.refused else {r: e.file_size for r, e in self.zip.entries.items()}
 
     def read_blocks(self, rel: str) -> Iterator[bytes]:
-        return self.zip.read_blocks(self.zip.entries[rel])
+        return self.zip.read_blocks(rel)
 
     def order(self, rels: list[str]) -> list[str]:
-        return sorted(rels, key=lambda r: self.zip.entries[r].data_offset)
+        return self.zip.order(rels)
 
     def close(self) -> None:
         self.zip.close()

@@ -55,8 +55,8 @@ from fieldkit.bundle.checks import check_bag_info, check_media, check_signature
 from fieldkit.bundle.journals import JournalFile, check_journals
 from fieldkit.bundle.payload import read_payload
 from fieldkit.bundle.report import UNTRUSTED, Contents, VerifyReport
-from fieldkit.bundle.safezip import ZipReadError
 from fieldkit.bundle.sources import FolderSource, Source, ZipSource
+from fieldkit.bundle.zippolicy import ZipReadError
 from fieldkit.errors import BundleError
 from fieldkit.ids import is_id
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle
@@ -145,7 +145,7 @@ def verify_path(
             with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:
                 pyrage.decrypt_io(src, dst, [identity])
         except Exception as exc:  # pyrage's DecryptError and friends
-            report.problems.append(Problem(path.name, "decrypt", f"cannot decrypt: {exc}"))
+            report.problems.append(Problem("decrypt", f"cannot decrypt: {exc}", path=path.name))
             return report, None
         return _verify_zip(
             ZipSource(plain, label=path.name),
@@ -174,7 +174,7 @@ def _verify_zip(
         if zsrc.refused:
             report.problems.extend(zsrc.problems)
             report.problems.append(
-                Problem(zsrc.label, "refused", "hostile or damaged zip: nothing was read")
+                Problem("refused", "hostile or damaged zip: nothing was read", path=zsrc.label)
             )
             return report, None
         return _verify_source(zsrc, report, trust, progress, cancel, keep, on_source, serial)
@@ -188,11 +188,11 @@ def _read_small(
     size = source.files.get(rel)
     if size is None:
         if required:
-            report.problems.append(Problem(rel, "missing", "required file is missing"))
+            report.problems.append(Problem("missing", "required file is missing", path=rel))
         return None
     if size > limit:
         report.problems.append(
-            Problem(rel, "bounds", f"{size} bytes; at most {limit} are accepted (not read)")
+            Problem("bounds", f"{size} bytes; at most {limit} are accepted (not read)", path=rel)
         )
         return None
     chunks: list[bytes] = []
@@ -201,11 +201,11 @@ def _read_small(
         for block in source.read_blocks(rel):
             total += len(block)
             if total > limit:
-                report.problems.append(Problem(rel, "bounds", f"grew past {limit} bytes"))
+                report.problems.append(Problem("bounds", f"grew past {limit} bytes", path=rel))
                 return None
             chunks.append(block)
     except (OSError, ZipReadError) as exc:
-        report.problems.append(Problem(rel, "read", f"cannot read: {exc}"))
+        report.problems.append(Problem("read", f"cannot read: {exc}", path=rel))
         return None
     return b"".join(chunks)
 
@@ -226,18 +226,20 @@ def _verify_source(
     files = source.files
     for rel in files:
         if "/" not in rel and rel not in TOP_LEVEL:
-            problems.append(Problem(rel, "unexpected-file", "not a file of a FieldKit bag"))
+            problems.append(Problem("unexpected-file", "not a file of a FieldKit bag", path=rel))
         elif "/" in rel and not rel.startswith("data/"):
-            problems.append(Problem(rel, "unexpected-file", "outside data/ and not a tag file"))
+            problems.append(
+                Problem("unexpected-file", "outside data/ and not a tag file", path=rel)
+            )
 
     # Tag files: small, bounded, read once each.
     bagit = _read_small(source, BAGIT_TXT_NAME, MAX_BAGIT_TXT, report)
     if bagit is not None and bagit != BAGIT_TXT:
         problems.append(
             Problem(
-                BAGIT_TXT_NAME,
                 "bagit",
                 "must be exactly 'BagIt-Version: 1.0' and 'Tag-File-Character-Encoding: UTF-8'",
+                path=BAGIT_TXT_NAME,
             )
         )
     info_bytes = _read_small(source, BAG_INFO, MAX_BAG_INFO, report)
@@ -254,19 +256,21 @@ def _verify_source(
         for rel, sha in sorted(tag_entries.items()):
             if rel not in TAG_FILES:
                 problems.append(
-                    Problem(TAGMANIFEST, "unexpected-file", f"lists {rel}, not a tag file")
+                    Problem("unexpected-file", f"lists {rel}, not a tag file", path=TAGMANIFEST)
                 )
             elif rel not in files:
-                problems.append(Problem(rel, "missing", f"listed in {TAGMANIFEST}, missing"))
+                problems.append(Problem("missing", f"listed in {TAGMANIFEST}, missing", path=rel))
             elif (data := contents.get(rel)) is not None and hashlib.sha256(
                 data
             ).hexdigest() != sha:
                 problems.append(
-                    Problem(rel, "tag-checksum", f"does not match its SHA-256 in {TAGMANIFEST}")
+                    Problem(
+                        "tag-checksum", f"does not match its SHA-256 in {TAGMANIFEST}", path=rel
+                    )
                 )
         for name in TAG_FILES:
             if name not in tag_entries:
-                problems.append(Problem(TAGMANIFEST, "incomplete", f"does not list {name}"))
+                problems.append(Problem("incomplete", f"does not list {name}", path=TAGMANIFEST))
 
     # bag-info.
     info: dict[str, list[str]] = {}
@@ -286,14 +290,14 @@ def _verify_source(
         problems.extend(manifest_problems)
     payload = {rel: size for rel, size in files.items() if rel.startswith("data/")}
     for rel in sorted(set(payload) - set(entries)):
-        problems.append(Problem(rel, "unlisted", f"in the bag but not in {MANIFEST}"))
+        problems.append(Problem("unlisted", f"in the bag but not in {MANIFEST}", path=rel))
     for rel in sorted(set(entries) - set(files)):
-        problems.append(Problem(rel, "missing", f"listed in {MANIFEST} but missing"))
+        problems.append(Problem("missing", f"listed in {MANIFEST} but missing", path=rel))
     oxum = info.get("Payload-Oxum", [""])[0]
     actual_oxum = f"{sum(payload.values())}.{len(payload)}"
     if oxum and oxum != actual_oxum:
         problems.append(
-            Problem(BAG_INFO, "oxum", f"Payload-Oxum {oxum}, but the payload is {actual_oxum}")
+            Problem("oxum", f"Payload-Oxum {oxum}, but the payload is {actual_oxum}", path=BAG_INFO)
         )
     report.files = len(payload)
     report.payload_bytes = sum(payload.values())
@@ -314,11 +318,13 @@ def _verify_source(
     for rel in ordered:
         outcome = outcomes[rel]
         if outcome.error is not None:
-            problems.append(Problem(rel, "read", f"cannot read: {outcome.error}"))
+            problems.append(Problem("read", f"cannot read: {outcome.error}", path=rel))
             continue
         actual = outcome.digest
         if actual != entries[rel]:
-            problems.append(Problem(rel, "checksum", f"does not match its SHA-256 in {MANIFEST}"))
+            problems.append(
+                Problem("checksum", f"does not match its SHA-256 in {MANIFEST}", path=rel)
+            )
         jf = outcome.journal
         if jf is not None:
             jf.finish()
@@ -328,17 +334,17 @@ def _verify_source(
                 kept.journals[jf.device] = (rel, actual)
         elif outcome.limit:
             if outcome.held_size > outcome.limit:
-                problems.append(Problem(rel, "bounds", f"over {outcome.limit} bytes"))
+                problems.append(Problem("bounds", f"over {outcome.limit} bytes", path=rel))
             else:
                 checkpoint_bytes[rel] = outcome.held or b""
         mm = MEDIA_FILE.match(rel)
         if mm:
             sha = mm.group(2)
             if mm.group(1) != sha[:2]:
-                problems.append(Problem(rel, "media", "not in the folder its name belongs in"))
+                problems.append(Problem("media", "not in the folder its name belongs in", path=rel))
             elif actual != sha:
                 problems.append(
-                    Problem(rel, "media", f"the file hashes to {actual}, not to its name")
+                    Problem("media", f"the file hashes to {actual}, not to its name", path=rel)
                 )
             else:
                 media_found[sha] = rel
@@ -349,7 +355,9 @@ def _verify_source(
             f"{EXPORT_DIR}/README.txt",
         ):
             report.warnings.append(
-                Problem(rel, "unexpected-file", "not part of the FieldKit layout (kept, unread)")
+                Problem(
+                    "unexpected-file", "not part of the FieldKit layout (kept, unread)", path=rel
+                )
             )
     throttle(total, total, "checked")
     check_journals(journals, checkpoint_bytes, info, report, kept)
@@ -362,6 +370,38 @@ def _verify_source(
             # temporary file) still exists; it decides from the report whether to.
             on_source(source, kept, report)
     return report, kept
+
+
+def verify_on_store(
+    store: Store,
+    path: Path,
+    *,
+    trust: Path | None = None,
+    passphrase: bytes | None = None,
+    record: bool = True,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+) -> VerifyReport:
+    """Verify a bundle on a store's machine, as ``fieldkit verify`` and the app both do.
+
+    Trust is this store's trusted keys (``keys/allowed_signers``) unless ``trust`` names
+    another allowed_signers file or keys folder; a ``.zip.age`` is decrypted with this
+    store's age identity, unlocked with ``passphrase`` (:class:`~fieldkit.errors.BundleError`
+    without it; :class:`~fieldkit.errors.WrongPassphrase` if it is wrong); and unless
+    ``record`` is False the verification is written as a custody event
+    (:func:`record_verification`), whatever its result. Returns the report.
+    """
+    report = verify_bundle(
+        Path(path),
+        trust=trust if trust is not None else store.keys_dir,
+        keys_dir=store.keys_dir,
+        passphrase=passphrase,
+        progress=progress,
+        cancel=cancel,
+    )
+    if record:
+        record_verification(store, report)
+    return report
 
 
 def record_verification(store: Store, report: VerifyReport) -> None:
@@ -382,7 +422,7 @@ def record_verification(store: Store, report: VerifyReport) -> None:
         path=report.path,
         signer=report.signer.get("fingerprint"),
         result=result,
-        details=ranges + [f"{p.file}: {p.message}" for p in report.problems[:20]],
+        details=ranges + [str(p) for p in report.problems[:20]],
     )
 
 
@@ -394,5 +434,6 @@ __all__ = [
     "ZipSource",
     "record_verification",
     "verify_bundle",
+    "verify_on_store",
     "verify_path",
 ]

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from fieldkit import __version__
 from fieldkit.errors import FieldkitError
+from fieldkit.safetext import SafeStream, escape
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,16 +50,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args = parser.parse_args([*(argv or sys.argv[1:]), "gui"])
+    # The last line of defence: whatever reaches standard output shows control and bidi
+    # characters escaped (values from bundles and photos are escaped where printed too).
+    stdout = sys.stdout
+    sys.stdout = SafeStream(stdout)
     try:
         return int(args.handler(args) or 0)
     except FieldkitError as exc:
-        print(f"fieldkit: {_one_line(str(exc))}", file=sys.stderr)
+        print(f"fieldkit: {escape(_one_line(str(exc)))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("fieldkit: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 1
+    finally:
+        sys.stdout = stdout
 
 
 def _one_line(text: str) -> str:

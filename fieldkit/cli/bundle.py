@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from fieldkit.cli.common import (
     add_json,
@@ -17,6 +17,8 @@ from fieldkit.cli.common import (
 )
 from fieldkit.errors import BundleError, StoreNotFound
 from fieldkit.paths import DB_NAME
+from fieldkit.problems import Problem
+from fieldkit.safetext import escape
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -84,11 +86,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_import)
 
 
-def _problem_lines(doc: dict[str, Any]) -> None:
-    for p in doc.get("problems", []):
-        print(f"  FAIL {p['file']}: {p['message']} [{p['check']}]")
-    for p in doc.get("warnings", []):
-        print(f"  warn {p['file']}: {p['message']} [{p['check']}]")
+def _problem_lines(problems: Sequence[Problem], warnings: Sequence[Problem]) -> None:
+    for p in problems:
+        print(f"  FAIL {escape(p)}")
+    for p in warnings:
+        print(f"  warn {escape(p)}")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -119,47 +121,51 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from fieldkit.bundle import verify_bundle
+    from fieldkit.bundle import verify_bundle, verify_on_store
 
     home = home_of(args)
-    keys_dir = home / "keys" if (home / DB_NAME).is_file() else None
-    trust = Path(args.trust) if args.trust else keys_dir
+    on_store = (home / DB_NAME).is_file()
+    trust = Path(args.trust) if args.trust else None
     path = Path(args.path)
     passphrase = None
     if path.is_file() and path.name.endswith(".age"):
-        if keys_dir is None:
+        if not on_store:
             raise StoreNotFound(f"{path.name} is encrypted; its recipient's store is needed")
         passphrase = read_passphrase(args)
     with terminal_progress("verify", enabled=not args.json) as progress:
-        report = verify_bundle(
-            path, trust=trust, keys_dir=keys_dir, passphrase=passphrase, progress=progress
-        )
-    if keys_dir is not None and not args.no_record:
-        from fieldkit.bundle.verify import record_verification
-
-        with open_store(args) as store:
-            record_verification(store, report)
+        if on_store:
+            with open_store(args) as store:
+                report = verify_on_store(
+                    store,
+                    path,
+                    trust=trust,
+                    passphrase=passphrase,
+                    record=not args.no_record,
+                    progress=progress,
+                )
+        else:
+            report = verify_bundle(path, trust=trust, progress=progress)
     doc = report.to_json()
     if args.json:
         print_json(doc)
     else:
-        print(f"{'OK  ' if report.ok else 'FAIL'} {report.path}")
+        print(f"{'OK  ' if report.ok else 'FAIL'} {escape(report.path)}")
         signer = report.signer
         if signer:
             trusted = signer.get("trusted_as") or "NOT TRUSTED"
             print(
-                f"  signed by    {signer.get('identity')} ({signer.get('fingerprint')}): {trusted}"
+                f"  signed by    {escape(signer.get('identity'))} ({signer.get('fingerprint')}): "
+                f"{escape(trusted)}"
             )
-        print(f"  bundle       {report.bundle_id}  ({report.export})")
+        print(f"  bundle       {escape(report.bundle_id)}  ({escape(report.export)})")
         print(f"  files        {report.files}, events {report.events}, media {report.media_files}")
         if report.fingerprint:
             print(f"  fingerprint  {report.fingerprint}")
-        _problem_lines(doc)
+        _problem_lines(report.problems, report.warnings)
     if not report.ok:
         first = report.problems[0]
         raise BundleError(
-            f"verification failed: {len(report.problems)} problem(s); first: {first.file}: "
-            f"{first.message}"
+            f"verification failed: {len(report.problems)} problem(s); first: {escape(first)}"
         )
     return 0
 
@@ -186,16 +192,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         print_json(doc)
     else:
         done = "would import (dry run, nothing written)" if report.preview else "imported"
-        print(f"{done if report.ok else 'REFUSED'} {report.path}")
+        print(f"{done if report.ok else 'REFUSED'} {escape(report.path)}")
         print(f"  new events {report.new_events}, already present {report.already_present}")
         for bucket in ("new_records", "changed_records"):
             for kind, ids in sorted(doc[bucket].items()):
                 print(f"  {bucket.replace('_', ' ')}: {kind} {len(ids)}")
         for c in report.conflicts:
-            print(f"  CONFLICT {c['kind']} {c['id']} {c['field']}: {c['values']}")
-        _problem_lines(doc)
+            print(f"  CONFLICT {c['kind']} {c['id']} {c['field']}: {escape(c['values'])}")
+        _problem_lines(report.problems, report.warnings)
     if not report.ok:
         first = report.problems[0] if report.problems else None
-        reason = f"{first.file}: {first.message}" if first else "nothing merged"
+        reason = escape(first) if first else "nothing merged"
         raise BundleError(f"import refused: {reason}")
     return 0

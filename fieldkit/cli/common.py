@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from typing import Any
 
 from fieldkit.errors import FieldkitError, KeyFileError
 from fieldkit.paths import resolve_home
+from fieldkit.safetext import escape, json_dumps
 from fieldkit.tasks import ProgressFn
 
 
@@ -29,7 +29,8 @@ def add_passphrase(parser: argparse.ArgumentParser) -> None:
 
 
 def print_json(doc: Any) -> None:
-    json.dump(doc, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    """``doc`` as indented JSON; C1, bidi controls and lone surrogates escaped too."""
+    sys.stdout.write(json_dumps(doc, indent=2, default=str))
     sys.stdout.write("\n")
 
 
@@ -91,7 +92,7 @@ def terminal_progress(
         bar.total = total
         bar.n = done
         if message:
-            bar.set_postfix_str(message[-40:], refresh=False)
+            bar.set_postfix_str(escape(message[-40:]), refresh=False)
         bar.refresh()
 
     try:

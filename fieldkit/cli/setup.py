@@ -13,6 +13,7 @@ from fieldkit.cli.common import (
     read_passphrase,
     terminal_progress,
 )
+from fieldkit.safetext import escape
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -100,17 +101,14 @@ def cmd_chain(args: argparse.Namespace) -> int:
             {
                 "ok": not problems,
                 "devices": {d: {"seq": s, "head": h} for d, (s, h) in heads.items()},
-                "problems": [
-                    {"device": p.device, "seq": p.seq, "problem": p.problem, "message": p.message}
-                    for p in problems
-                ],
+                "problems": [p.to_json() for p in problems],
             }
         )
     else:
         for dev, (seq, head) in sorted(heads.items()):
             print(f"device {dev}: {seq} events, head {head[:16]}…")
         for p in problems:
-            print(f"PROBLEM {p}")
+            print(f"PROBLEM {escape(p)}")
         print("chain OK" if not problems else f"{len(problems)} problem(s)")
     return 0 if not problems else 1
 

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from fieldkit import bundle
-from fieldkit.bundle.verify import record_verification
 from fieldkit.gui.dialogs import (
     ExportDialog,
     FingerprintDialog,
@@ -37,7 +36,16 @@ from fieldkit.gui.dialogs import (
     Prompts,
     fill_tree,
 )
+<<<<<<< HEAD
 from fieldkit.gui.i18n import tr
+=======
+from fieldkit.problems import Problem
+from fieldkit.safetext import escape
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("Bundles", text)
+>>>>>>> main
 
 
 def to_doc(report: Any) -> dict[str, Any]:
@@ -60,17 +68,10 @@ def report_ok(report: Any, doc: dict[str, Any]) -> bool:
     return bool(ok)
 
 
-def problem_lines(doc: dict[str, Any]) -> list[str]:
-    out = []
-    for p in doc.get("problems") or doc.get("errors") or []:
-        if isinstance(p, dict):
-            where = p.get("file") or p.get("path") or ""
-            check = p.get("check") or p.get("kind") or ""
-            text = p.get("message") or ""
-            out.append(" — ".join(x for x in (where, f"{check}: {text}" if check else text) if x))
-        else:
-            out.append(str(p))
-    return out
+def problem_lines(report: Any) -> list[str]:
+    """One line per problem of a report (verify or import), from its Problem fields."""
+    problems: list[Problem] = list(getattr(report, "problems", None) or [])
+    return [escape(p) for p in problems]
 
 
 # --- export ---------------------------------------------------------------------------
@@ -251,7 +252,7 @@ class VerifyDialog(QDialog):
             self.verify_button.setEnabled(True)
             self.doc = to_doc(report)
             self.ok = report_ok(report, self.doc)
-            problems = problem_lines(self.doc)
+            problems = problem_lines(report)
             self.report.show_report(
                 _verify_headline(self.ok, self.doc, len(problems)), self.ok, problems, self.doc
             )
@@ -301,19 +302,10 @@ def _verify_and_record(
     progress: Any = None,
     cancel: Any = None,
 ) -> Any:
-    """What ``fieldkit verify`` does on a store's machine: this store's trusted keys unless
-    a file is given, its age key (the session passphrase) for a ``.zip.age``, and the
-    verification recorded as a custody event."""
-    report = bundle.verify_bundle(
-        path,
-        trust=trust or store.keys_dir,
-        keys_dir=store.keys_dir,
-        passphrase=passphrase,
-        progress=progress,
-        cancel=cancel,
+    """What ``fieldkit verify`` does on a store's machine (one core function for both)."""
+    return bundle.verify_on_store(
+        store, path, trust=trust, passphrase=passphrase, progress=progress, cancel=cancel
     )
-    record_verification(store, report)
-    return report
 
 
 def verify_flow(win: Any, path: Path | None = None) -> VerifyDialog | None:
@@ -399,7 +391,7 @@ class ImportBundleDialog(QDialog):
             doc = to_doc(report)
             self.verified = doc
             ok = report_ok(report, doc)
-            problems = problem_lines(doc)
+            problems = problem_lines(report)
             self.untrusted_only = (
                 report.only_untrusted() if hasattr(report, "only_untrusted") else False
             )
@@ -418,7 +410,7 @@ class ImportBundleDialog(QDialog):
                 self.pages.setCurrentWidget(self.review)
             elif preview.problems and (ok or self.untrusted_only):
                 # Verified, but it does not continue this store's chains (a gap, a fork).
-                lines = [f"{p.file}: {p.message}" for p in preview.problems]
+                lines = problem_lines(preview)
                 self.report.show_report(tr("Cannot be merged"), False, lines, doc)
                 ok = False
                 self.untrusted_only = False
@@ -465,6 +457,7 @@ class ImportBundleDialog(QDialog):
             self.summary.show()
             n_conflicts = self.win.store.conflict_count()
             self.conflicts_button.setEnabled(n_conflicts > 0)
+<<<<<<< HEAD
             self.report.show_report(tr("Merged."), True, problem_lines(doc), doc)
             store = self.win.store
             after = {
@@ -475,6 +468,9 @@ class ImportBundleDialog(QDialog):
             }
             self.review.show_merge(doc, self.before, after, thumbnail=_thumb_of(store))
             self.pages.setCurrentWidget(self.review)
+=======
+            self.report.show_report(tr("Merged."), True, problem_lines(report), doc)
+>>>>>>> main
 
         def failed(exc: BaseException) -> None:
             self.report.show_report(tr("Not merged: {e}").format(e=exc), False, [], {})

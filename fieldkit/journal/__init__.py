@@ -15,7 +15,7 @@ Where each part lives: :mod:`.events` (an event's bytes, hash and parsing),
 
 from __future__ import annotations
 
-from fieldkit.journal.chain import ChainProblem, verify_chain
+from fieldkit.journal.chain import ChainWalker, verify_chain
 from fieldkit.journal.checkpoints import CHECKPOINT_KEYS, checkpoint_payload, checkpoint_signer
 from fieldkit.journal.events import (
     FORMAT_VERSION,
@@ -33,7 +33,7 @@ __all__ = [
     "MAX_EVENT_BYTES",
     "OPS",
     "Candidate",
-    "ChainProblem",
+    "ChainWalker",
     "EntityState",
     "Event",
     "checkpoint_payload",

@@ -14,6 +14,7 @@ from fieldkit import clock, journal
 from fieldkit.errors import FieldkitError, NotFound, StoreError
 from fieldkit.ids import new_id
 from fieldkit.journal import Event
+from fieldkit.problems import Problem
 from fieldkit.store.projection import StoreProjection
 from fieldkit.store.schema import now_iso
 
@@ -115,7 +116,7 @@ class StoreChain(StoreProjection):
             if seq > since.get(dev, 0):
                 yield Event(h, bytes(data), json.loads(data))
 
-    def verify_chain(self, *, check_checkpoints: bool = True) -> list[journal.ChainProblem]:
+    def verify_chain(self, *, check_checkpoints: bool = True) -> list[Problem]:
         """Every device chain and checkpoint in the store, with every problem found."""
         rows = self.conn.execute("SELECT device, seq, hash, data FROM events ORDER BY device, seq")
         problems = journal.verify_chain((d, s, h, bytes(b)) for d, s, h, b in rows)
@@ -197,25 +198,31 @@ class StoreChain(StoreProjection):
             return "signed checkpoint names an event this chain does not hold at that sequence"
         return None
 
-    def _verify_checkpoints(self) -> list[journal.ChainProblem]:
+    def _verify_checkpoints(self) -> list[Problem]:
         fingerprints = self.device_fingerprints()
         problems = []
         for cp in self.checkpoints():
             problem = self._checkpoint_problem(cp, fingerprints)
             if problem is not None:
-                problems.append(
-                    journal.ChainProblem(cp["device"], cp["seq"], "checkpoint", problem)
-                )
+                problems.append(Problem("checkpoint", problem, device=cp["device"], seq=cp["seq"]))
         return problems
 
-    def add_checkpoints(self, items: Iterable[Mapping[str, Any]]) -> list[str]:
+    def add_checkpoints(self, items: Iterable[Mapping[str, Any]]) -> list[Problem]:
         """Store received checkpoints whose signature and head check out; returns problems."""
-        problems: list[str] = []
+        problems: list[Problem] = []
         fingerprints = self.device_fingerprints()
         for cp in items:
             problem = self._checkpoint_problem(cp, fingerprints)
             if problem is not None:
-                problems.append(f"checkpoint {cp.get('device')}:{cp.get('seq')}: {problem}")
+                device, seq = cp.get("device"), cp.get("seq")
+                problems.append(
+                    Problem(
+                        "checkpoint",
+                        f"checkpoint {device}:{seq}: {problem}",
+                        device=device if isinstance(device, str) else None,
+                        seq=seq if isinstance(seq, int) else None,
+                    )
+                )
                 continue
             self.conn.execute(
                 "INSERT OR IGNORE INTO checkpoints (device, seq, head, hlc, signature) "

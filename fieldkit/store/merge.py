@@ -8,7 +8,8 @@ from typing import Any
 
 from fieldkit import clock
 from fieldkit.errors import StoreError
-from fieldkit.journal import Event
+from fieldkit.journal import ChainWalker, Event
+from fieldkit.problems import Problem
 from fieldkit.store.chain import StoreChain
 from fieldkit.store.schema import chunks, now_iso
 from fieldkit.store.writes import StoreWrites
@@ -23,7 +24,7 @@ class MergeReport:
     new_records: dict[str, list[str]] = field(default_factory=dict)
     changed_records: dict[str, list[str]] = field(default_factory=dict)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
     devices: dict[str, list[int]] = field(default_factory=dict)  # device -> [first, last] new
 
     def to_json(self) -> dict[str, Any]:
@@ -33,7 +34,7 @@ class MergeReport:
             "new_records": self.new_records,
             "changed_records": self.changed_records,
             "conflicts": self.conflicts,
-            "problems": self.problems,
+            "problems": [p.to_json() for p in self.problems],
             "devices": self.devices,
         }
 
@@ -120,8 +121,7 @@ class _Merge:
         self.device: str | None = None
         self.stream_seq = 0
         self.refused = False
-        self.last_seq = 0
-        self.last_hash: str | None = None
+        self.walker = ChainWalker("")
         self.first_new: int | None = None
 
     def add(self, event: Event) -> None:
@@ -134,7 +134,7 @@ class _Merge:
                     "give each device's events together, in sequence order"
                 )
             self.device, self.stream_seq, self.refused = device, seq, False
-            self.last_seq, self.last_hash = self.heads.get(device, (0, None))
+            self.walker = ChainWalker(device, after=self.heads.get(device, (0, None)))
             self.first_new = None
         elif seq < self.stream_seq:
             raise StoreError(
@@ -145,7 +145,7 @@ class _Merge:
         if self.refused:
             return
         report = self.report
-        if seq <= self.last_seq:
+        if seq <= self.walker.last_seq:
             # Held already, or (a repeat within this merge) perhaps still in the batch.
             self._flush()
             existing = self.conn.execute(
@@ -157,37 +157,27 @@ class _Merge:
             if existing[0] == event.hash:
                 report.already_present += 1
                 return
-            report.problems.append(
+            self._refuse(
+                seq,
+                "fork",
                 f"fork: device {device} seq {seq} differs from the event "
-                f"already held ({existing[0][:12]}… vs {event.hash[:12]}…); "
-                "the rest of this device's events were not merged"
+                f"already held ({existing[0][:12]}… vs {event.hash[:12]}…)",
             )
-            self.refused = True
             return
         if device == self.store.device_id:
-            report.problems.append(
-                f"device {device} is this store's own, but seq {seq} was never written here; "
-                "refused"
+            self._refuse(
+                seq,
+                "own-device",
+                f"device {device} is this store's own, but seq {seq} was never written here",
             )
-            self.refused = True
             return
-        if seq != self.last_seq + 1:
-            report.problems.append(
-                f"gap: device {device} jumps from seq {self.last_seq} to {seq}; "
-                "the rest of this device's events were not merged"
-            )
-            self.refused = True
-            return
-        if event.prev != self.last_hash:
-            report.problems.append(
-                f"broken chain: device {device} seq {seq} does not follow "
-                "the event before it; the rest were not merged"
-            )
-            self.refused = True
+        problems = self.walker.step(event)
+        if problems:
+            first = problems[0]
+            self._refuse(seq, first.code, f"device {device}: {first.message}")
             return
         self.pending.append(event)
         self.touched.add(event.entity)
-        self.last_seq, self.last_hash = seq, event.hash
         if self.first_new is None:
             self.first_new = seq
         report.new_events += 1
@@ -195,12 +185,24 @@ class _Merge:
         if len(self.pending) >= _INSERT_BATCH:
             self._flush()
 
+    def _refuse(self, seq: int, code: str, message: str) -> None:
+        """Refuse this event and the rest of its device's events in this merge."""
+        self.report.problems.append(
+            Problem(
+                code,
+                f"{message}; the rest of this device's events were not merged",
+                device=self.device,
+                seq=seq,
+            )
+        )
+        self.refused = True
+
     def _end_device(self) -> None:
         if self.device is None:
             return
         self.done_devices.add(self.device)
         if self.first_new is not None:
-            self.report.devices[self.device] = [self.first_new, self.last_seq]
+            self.report.devices[self.device] = [self.first_new, self.walker.last_seq]
 
     def finish(self) -> None:
         self._end_device()
