@@ -36,16 +36,9 @@ from fieldkit.gui.dialogs import (
     Prompts,
     fill_tree,
 )
-<<<<<<< HEAD
 from fieldkit.gui.i18n import tr
-=======
 from fieldkit.problems import Problem
 from fieldkit.safetext import escape
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Bundles", text)
->>>>>>> main
 
 
 def to_doc(report: Any) -> dict[str, Any]:
@@ -457,8 +450,7 @@ class ImportBundleDialog(QDialog):
             self.summary.show()
             n_conflicts = self.win.store.conflict_count()
             self.conflicts_button.setEnabled(n_conflicts > 0)
-<<<<<<< HEAD
-            self.report.show_report(tr("Merged."), True, problem_lines(doc), doc)
+            self.report.show_report(tr("Merged."), True, problem_lines(report), doc)
             store = self.win.store
             after = {
                 rid: store.get(rid)
@@ -468,9 +460,6 @@ class ImportBundleDialog(QDialog):
             }
             self.review.show_merge(doc, self.before, after, thumbnail=_thumb_of(store))
             self.pages.setCurrentWidget(self.review)
-=======
-            self.report.show_report(tr("Merged."), True, problem_lines(report), doc)
->>>>>>> main
 
         def failed(exc: BaseException) -> None:
             self.report.show_report(tr("Not merged: {e}").format(e=exc), False, [], {})
