@@ -357,6 +357,7 @@ class ImportBundleDialog(QDialog):
         layout.addLayout(form)
         layout.addLayout(steps)
         layout.addWidget(self.accept_untrusted)
+        layout.addWidget(self.report.headline)  # who signed it: above both tabs
         layout.addWidget(self.summary)
         from fieldkit.gui.review import MergeReview
 

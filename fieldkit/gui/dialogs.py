@@ -886,10 +886,11 @@ class SearchDialog(QDialog):
         self.headline = QLabel()
         self.results = QTreeWidget()
         self.results.setObjectName("searchResults")
-        self.results.setHeaderLabels([tr("What"), tr("Title"), tr("Where it matches")])
+        self.results.setHeaderLabels([tr("What"), tr("Title"), tr("Site"), tr("Where it matches")])
         self.results.setRootIsDecorated(False)
         self.results.setColumnWidth(0, 90)
-        self.results.setColumnWidth(1, 200)
+        self.results.setColumnWidth(1, 150)
+        self.results.setColumnWidth(2, 170)
         self.results.itemActivated.connect(self._activated)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -900,14 +901,15 @@ class SearchDialog(QDialog):
         layout.addWidget(buttons)
         self.hits: list[Any] = []
 
-    def show_hits(self, text: str, hits: list[Any]) -> None:
+    def show_hits(self, text: str, hits: list[Any], sites: dict[str, str] | None = None) -> None:
         self.query.setText(text)
         self.hits = hits
         self.results.clear()
         for i, h in enumerate(hits):
-            item = QTreeWidgetItem([_hit_kind(h.kind), h.title, h.snippet])
+            site = (sites or {}).get(h.site_id or "", "")
+            item = QTreeWidgetItem([_hit_kind(h.kind), h.title, site, h.snippet])
             item.setData(0, Qt.ItemDataRole.UserRole, i)
-            item.setToolTip(2, h.snippet)
+            item.setToolTip(3, h.snippet)
             self.results.addTopLevelItem(item)
         self.headline.setText(
             tr("{n} result(s) for “{text}”. Double-click or press Enter to open one.").format(

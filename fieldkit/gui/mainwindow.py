@@ -342,7 +342,7 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.cancel_button)
         ident = self.store.identity()
         self.who.setText(
-            tr("{name} · {fp} · {home}").format(
+            tr("{name} · signing key {fp} · {home}").format(
                 name=ident.get("name") or "",
                 fp=(ident.get("fingerprint") or "")[:19] + "…",
                 home=ident.get("home"),
@@ -808,7 +808,10 @@ class MainWindow(QMainWindow):
             self.dialogs["search"] = dlg
         if not dlg.isVisible():
             dlg.open()
-        dlg.show_hits(text, search(self.store, text))
+        hits = search(self.store, text)
+        wanted = {h.site_id for h in hits if h.site_id}
+        names = {s["id"]: s["name"] for s in self.store.find("site") if s["id"] in wanted}
+        dlg.show_hits(text, hits, names)
         return dlg
 
     def open_hit(self, hit: Any) -> None:

@@ -442,9 +442,7 @@ class HistoryPane(QWidget):
         self.store = store
         self.tree = QTreeWidget()
         self.tree.setObjectName("historyTree")
-        self.tree.setHeaderLabels(
-            [tr("When (UTC)"), tr("Who"), tr("Device"), tr("Record"), tr("What changed")]
-        )
+        self.tree.setHeaderLabels([tr("When (UTC)"), tr("Who"), tr("Record"), tr("What changed")])
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
         self.tree.setWordWrap(True)
@@ -457,13 +455,13 @@ class HistoryPane(QWidget):
         self.tree.clear()
         self.rows = history_rows(self.store, record_id) if record_id else []
         for row in reversed(self.rows):  # newest first
-            item = QTreeWidgetItem(
-                [row["when"], row["who"], row["device"], row["record"], row["what"]]
-            )
-            item.setToolTip(4, row["what"].replace("; ", "\n"))
+            item = QTreeWidgetItem([row["when"][:16], row["who"], row["record"], row["what"]])
+            item.setToolTip(1, tr("{who} on {device}").format(who=row["who"], device=row["device"]))
+            item.setToolTip(3, row["what"].replace("; ", "\n"))
+            item.setToolTip(0, row["when"])
             self.tree.addTopLevelItem(item)
-        for c in range(4):
-            self.tree.resizeColumnToContents(c)
+        for c, width in enumerate((118, 130, 170)):
+            self.tree.setColumnWidth(c, width)
 
 
 def _value_text(value: Any) -> str:

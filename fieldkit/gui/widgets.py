@@ -58,7 +58,9 @@ def no_wheel_focus(widget: QWidget) -> None:
 
 # --- positions --------------------------------------------------------------------------
 
-FORMAT_LABELS = {"decimal": "Decimal degrees", "dms": "Degrees, minutes, seconds", "mgrs": "MGRS"}
+
+def _format_label(key: str) -> str:
+    return {"decimal": tr("Decimal"), "dms": tr("DMS"), "mgrs": tr("MGRS")}[key]
 
 
 def coordinate_format() -> str:
@@ -84,7 +86,8 @@ class PositionEdit(QWidget):
         self.form.setObjectName("positionFormat")
         no_wheel_focus(self.form)
         for key in coords.FORMATS:
-            self.form.addItem(tr(FORMAT_LABELS[key]), key)
+            self.form.addItem(_format_label(key), key)
+        self.form.setToolTip(tr("Show as decimal degrees, degrees-minutes-seconds or MGRS"))
         self.form.setCurrentIndex(max(0, self.form.findData(coordinate_format())))
         self.form.currentIndexChanged.connect(self._reformat)
         row = QHBoxLayout(self)

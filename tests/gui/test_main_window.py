@@ -251,7 +251,7 @@ def test_history_shows_record_field_before_after_and_photo(window, qtbot):
     remnant = [r for r in rows if r["record"].startswith("Remnant")]
     assert remnant  # what belongs to the site is in its history too
     tree = window.history.tree
-    assert tree.topLevelItem(0).text(4) == "changed — Civilians killed: 1 → 2"  # newest first
+    assert tree.topLevelItem(0).text(3) == "changed — Civilians killed: 1 → 2"  # newest first
 
 
 def test_import_a_folder_with_a_bad_file(window, qtbot, tmp_path, monkeypatch):
