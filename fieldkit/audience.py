@@ -40,9 +40,11 @@ no writer may put a key starting with ``_`` into a file.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldkit import catalogue
@@ -185,6 +187,8 @@ class OutputView:
     withheld_media: int = 0  # media left out for their sensitivity
     # The highest sensitivity of content actually carried: public, restricted, confidential.
     carries: str = "public"
+    # The newest journal time (UTC, ISO 8601) among the records carried: an output's date.
+    as_of: str | None = None
 
     def counts(self) -> dict[str, int]:
         return {
@@ -204,6 +208,21 @@ class OutputView:
             "withheld_media": self.withheld_media,
             "held_back": self.held_back,
         }
+
+
+def tagged_path(out: Path, audience: Audience, suffix: str = "", folder: str = "") -> Path:
+    """``out`` with the audience in its name: ``case.pdf`` → ``case-internal.pdf``.
+
+    A name that already says its audience (``case-public.pdf``) is kept; a missing
+    ``suffix`` is added; a folder output gets ``-<folder>`` (``case-internal-csv``).
+    """
+    name = out.name
+    stem = name[: -len(suffix)] if suffix and name.lower().endswith(suffix) else name
+    if not re.search(rf"(^|[-_. ]){re.escape(audience.tag)}($|[-_. ])", stem.lower()):
+        stem = f"{stem}-{audience.tag}"
+    if folder and not re.search(rf"(^|[-_. ]){folder}$", stem.lower()):
+        stem = f"{stem}-{folder}"
+    return out.with_name(stem + suffix)
 
 
 # --- positions ---------------------------------------------------------------------------
@@ -275,6 +294,12 @@ def _clean(record: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k not in META}
 
 
+def _newest(view: OutputView, record: Mapping[str, Any]) -> None:
+    when = record.get("updated_at")
+    if when and (view.as_of is None or when > view.as_of):
+        view.as_of = when
+
+
 def _designations(store: Store) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for m in catalogue.entries(store):
@@ -332,6 +357,7 @@ def build_view(
     case_ref = {c["id"]: (f"C{n}" if pub else c["id"]) for n, c in enumerate(cases, 1)}
     for c in cases:
         out = _clean(c)
+        _newest(view, c)
         out["_id"] = c["id"]
         out["ref"] = case_ref[c["id"]]
         if pub:
@@ -339,6 +365,7 @@ def build_view(
         view.cases.append(out)
     for s in site_by_id.values():
         out = _clean(s)
+        _newest(view, s)
         out["_id"] = s["id"]
         out["ref"] = site_ref[s["id"]]
         out["case_ref"] = case_ref[s["case_id"]]
@@ -379,6 +406,7 @@ def build_view(
         ref = f"R{len(remnant_ref) + 1}" if pub else r["id"]
         remnant_ref[r["id"]] = ref
         out = _clean(r)
+        _newest(view, r)
         out["_id"] = r["id"]
         out["ref"] = ref
         out["site_ref"] = site_ref[r["site_id"]]
@@ -422,6 +450,7 @@ def build_view(
     levels = ["public"]
     for st in chosen:
         out = _clean(st)
+        _newest(view, st)
         out["_id"] = st["id"]
         out["ref"] = labels.get(st["id"], st["id"])
         out["site_ref"] = site_ref.get(st["site_id"]) if st.get("site_id") else None
@@ -471,6 +500,7 @@ def build_view(
         elif sensitivity in ("restricted", "confidential"):
             levels.append(sensitivity)
         out = _clean(m)
+        _newest(view, m)
         out["_id"] = m["id"]
         out["_sha256"] = m["sha256"]
         targets = []

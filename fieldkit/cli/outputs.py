@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fieldkit.cli.common import add_json, open_store, print_json, terminal_progress
+from fieldkit.cli.common import (
+    add_json,
+    add_passphrase,
+    open_store,
+    print_json,
+    read_passphrase,
+    terminal_progress,
+)
 
 
 def _audience_options(p: argparse.ArgumentParser) -> None:
@@ -60,6 +67,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_json(v)
     v.set_defaults(handler=cmd_gis_export)
 
+    p = sub.add_parser(
+        "report",
+        help="the case report: a signed PDF",
+        description="Write the case report as PDF for an audience, signed beside it "
+        "(FILE.pdf.sig, SSHSIG namespace fieldkit-report@v1: check it with "
+        "ssh-keygen -Y verify). The audience is added to the file name. The same store "
+        "state gives the same bytes.",
+    )
+    p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write")
+    _audience_options(p)
+    p.set_defaults(case_required=True)
+    add_passphrase(p)
+    add_json(p)
+    p.set_defaults(handler=cmd_report)
+
 
 def _audience(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from fieldkit.audience import Audience
@@ -89,5 +111,37 @@ def cmd_gis_export(args: argparse.Namespace) -> int:
     for item in report.held_back:
         print(f"  held back {item['kind']} {item['id']}: {item['reason']}")
     for note in report.notes:
+        print(f"  note: {note}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from fieldkit.errors import ValidationError
+    from fieldkit.report import write_report
+
+    if not args.case_id:
+        raise ValidationError("--case ID is required: a report is about one case")
+    audience = _audience(args)
+    passphrase = read_passphrase(args)
+    with open_store(args) as store, terminal_progress("report", unit="photo") as progress:
+        result = write_report(
+            store,
+            Path(args.out),
+            case_id=args.case_id,
+            passphrase=passphrase,
+            audience=audience,
+            allow_sensitive=args.allow_sensitive,
+            progress=progress,
+        )
+    if args.json:
+        print_json(result.to_json())
+        return 0
+    print(
+        f"wrote {result.path} ({audience.tag}, {result.pages} pages, {result.photos} photos) "
+        f"and {result.signature}"
+    )
+    for item in result.held_back:
+        print(f"  held back {item['kind']} {item['id']}: {item['reason']}")
+    for note in result.notes:
         print(f"  note: {note}")
     return 0

@@ -7,7 +7,8 @@ provides them) for one audience (:mod:`fieldkit.audience` decides what each may 
 =========  ==========================================================================
 geojson    a folder, one RFC 7946 FeatureCollection per layer (WGS 84, longitude first;
            the audience in a top-level ``fieldkit`` member and in every feature)
-kml        one KML 2.2 file for Google Earth, a Folder per layer (simplekml)
+kml        one KML 2.2 file for Google Earth, a Folder per layer (written a Placemark at
+           a time with xml.etree.ElementTree)
 kmz        the same zipped with each photo's thumbnail and a direction arrow rotated to
            the photo's bearing (IconStyle heading, KML 2.2 §10.7)
 gpx        GPX 1.1 waypoints of sites and remnants for handheld GPS units (gpxpy);
@@ -39,7 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldkit import __version__
-from fieldkit.audience import Audience, OutputView, build_view
+from fieldkit.audience import Audience, OutputView, build_view, tagged_path
 from fieldkit.errors import FieldkitError
 from fieldkit.gis.layers import FootprintFn, Layer, all_layers
 from fieldkit.tasks import CancelToken, ProgressFn, check_cancel
@@ -85,20 +86,10 @@ class GisReport:
 
 
 def audience_path(out: Path, audience: Audience, fmt: str) -> Path:
-    """``out`` with the audience in its name (``case.gpkg`` → ``case-internal.gpkg``).
-
-    A name that already says its audience (``case-public.kmz``) is kept as given; a
-    missing suffix is added (``.gpkg``); folder formats end in the format
-    (``case-internal-csv``).
-    """
-    suffix = SUFFIX.get(fmt, "")
-    name = out.name
-    stem = name[: -len(suffix)] if suffix and name.lower().endswith(suffix) else name
-    if not re.search(rf"(^|[-_. ]){re.escape(audience.tag)}($|[-_. ])", stem.lower()):
-        stem = f"{stem}-{audience.tag}"
-    if fmt in FOLDER_FORMATS and not re.search(rf"(^|[-_. ]){fmt}$", stem.lower()):
-        stem = f"{stem}-{fmt}"  # a folder: say what is in it, and keep csv and geojson apart
-    return out.with_name(stem + suffix)
+    """``out`` with the audience in its name (``case.gpkg`` → ``case-internal.gpkg``);
+    folder formats end in the format (``case-internal-csv``)."""
+    folder = fmt if fmt in FOLDER_FORMATS else ""
+    return tagged_path(out, audience, SUFFIX.get(fmt, ""), folder)
 
 
 def _footprint_function() -> Callable[..., Any] | None:
@@ -284,52 +275,102 @@ def _write_csv(temp: Path, layers: list[Layer], meta: dict[str, Any], **kw: Any)
 # --- KML / KMZ --------------------------------------------------------------------------
 
 
-def _kml_document(
-    layers: list[Layer], meta: dict[str, Any], thumbs: dict[str, str] | None = None
-) -> str:
-    import simplekml
+KML_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<kml xmlns="http://www.opengis.net/kml/2.2">\n<Document>\n'
+)
+KML_TAIL = "</Document>\n</kml>\n"
 
-    kml = simplekml.Kml(name=_xml_text(meta["title"]))
-    doc = kml.document
-    doc.description = _xml_text(meta["audience_note"])
-    for key in ("audience", "include", "generalise_m", "case", "generator", "crs"):
-        if meta.get(key) is not None:
-            doc.extendeddata.newdata(key, _xml_text(meta[key]))
-    arrow = None
-    if thumbs is not None:
-        arrow = simplekml.Style()
-        arrow.iconstyle.icon.href = ARROW_NAME
+
+def _sub(parent: Any, tag: str, text: Any = None) -> Any:
+    from xml.etree.ElementTree import SubElement
+
+    el = SubElement(parent, tag)
+    if text is not None:
+        el.text = _xml_text(text)
+    return el
+
+
+def _extended(parent: Any, items: list[tuple[str, Any]]) -> None:
+    ext = _sub(parent, "ExtendedData")
+    for name, value in items:
+        data = _sub(ext, "Data")
+        data.set("name", name)
+        _sub(data, "value", value)
+
+
+def _coords(points: list[tuple[float, float]]) -> str:
+    return " ".join(f"{x!r},{y!r}" for x, y in points)
+
+
+def _kml_placemark(
+    layer: Layer, values: dict[str, Any], geometry: Any, thumbs: dict[str, str] | None
+) -> bytes:
+    """One Placemark, elements in the order of the KML 2.2 schema (OGC 07-147r2 §9.11)."""
+    from xml.etree.ElementTree import Element, tostring
+
+    pm = Element("Placemark")
+    _sub(pm, "name", values.get(layer.title_column) or values.get("ref") or "")
+    if layer.name == "photos" and thumbs is not None:
+        key = str(values.get("id") or values.get("ref"))
+        parts = []
+        if key in thumbs:
+            parts.append(f'<img src="{thumbs[key]}" width="{KMZ_THUMB_SIDE}"/>')
+        for c in ("caption", "captured_utc", "direction", "sha256"):
+            if values.get(c) not in (None, ""):
+                parts.append(f"<b>{c}</b>: {_html(values[c])}")
+        _sub(pm, "description", "<br/>".join(parts))
+        if values.get("direction") is not None:
+            # IconStyle heading turns the arrow to the photo's bearing (KML 2.2 §12.8)
+            icon_style = _sub(_sub(pm, "Style"), "IconStyle")
+            _sub(icon_style, "heading", float(values["direction"]))
+            _sub(_sub(icon_style, "Icon"), "href", ARROW_NAME)
+    _extended(
+        pm,
+        [(c, values.get(c)) for c in layer.column_names if values.get(c) not in (None, "")],
+    )
+    if layer.geometry_type == "Point":
+        _sub(_sub(pm, "Point"), "coordinates", f"{geometry[0]!r},{geometry[1]!r}")
+    else:
+        poly = _sub(pm, "Polygon")
+        for n, ring in enumerate(geometry):
+            boundary = _sub(poly, "outerBoundaryIs" if n == 0 else "innerBoundaryIs")
+            _sub(_sub(boundary, "LinearRing"), "coordinates", _coords(ring))
+    return bytes(tostring(pm, encoding="utf-8", xml_declaration=False)) + b"\n"
+
+
+def _write_kml_stream(
+    f: Any,
+    layers: list[Layer],
+    meta: dict[str, Any],
+    thumbs: dict[str, str] | None = None,
+    cancel: CancelToken | None = None,
+) -> None:
+    """KML 2.2 for Google Earth, one Placemark at a time so memory stays flat."""
+    from xml.etree.ElementTree import Element, tostring
+
+    f.write(KML_HEAD.encode("utf-8"))
+    head = Element("head")
+    _sub(head, "name", meta["title"])
+    _sub(head, "description", meta["audience_note"])
+    _extended(
+        head,
+        [
+            (k, meta[k])
+            for k in ("audience", "include", "generalise_m", "case", "generator", "crs")
+            if meta.get(k) is not None
+        ],
+    )
+    for child in head:
+        f.write(tostring(child, encoding="utf-8", xml_declaration=False) + b"\n")
     for layer in layers:
-        folder = kml.newfolder(name=layer.name)
+        check_cancel(cancel)
+        f.write(f"<Folder><name>{layer.name}</name>\n".encode())
         for values, geometry in layer.rows:
-            if geometry is None:
-                continue
-            name = _xml_text(values.get(layer.title_column) or values.get("ref") or "")
-            if layer.geometry_type == "Point":
-                pm = folder.newpoint(name=name, coords=[geometry])
-            else:
-                pm = folder.newpolygon(
-                    name=name, outerboundaryis=geometry[0], innerboundaryis=geometry[1:]
-                )
-            for c in layer.column_names:
-                value = values.get(c)
-                if value is not None and value != "":
-                    pm.extendeddata.newdata(c, _xml_text(value))
-            if layer.name == "photos" and thumbs is not None:
-                key = str(values.get("id") or values.get("ref"))
-                parts = []
-                if key in thumbs:
-                    parts.append(f'<img src="{thumbs[key]}" width="{KMZ_THUMB_SIDE}"/>')
-                for c in ("caption", "captured_utc", "direction", "sha256"):
-                    if values.get(c) not in (None, ""):
-                        parts.append(f"<b>{c}</b>: {_html(values[c])}")
-                pm.description = "<br/>".join(parts)
-                if values.get("direction") is not None:
-                    style = simplekml.Style()
-                    style.iconstyle.icon.href = ARROW_NAME
-                    style.iconstyle.heading = float(values["direction"])
-                    pm.style = style
-    return str(kml.kml())
+            if geometry is not None:
+                f.write(_kml_placemark(layer, values, geometry, thumbs))
+        f.write(b"</Folder>\n")
+    f.write(KML_TAIL.encode("utf-8"))
 
 
 def _html(value: Any) -> str:
@@ -339,7 +380,8 @@ def _html(value: Any) -> str:
 
 
 def _write_kml(temp: Path, layers: list[Layer], meta: dict[str, Any], **kw: Any) -> None:
-    temp.write_text(_kml_document(layers, meta), encoding="utf-8")
+    with open(temp, "wb") as f:
+        _write_kml_stream(f, layers, meta, cancel=kw.get("cancel"))
 
 
 ARROW_NAME = "files/direction.png"
@@ -362,36 +404,48 @@ def _arrow_png() -> bytes:
 
 
 def _write_kmz(temp: Path, layers: list[Layer], meta: dict[str, Any], **kw: Any) -> None:
-    """doc.kml first (KML 2.2 §C: the first .kml entry is the document), then files/."""
+    """doc.kml first (Google Earth opens the first .kml entry), then files/.
+
+    Thumbnails are made one at a time into a scratch folder beside the output, so memory
+    stays flat for 100,000 photos; the zip then streams them in.
+    """
+    import tempfile
+
     from fieldkit.scaled import is_image, scaled_jpeg
 
     store, view, report = kw["store"], kw["view"], kw["report"]
     cancel, progress = kw.get("cancel"), kw.get("progress")
     thumbs: dict[str, str] = {}
-    images: list[tuple[str, bytes]] = []
     located = [m for m in view.media if m.get("lat") is not None and m.get("lon") is not None]
     missing = 0
-    for n, m in enumerate(located, 1):
-        check_cancel(cancel)
-        if progress:
-            progress(n, len(located), "thumbnails")
-        if not is_image(m.get("mime")):
-            continue
-        data = scaled_jpeg(store, m["_sha256"], KMZ_THUMB_SIDE)
-        if data is None:
-            missing += 1
-            continue
-        name = f"files/{m['ref']}.jpg"
-        thumbs[m["ref"]] = name
-        images.append((name, data))
-    if missing:
-        report.notes.append(f"{missing} photos without a thumbnail (file missing or unreadable)")
-    text = _kml_document(layers, meta, thumbs)
-    with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        _zip_put(z, "doc.kml", text.encode("utf-8"))
-        _zip_put(z, ARROW_NAME, _arrow_png())
-        for name, data in images:
-            _zip_put(z, name, data, compress=False)
+    with tempfile.TemporaryDirectory(prefix=".kmz-", dir=temp.parent) as scratch:
+        for n, m in enumerate(located, 1):
+            check_cancel(cancel)
+            if progress:
+                progress(n, len(located), "thumbnails")
+            if not is_image(m.get("mime")):
+                continue
+            data = scaled_jpeg(store, m["_sha256"], KMZ_THUMB_SIDE)
+            if data is None:
+                missing += 1
+                continue
+            name = f"files/{m['ref']}.jpg"
+            (Path(scratch) / f"{m['ref']}.jpg").write_bytes(data)
+            thumbs[m["ref"]] = name
+        if missing:
+            report.notes.append(
+                f"{missing} photos without a thumbnail (file missing or unreadable)"
+            )
+        with zipfile.ZipFile(temp, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            info = zipfile.ZipInfo("doc.kml", date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            with z.open(info, "w") as f:  # no zip64: GDAL's KMZ reader refuses it
+                _write_kml_stream(f, layers, meta, thumbs, cancel)
+            _zip_put(z, ARROW_NAME, _arrow_png())
+            for ref, name in thumbs.items():
+                check_cancel(cancel)
+                _zip_put(z, name, (Path(scratch) / f"{ref}.jpg").read_bytes(), compress=False)
 
 
 def _zip_put(z: zipfile.ZipFile, name: str, data: bytes, *, compress: bool = True) -> None:

@@ -254,6 +254,9 @@ class MainWindow(QMainWindow):
         self._action(m, tr("Import &bundle…"), self.import_bundle, "Ctrl+Shift+I", "import_bundle")
         self._action(m, tr("&Verify bundle…"), self.verify_bundle, None, "verify")
         m.addSeparator()
+        self._action(m, self.tr("Export for &GIS…"), self.export_gis, None, "export_gis")
+        self._action(m, self.tr("Case &report…"), self.case_report, None, "case_report")
+        m.addSeparator()
         self._action(
             m,
             tr("&Settings and trusted keys…"),
@@ -1035,6 +1038,16 @@ class MainWindow(QMainWindow):
         from fieldkit.gui import bundles
 
         bundles.verify_flow(self)
+
+    def export_gis(self) -> None:
+        from fieldkit.gui import outputs
+
+        outputs.gis_flow(self)
+
+    def case_report(self) -> None:
+        from fieldkit.gui import outputs
+
+        outputs.report_flow(self)
 
     def open_conflicts(self) -> ConflictsDialog:
         dlg = ConflictsDialog(self, self.store)

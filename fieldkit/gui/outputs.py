@@ -1,0 +1,266 @@
+"""File → Export for GIS… and File → Case report…: small dialogs on the core's outputs.
+
+The work is :func:`fieldkit.gis.export_gis` and :func:`fieldkit.report.write_report` —
+the same functions as ``fieldkit gis export`` and ``fieldkit report`` — run on the writer
+thread with the status bar's progress bar and Cancel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldkit.audience import DEFAULT_GRID_M, Audience
+from fieldkit.gis import FORMATS
+from fieldkit.gui.dialogs import PassphraseDialog, Prompts
+
+FORMAT_LABELS = {
+    "gpkg": "GeoPackage (QGIS)",
+    "kmz": "KMZ with photo thumbnails (Google Earth)",
+    "kml": "KML (Google Earth)",
+    "geojson": "GeoJSON (web maps), a folder",
+    "csv": "CSV (spreadsheets), a folder",
+    "gpx": "GPX 1.1 waypoints (handheld GPS)",
+}
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("Outputs", text)
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """What the person chose: where, which case, for whom, and (GIS) which format."""
+
+    out: Path
+    case_id: str | None
+    audience: Audience
+    fmt: str | None = None
+    allow_sensitive: bool = False
+
+
+class OutputDialog(QDialog):
+    """Case, audience, what to include and where; the file is written on the worker."""
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        store: Any,
+        *,
+        report: bool,
+        default_out: Path,
+        case_id: str | None,
+    ) -> None:
+        super().__init__(parent)
+        self.report = report
+        self.setWindowTitle(tr("Case report") if report else tr("Export for GIS"))
+        self.setMinimumWidth(560)
+        self.case = QComboBox()
+        if not report:
+            self.case.addItem(tr("All cases"), None)
+        for c in store.find("case"):
+            self.case.addItem(c.get("title") or c["id"], c["id"])
+        if case_id is not None:
+            self.case.setCurrentIndex(max(0, self.case.findData(case_id)))
+        self.format = QComboBox()
+        for fmt in FORMATS:
+            self.format.addItem(tr(FORMAT_LABELS[fmt]), fmt)
+        self.format.setCurrentIndex(self.format.findData("gpkg"))
+        self.audience = QComboBox()
+        self.audience.addItem(tr("Internal: the team's own view"), "internal")
+        self.audience.addItem(tr("Public: only what is marked for release"), "public")
+        self.include = QComboBox()
+        self.include.addItem(tr("No restricted or confidential text"), None)
+        self.include.addItem(tr("Include restricted"), "restricted")
+        self.include.addItem(tr("Include restricted and confidential"), "confidential")
+        self.grid = QSpinBox()
+        self.grid.setRange(1, 100_000)
+        self.grid.setValue(DEFAULT_GRID_M)
+        self.grid.setSuffix(" m")
+        self.allow = QCheckBox(tr("Write restricted/confidential content unencrypted"))
+        self.out = QLineEdit(str(default_out))
+        browse = QPushButton(tr("Choose…"))
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.out, 1)
+        row.addWidget(browse)
+        form = QFormLayout()
+        form.addRow(tr("Case"), self.case)
+        if not report:
+            form.addRow(tr("Format"), self.format)
+        form.addRow(tr("Audience"), self.audience)
+        form.addRow(tr("Statements"), self.include)
+        form.addRow(tr("Generalise sensitive positions to"), self.grid)
+        form.addRow("", self.allow)
+        form.addRow(tr("Destination"), row)
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        self.note.setObjectName("muted")
+        self.message = QLabel()
+        self.message.setObjectName("formMessage")
+        self.message.hide()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
+            tr("Write report") if report else tr("Export")
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.note)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        self.audience.currentIndexChanged.connect(self._update)
+        self.include.currentIndexChanged.connect(self._update)
+        self._update()
+
+    @classmethod
+    def ask(
+        cls,
+        parent: QWidget | None,
+        store: Any,
+        *,
+        report: bool,
+        default_out: Path,
+        case_id: str | None,
+    ) -> OutputOptions | None:
+        dlg = cls(parent, store, report=report, default_out=default_out, case_id=case_id)
+        if dlg.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dlg.options()
+
+    def _update(self) -> None:
+        public = self.audience.currentData() == "public"
+        self.include.setEnabled(not public)
+        if public:
+            self.include.setCurrentIndex(0)
+        self.grid.setEnabled(public)
+        sensitive = self.include.currentData() is not None
+        self.allow.setVisible(sensitive)
+        self.note.setText(
+            self._audience().describe() + tr(". The audience is added to the file name.")
+        )
+
+    def _audience(self) -> Audience:
+        return Audience(self.audience.currentData(), self.include.currentData(), self.grid.value())
+
+    def _browse(self) -> None:
+        if self.report:
+            path = Prompts.save_file(self, tr("Case report"), self.out.text(), "PDF (*.pdf)")
+        else:
+            folder = Prompts.open_folder(self, tr("Export to"), str(Path(self.out.text()).parent))
+            path = folder / Path(self.out.text()).name if folder is not None else None
+        if path is not None:
+            self.out.setText(str(path))
+
+    def options(self) -> OutputOptions:
+        return OutputOptions(
+            Path(self.out.text().strip()).expanduser(),
+            self.case.currentData(),
+            self._audience(),
+            None if self.report else self.format.currentData(),
+            self.allow.isChecked() and self.allow.isVisible(),
+        )
+
+    def accept(self) -> None:
+        if not self.out.text().strip():
+            self.message.setText(tr("Choose where to write."))
+            self.message.show()
+            return
+        if self.report and self.case.currentData() is None:
+            self.message.setText(tr("A report is about one case: create a case first."))
+            self.message.show()
+            return
+        super().accept()
+
+
+def _default_out(win: Any, stem: str) -> Path:
+    return Path.home() / stem
+
+
+def _finished(win: Any, what: str, doc: dict[str, Any]) -> None:
+    win.last_output = doc
+    held = len(doc.get("held_back") or [])
+    text = tr("{what}: {path}").format(what=what, path=doc.get("path"))
+    if held:
+        text += tr(" ({n} items marked for release held back)").format(n=held)
+    win.statusBar().showMessage(text, 15000)
+
+
+def gis_flow(win: Any) -> Any:
+    """File → Export for GIS…: ask, then export on the writer thread."""
+    from fieldkit.gis import export_gis
+
+    opts = OutputDialog.ask(
+        win,
+        win.store,
+        report=False,
+        default_out=_default_out(win, "fieldkit-gis"),
+        case_id=getattr(win, "current_case_id", None),
+    )
+    if opts is None:
+        return None
+    return win.submit(
+        export_gis,
+        opts.fmt,
+        opts.out,
+        audience=opts.audience,
+        case_id=opts.case_id,
+        allow_sensitive=opts.allow_sensitive,
+        progress=True,
+        label=tr("Exporting for GIS"),
+        on_done=lambda report: _finished(win, tr("GIS export written"), report.to_json()),
+        on_cancelled=lambda: win.statusBar().showMessage(tr("GIS export cancelled"), 5000),
+    )
+
+
+def report_flow(win: Any) -> Any:
+    """File → Case report…: ask, unlock the key, then write and sign on the writer thread."""
+    from fieldkit.report import write_report
+
+    opts = OutputDialog.ask(
+        win,
+        win.store,
+        report=True,
+        default_out=_default_out(win, "case-report.pdf"),
+        case_id=getattr(win, "current_case_id", None),
+    )
+    if opts is None:
+        return None
+    if win.passphrase is None:
+        win.passphrase = PassphraseDialog.ask(
+            win, Path(win.store.keys_dir), win.store.identity().get("email")
+        )
+        if win.passphrase is None:
+            return None
+    return win.submit(
+        write_report,
+        opts.out,
+        case_id=opts.case_id,
+        passphrase=win.passphrase,
+        audience=opts.audience,
+        allow_sensitive=opts.allow_sensitive,
+        progress=True,
+        label=tr("Writing the case report"),
+        on_done=lambda result: _finished(win, tr("Report written and signed"), result.to_json()),
+        on_cancelled=lambda: win.statusBar().showMessage(tr("Report cancelled"), 5000),
+    )
