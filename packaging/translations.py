@@ -43,6 +43,7 @@ def data_strings() -> list[str]:
     """Every string from data that the GUI passes to tr()."""
     from fieldkit import records
     from fieldkit.gui.forms import PLACEHOLDERS, SECTIONS
+    from fieldkit.gui.outputs import FORMAT_LABELS
     from fieldkit.gui.panels import BADGES
 
     out: list[str] = []
@@ -59,6 +60,7 @@ def data_strings() -> list[str]:
         out.extend(sections.values())
     out.extend(p for p in PLACEHOLDERS.values() if p)
     out.extend(text for text, _colour in BADGES.values())
+    out.extend(FORMAT_LABELS.values())
     out.extend(("create", "update", "link", "retract", "resolve", "reinstate", "unknown"))
     return sorted(set(out))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -39,6 +39,10 @@ from fieldkit.gui.dialogs import (
 from fieldkit.gui.i18n import tr
 from fieldkit.problems import Problem
 from fieldkit.safetext import escape
+
+if TYPE_CHECKING:
+    from fieldkit.gui.mainwindow import MainWindow
+    from fieldkit.store import Store
 
 
 def to_doc(report: Any) -> dict[str, Any]:
@@ -70,10 +74,12 @@ def problem_lines(report: Any) -> list[str]:
 # --- export ---------------------------------------------------------------------------
 
 
-def export_flow(win: Any) -> None:
+def export_flow(win: MainWindow) -> None:
     keys_dir = Path(win.store.keys_dir)
     if win.passphrase is None:
-        win.passphrase = PassphraseDialog.ask(win, keys_dir, win.store.identity().get("email"))
+        win.passphrase = PassphraseDialog.ask(
+            win, keys_dir, win.store.identity().get("email") or ""
+        )
         if win.passphrase is None:
             return
     opts = ExportDialog.ask(win, keys_dir, win.default_bundle_path())
@@ -81,7 +87,7 @@ def export_flow(win: Any) -> None:
         start_export(win, opts)
 
 
-def start_export(win: Any, opts: Any) -> Any:
+def start_export(win: MainWindow, opts: Any) -> Any:
     def done(report: Any) -> None:
         doc = to_doc(report)
         fp = getattr(report, "fingerprint", None) or doc.get("fingerprint") or ""
@@ -203,7 +209,7 @@ def _verify_headline(ok: bool, doc: dict[str, Any], n_problems: int) -> str:
 
 
 class VerifyDialog(QDialog):
-    def __init__(self, win: Any) -> None:
+    def __init__(self, win: MainWindow) -> None:
         super().__init__(win)
         self.win = win
         self.setWindowTitle(tr("Verify a bundle"))
@@ -287,7 +293,7 @@ class VerifyDialog(QDialog):
 
 
 def _verify_and_record(
-    store: Any,
+    store: Store,
     path: Path,
     trust: Path | None,
     passphrase: bytes | None,
@@ -301,7 +307,7 @@ def _verify_and_record(
     )
 
 
-def verify_flow(win: Any, path: Path | None = None) -> VerifyDialog | None:
+def verify_flow(win: MainWindow, path: Path | None = None) -> VerifyDialog | None:
     dlg = VerifyDialog(win)
     dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if path is not None:
@@ -317,7 +323,7 @@ def verify_flow(win: Any, path: Path | None = None) -> VerifyDialog | None:
 class ImportBundleDialog(QDialog):
     """Verify first and show what it says; merge only when asked; then the summary."""
 
-    def __init__(self, win: Any) -> None:
+    def __init__(self, win: MainWindow) -> None:
         super().__init__(win)
         self.win = win
         self.setWindowTitle(tr("Import a bundle"))
@@ -482,7 +488,7 @@ class ImportBundleDialog(QDialog):
 
 
 def _records_before(
-    store: Any, doc: dict[str, Any], after: dict[str, dict[str, Any]]
+    store: Store, doc: dict[str, Any], after: dict[str, dict[str, Any]]
 ) -> dict[str, dict[str, Any]]:
     """This store's records that the merge would change, and the sites named by what it
     brings (read before merging: a dry run changed nothing)."""
@@ -500,7 +506,7 @@ def _records_before(
     return out
 
 
-def _thumb_of(store: Any) -> Any:
+def _thumb_of(store: Store) -> Any:
     from fieldkit.thumbnails import thumbnail_path
 
     def path(rec: dict[str, Any]) -> Path | None:
@@ -543,7 +549,7 @@ def merge_summary(doc: dict[str, Any]) -> str:
     )
 
 
-def import_flow(win: Any, path: Path | None = None) -> ImportBundleDialog | None:
+def import_flow(win: MainWindow, path: Path | None = None) -> ImportBundleDialog | None:
     dlg = ImportBundleDialog(win)
     dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if path is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication
@@ -37,6 +37,9 @@ from PySide6.QtWidgets import (
 
 from fieldkit import __version__, fingerprints
 from fieldkit.gui.i18n import tr
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 # --- small questions ------------------------------------------------------------------
 
@@ -696,7 +699,7 @@ class ConflictsDialog(QDialog):
 
     resolve_requested = Signal(str, str, object)  # record id, field, value
 
-    def __init__(self, parent: QWidget | None, store: Any) -> None:
+    def __init__(self, parent: QWidget | None, store: Store) -> None:
         super().__init__(parent)
         self.store = store
         self.setWindowTitle(tr("Conflicts"))
@@ -812,7 +815,7 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
-def _device_names(store: Any) -> dict[str, str]:
+def _device_names(store: Store) -> dict[str, str]:
     out = {}
     try:
         persons = {p["id"]: p["name"] for p in store.find("person")}

@@ -78,6 +78,8 @@ class MainWindow(QMainWindow):
         self.last_report: ReportDialog | None = None
         self.last_error: Any = None
         self.last_menu: QMenu | None = None  # the last right-click menu (tests read it)
+        self.last_export: dict[str, Any] | None = None  # the last export's report
+        self.last_output: dict[str, Any] | None = None  # the last GIS export or case report
         self._import_task: Task | None = None
         self._import_doc: dict[str, Any] | None = None
         self._select_guard = False

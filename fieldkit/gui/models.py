@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
@@ -27,6 +27,9 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 
 from fieldkit import thumbnails
 from fieldkit.gui.i18n import tr
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -52,7 +55,7 @@ class SiteTableModel(QAbstractTableModel):
     )
     WIDTHS = (160, 70, 120, 84, 80, 120, 56, 56, 160)
 
-    def __init__(self, store: Any = None, parent: QObject | None = None) -> None:
+    def __init__(self, store: Store | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.case_id: str | None = None
@@ -64,7 +67,7 @@ class SiteTableModel(QAbstractTableModel):
 
     # -- loading ----------------------------------------------------------------------
 
-    def set_store(self, store: Any) -> None:
+    def set_store(self, store: Store) -> None:
         self.store = store
         self.reload()
 
@@ -95,6 +98,7 @@ class SiteTableModel(QAbstractTableModel):
             sql += " AND (_hlc, id) > (?, ?)"
             params.extend(self._after)
         sql += f" ORDER BY _hlc, id LIMIT {self.PAGE}"
+        assert self.store is not None  # _more is False without a store
         return self.store.conn.execute(sql, params).fetchall()
 
     def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008
@@ -156,6 +160,7 @@ class SiteTableModel(QAbstractTableModel):
         return True
 
     def _case_of(self, site_id: str) -> str | None:
+        assert self.store is not None
         row = self.store.conn.execute("SELECT case_id FROM sites WHERE id = ?", (site_id,))
         found = row.fetchone()
         return found[0] if found else None
@@ -319,7 +324,7 @@ class ThumbnailModel(QAbstractListModel):
 
     CACHE = 2000
 
-    def __init__(self, store: Any = None, parent: QObject | None = None) -> None:
+    def __init__(self, store: Store | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.items: list[dict[str, Any]] = []
@@ -332,7 +337,7 @@ class ThumbnailModel(QAbstractListModel):
         self.pool.setMaxThreadCount(2)
         self._placeholder = _placeholder()
 
-    def set_store(self, store: Any) -> None:
+    def set_store(self, store: Store) -> None:
         self.store = store
         self._cache.clear()
         self.set_items([])

@@ -7,7 +7,7 @@ Each pane reads with the UI thread's Store and hands writes to the window's ``su
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
@@ -33,6 +33,9 @@ from fieldkit.gui import operations
 from fieldkit.gui.forms import RecordForm, choice_label
 from fieldkit.gui.i18n import tr
 from fieldkit.gui.models import ID_ROLE, ThumbnailModel
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 Submit = Callable[..., Any]
 DESIGNATION_ROLE = Qt.ItemDataRole.UserRole + 5
@@ -101,7 +104,7 @@ class PhotosPane(QWidget):
     import_requested = Signal()
     menu_requested = Signal(object, object)  # media item (dict), global position
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__()
         self.model = ThumbnailModel(store, self)
         self.view = QListView()
@@ -164,7 +167,7 @@ class ListFormPane(QWidget):
 
     menu_requested = Signal(object, object)  # record id, global position
 
-    def __init__(self, kind: str, submit: Submit, store: Any, hidden: tuple[str, ...]) -> None:
+    def __init__(self, kind: str, submit: Submit, store: Store, hidden: tuple[str, ...]) -> None:
         super().__init__()
         self.kind = kind
         self.store = store
@@ -299,7 +302,7 @@ class ListFormPane(QWidget):
 class RemnantsPane(ListFormPane):
     """Remnants found at the site; the munition type completes from the catalogue."""
 
-    def __init__(self, submit: Submit, store: Any) -> None:
+    def __init__(self, submit: Submit, store: Store) -> None:
         super().__init__("remnant", submit, store, hidden=("site_id",))
         self.completer_model = QStandardItemModel(self)
         self.completer = QCompleter(self.completer_model, self)
@@ -388,7 +391,7 @@ class StatementsPane(ListFormPane):
     """Witness statements about the site: a pseudonym, never a name; consent and sensitivity
     are shown as badges above the form and in the list."""
 
-    def __init__(self, submit: Submit, store: Any) -> None:
+    def __init__(self, submit: Submit, store: Store) -> None:
         super().__init__("statement", submit, store, hidden=("case_id", "site_id"))
         self.sensitivity = Badge()
         self.consent = Badge()
@@ -437,7 +440,7 @@ class HistoryPane(QWidget):
     """The journal of the site and what belongs to it (remnants, statements, linked
     photos): when, who, on which laptop, which record, and each field before → after."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
         self.tree = QTreeWidget()
@@ -509,7 +512,7 @@ def _record_label(kind: str, values: dict[str, Any], media_names: dict[str, str]
     return f"{labels.get(kind, tr(kind))} “{title or '?'}”"
 
 
-def history_rows(store: Any, site_id: str) -> list[dict[str, str]]:
+def history_rows(store: Store, site_id: str) -> list[dict[str, str]]:
     """The site's history as rows to read (oldest first): when, who, device, which record,
     what changed (each field "Label: before → after"; a link names its photo)."""
     ids = [site_id]

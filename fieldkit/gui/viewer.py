@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
@@ -26,13 +26,16 @@ from fieldkit.gui.forms import RecordForm
 from fieldkit.gui.i18n import tr
 from fieldkit.gui.models import ID_ROLE, preview_image
 
+if TYPE_CHECKING:
+    from fieldkit.store import Store
+
 
 class PhotoViewer(QDialog):
     """One photo, orientation applied, and what its metadata says."""
 
     use_position = Signal(str, str)  # site id, media id
 
-    def __init__(self, parent: QWidget | None, store: Any, media_id: str, site_id: str | None):
+    def __init__(self, parent: QWidget | None, store: Store, media_id: str, site_id: str | None):
         super().__init__(parent)
         self.store = store
         self.site_id = site_id
@@ -147,7 +150,7 @@ def _join(*parts: Any) -> str | None:
 class CameraDialog(QDialog):
     """Per-camera clock corrections (records of kind "camera") that the importer applies."""
 
-    def __init__(self, parent: QWidget | None, store: Any, submit: Callable[..., Any]) -> None:
+    def __init__(self, parent: QWidget | None, store: Store, submit: Callable[..., Any]) -> None:
         super().__init__(parent)
         self.store = store
         self.submit = submit

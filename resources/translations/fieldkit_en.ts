@@ -1251,6 +1251,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>CSV (spreadsheets), a folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Calibre (mm)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1355,7 +1359,19 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>GPX 1.1 waypoints (handheld GPS)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Gender</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GeoJSON (web maps), a folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GeoPackage (QGIS)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1420,6 +1436,14 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Interviewer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KML (Google Earth)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>KMZ with photo thumbnails (Google Earth)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2128,6 +2152,113 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>= {utc} UTC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Case report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export for GIS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All cases</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Internal: the team&apos;s own view</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Public: only what is marked for release</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No restricted or confidential text</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Include restricted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Include restricted and confidential</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write restricted/confidential content unencrypted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Audience</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Generalise sensitive positions to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>. The audience is added to the file name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose where to write.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A report is about one case: create a case first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{what}: {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> ({n} items marked for release held back)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Exporting for GIS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GIS export written</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GIS export cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Writing the case report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Report written and signed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Report cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Export for &amp;GIS…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Case &amp;report…</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
