@@ -256,8 +256,8 @@ class MainWindow(QMainWindow):
         self._action(m, tr("Import &bundle…"), self.import_bundle, "Ctrl+Shift+I", "import_bundle")
         self._action(m, tr("&Verify bundle…"), self.verify_bundle, None, "verify")
         m.addSeparator()
-        self._action(m, self.tr("Export for &GIS…"), self.export_gis, None, "export_gis")
-        self._action(m, self.tr("Case &report…"), self.case_report, None, "case_report")
+        self._action(m, tr("Export for &GIS…"), self.export_gis, None, "export_gis")
+        self._action(m, tr("Case &report…"), self.case_report, None, "case_report")
         m.addSeparator()
         self._action(
             m,

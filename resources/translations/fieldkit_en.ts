@@ -591,6 +591,14 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Export for &amp;GIS…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Case &amp;report…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&amp;Settings and trusted keys…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2248,17 +2256,6 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Report cancelled</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>MainWindow</name>
-    <message>
-        <source>Export for &amp;GIS…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Case &amp;report…</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
