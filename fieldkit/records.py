@@ -50,7 +50,10 @@ class Kind:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
 
 
-POSITION_SOURCES = ("exif", "device", "map", "manual")
+#: Where a position came from: a photo's EXIF, a video's QuickTime location (``©xyz`` or
+#: Apple's ISO 6709 key), a GPS track the photo was matched to by time
+#: (``fieldkit media geotag``), the investigator's device, a map, or typed by hand.
+POSITION_SOURCES = ("exif", "quicktime", "track", "device", "map", "manual")
 _OFFSET_HELP = (
     "the UTC offset the time was given in (e.g. +04:00), kept beside the UTC instant "
     "so the local time as entered can be shown again"
@@ -310,6 +313,7 @@ MEDIA = Kind(
         Field("serial", "text", "Serial"),
         Field("lens", "text", "Lens"),
         Field("orientation", "int", "Orientation", minimum=1, maximum=8),
+        Field("duration_s", "float", "Duration (s)", minimum=0),
         Field("warnings", "list", "Warnings"),
         Field("caption", "text", "Caption"),
         _release(),

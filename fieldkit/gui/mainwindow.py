@@ -54,6 +54,7 @@ from fieldkit.gui.placement import PlaceDialog, Placement, import_for_placement
 from fieldkit.gui.tasks import Task, TaskRunner
 from fieldkit.gui.viewer import CameraDialog, PhotoViewer
 from fieldkit.store import Store
+from fieldkit.thumbnails import BROKEN_PREFIX, check_pending
 from fieldkit.undo import Step
 
 CASE_ROLE = ID_ROLE
@@ -879,6 +880,7 @@ class MainWindow(QMainWindow):
                 self._open_last_report()
             if placement.photos:
                 self.ask_placement(placement, site_id)
+            self.check_photos()
 
         def cancelled() -> None:
             self.statusBar().showMessage(tr("Import cancelled"), 5000)
@@ -888,6 +890,7 @@ class MainWindow(QMainWindow):
         self._import_task = self.runner.run(
             import_for_placement,
             [Path(p) for p in paths],
+            fast_previews=True,
             progress=True,
             label=label,
             on_done=done,
@@ -917,6 +920,33 @@ class MainWindow(QMainWindow):
         dlg.open()
         return dlg
 
+    def check_photos(self) -> Task:
+        """The full decode check of photos imported with their embedded preview, in the
+        background (fieldkit.thumbnails.check_pending); a broken photo shows at once."""
+
+        def progress(done: int, total: int, message: str) -> None:
+            if message.startswith(BROKEN_PREFIX):
+                self.statusBar().showMessage(
+                    tr("Cannot be decoded: {name}").format(name=message[len(BROKEN_PREFIX) :]),
+                    10000,
+                )
+
+        def done(report: dict[str, Any]) -> None:
+            broken = len(report.get("broken") or [])
+            if broken:
+                self.statusBar().showMessage(
+                    tr("{n} photo(s) cannot be decoded: see their warnings").format(n=broken),
+                    10000,
+                )
+
+        return self.submit(
+            check_pending,
+            label=tr("Checking photos"),
+            progress=True,
+            on_progress=progress,
+            on_done=done,
+        )
+
     def open_photo(self, media_id: str) -> PhotoViewer:
         old = self.dialogs.get("viewer")
         if isinstance(old, PhotoViewer):
@@ -936,9 +966,9 @@ class MainWindow(QMainWindow):
             self.last_report.open()
 
     def use_photo_position(self, site_id: str, media_id: str) -> Task | None:
-        """The photo's GPS position for the site: latitude, longitude, altitude, accuracy
-        and source (exif) together. Asks first when the site already has a position from
-        another source, saying how far apart they are."""
+        """The photo's position for the site: latitude, longitude, altitude, accuracy and
+        source (a photo's exif, a video's quicktime) together. Asks first when the site
+        already has a position from another source, saying how far apart they are."""
         if (
             site_id == self.current_site_id
             and self.details.dirty
@@ -957,10 +987,10 @@ class MainWindow(QMainWindow):
             "lon": m["lon"],
             "alt": m.get("alt"),
             "position_accuracy_m": m.get("position_accuracy_m"),
-            "position_source": "exif",
+            "position_source": m.get("position_source") or "exif",  # a video: quicktime
         }
         if site.get("lat") is not None and (
-            site.get("position_source") != "exif"
+            site.get("position_source") != position["position_source"]
             or (site["lat"], site["lon"]) != (m["lat"], m["lon"])
         ):
             far = haversine_m(site["lat"], site["lon"], m["lat"], m["lon"])

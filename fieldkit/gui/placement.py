@@ -56,13 +56,25 @@ class Placement:
 
 
 def import_for_placement(
-    store: Store, paths: Sequence[Path], *, progress: Any = None, cancel: Any = None
+    store: Store,
+    paths: Sequence[Path],
+    *,
+    fast_previews: bool = False,
+    progress: Any = None,
+    cancel: Any = None,
 ) -> Placement:
-    """Import ``paths`` without linking, then gather what the placement needs (worker)."""
+    """Import ``paths`` without linking, then gather what the placement needs (worker).
+    ``fast_previews`` as in :func:`fieldkit.ingest.import_media`."""
     from fieldkit.ingest import import_media
     from fieldkit.suggest import suggest_sites
 
-    report = import_media(store, [Path(p) for p in paths], progress=progress, cancel=cancel)
+    report = import_media(
+        store,
+        [Path(p) for p in paths],
+        fast_previews=fast_previews,
+        progress=progress,
+        cancel=cancel,
+    )
     doc = report.to_json()
     entries = [e for e in doc["imported"] + doc["duplicates"] if e.get("id")]
     ids = list(dict.fromkeys(e["id"] for e in entries))

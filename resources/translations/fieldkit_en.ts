@@ -759,6 +759,18 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Cannot be decoded: {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} photo(s) cannot be decoded: see their warnings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking photos</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>unknown</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1352,6 +1364,10 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Direction (°)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Duration (s)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1955,6 +1971,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>quicktime</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>refused</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2012,6 +2032,10 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>the same place in other languages: NAME or NAME@LANG</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>track</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2112,6 +2136,10 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Use this position for the site</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Open in the system player</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
