@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         media,
         outputs,
         records,
+        release,
         search_cmd,
         setup,
     )
@@ -40,7 +41,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--home", help="the store folder (default: $FIELDKIT_HOME, else the user data folder)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (setup, records, log, inspect_cmd, keys, media, search_cmd, bundle, outputs, gui):
+    for module in (
+        setup,
+        records,
+        log,
+        inspect_cmd,
+        keys,
+        media,
+        search_cmd,
+        bundle,
+        outputs,
+        release,
+        gui,
+    ):
         module.register(sub)
     return parser
 

@@ -1291,6 +1291,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Camera clock reading from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Captured</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1347,6 +1351,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Derived copy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Description</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1396,6 +1404,10 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>GeoPackage (QGIS)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Grid for sensitive positions (m)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1515,6 +1527,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Media carried</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Military objects notes</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1551,6 +1567,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Original</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Original file name</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1564,6 +1584,10 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>PUBLIC</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Path in the release</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1587,6 +1611,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Public release</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Quotes</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1595,11 +1623,31 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Redactions</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redactions burned in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Region</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Release</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Release id (urn:uuid)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Released at</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Released at (UTC)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1612,6 +1660,18 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>SHA-256</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA-256 of its tag manifest</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA-256 of the copy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>SHA-256 of the original</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1647,6 +1707,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Statements carried</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Status</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1668,6 +1732,10 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Time zone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Transformations</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1800,6 +1868,10 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>damaged building</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>derivation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1971,7 +2043,15 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>publication</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>quicktime</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>rectangles blacked out in every published copy: x,y,w,h in pixels of the upright photo (fieldkit/redact.py)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2063,6 +2143,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>xmp</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>yes</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2132,6 +2216,10 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Cannot show this file: {e}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(under a minute: may be GPS lag, not a wrong camera clock)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
