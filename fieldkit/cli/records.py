@@ -79,9 +79,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
         v = verbs.add_parser(
             "reinstate",
-            help=f"bring back a retracted {name}, with a reason",
-            description="Reinstate a retracted record (a new journal event; the "
-            "retraction stays in its history).",
+            help=f"bring a retracted {name} back, with a reason",
+            description="Reinstate a retracted record (whoever retracted it): a new event; "
+            "the retraction stays in its history.",
         )
         v.add_argument("id", help="the record id")
         v.add_argument("--reason", required=True, help="why it comes back")

@@ -1483,6 +1483,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Key revocation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Kind of site</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1575,6 +1579,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Original file name bytes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Other designations</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1623,6 +1631,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Redactions</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1652,6 +1664,18 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Result</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revoked from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revoked from (UTC)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revoked key fingerprint</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1899,7 +1923,15 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>e.g. laptop seized at a checkpoint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>estimate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>events this key signs from this time on are held back everywhere</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1924,6 +1956,10 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>granted</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>hexadecimal bytes of a name that was not UTF-8; file_name shows it escaped</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2080,6 +2116,10 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>retract</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>revocation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
