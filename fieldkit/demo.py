@@ -8,6 +8,7 @@ capture time in their EXIF.
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 from pathlib import Path
@@ -449,9 +450,15 @@ def make_demo_store(
             values["civilian_objects"] = ["maternity hospital", "ambulance", "cars"]
         site_ids.append(store.create("site", values)["id"])
 
-    for site_i, category, mtype, condition, hazard, markings, notes in REMNANTS:
+    for n, (site_i, category, mtype, condition, hazard, markings, notes) in enumerate(REMNANTS):
         values = {"site_id": site_ids[site_i], "category": category, "hazard": hazard}
         values["notes"] = notes
+        lat0, lon0 = SITES[site_i][3], SITES[site_i][4]
+        north, east = ((n * 37) % 200) - 100, ((n * 53) % 160) - 80  # metres, spread
+        values["lat"] = round(lat0 + north / 111_320, 6)
+        values["lon"] = round(lon0 + east / (111_320 * math.cos(math.radians(lat0))), 6)
+        values["position_source"] = "device"
+        values["position_accuracy_m"] = 4.0
         if mtype:
             values["munition_type"] = mtype
         if condition:

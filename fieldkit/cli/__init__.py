@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         inspect_cmd,
         keys,
         log,
+        mapcmd,
         media,
         outputs,
         records,
@@ -52,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         bundle,
         outputs,
         release,
+        mapcmd,
         gui,
     ):
         module.register(sub)
