@@ -513,7 +513,8 @@ def render_report(
             ("Region", case.get("region")),
             ("Period", period),
             ("Organisation", me.get("organisation")),
-            ("Author", me.get("name")),
+            # A public report names the organisation, not the investigator (their safety).
+            ("Author", None if audience.public else me.get("name")),
             (
                 "Date (journal)",
                 f"{as_of} (the newest change to what this report holds)" if as_of else None,
@@ -841,11 +842,13 @@ def render_report(
         "This report is signed. Put the author's public key in an allowed_signers file and "
         "check the signature with OpenSSH (no FieldKit needed):"
     )
+    # Any principal works in allowed_signers; a public report does not give out an email.
+    principal = "report-author" if audience.public else me.get("email")
     doc.font(7, mono=True)
     _shape_for(pdf)
     commands = [
-        f'echo "{me.get("email")} {public_key}" > allowed_signers',
-        f"ssh-keygen -Y verify -f allowed_signers -I {me.get('email')} \\",
+        f'echo "{principal} {public_key}" > allowed_signers',
+        f"ssh-keygen -Y verify -f allowed_signers -I {principal} \\",
         f"    -n {REPORT_NAMESPACE} -s REPORT.pdf.sig < REPORT.pdf",
     ]
     pdf.multi_cell(0, 3.4, "\n".join(_text(c) for c in commands), new_x="LMARGIN", new_y="NEXT")

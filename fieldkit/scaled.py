@@ -10,7 +10,7 @@ embedded thumbnail. Same original and size, same bytes (Pillow's encoder is dete
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fieldkit.store import Store
@@ -22,21 +22,37 @@ def is_image(mime: str | None) -> bool:
     return bool(mime) and str(mime) in IMAGE_TYPES
 
 
+def _open_original(store: Store, sha256: str) -> Any:
+    """A readable binary stream of the original: through the media store's own reader
+    when it has one (an encrypted store decrypts there), else the plain file."""
+    opener = getattr(store.media, "open_original", None)
+    if callable(opener):
+        return opener(sha256)
+    return open(store.media.path_of(sha256), "rb")
+
+
 def scaled_jpeg(store: Store, sha256: str, max_side: int, *, quality: int = 80) -> bytes | None:
     """A metadata-free JPEG of the stored original, longest side at most ``max_side`` px.
 
     Returns None when the file is missing or is not an image Pillow can decode (the
     caller says so in its output); never raises for a damaged file.
     """
-    from fieldkit.thumbnails import _open, _rgb
+    from PIL import Image, ImageOps
 
-    path = store.media.path_of(sha256)
+    from fieldkit.thumbnails import MAX_PIXELS, _register_heif, _rgb
+
+    _register_heif()
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        im = _open(path, (max_side, max_side))
-        im = _rgb(im)
-        im.thumbnail((max_side, max_side))
-        out = io.BytesIO()
-        im.save(out, "JPEG", quality=quality, optimize=False, progressive=False)
-    except Exception:  # a damaged or unreadable file: the output notes it, nothing breaks
+        with _open_original(store, sha256) as fh, Image.open(fh) as im:
+            if im.format == "JPEG":
+                im.draft("RGB", (max_side, max_side))  # the decoder scales by 1/2..1/8
+            im.load()
+            upright = ImageOps.exif_transpose(im)
+            out_im = _rgb(upright if upright is not None else im)
+            out_im.thumbnail((max_side, max_side))
+            out = io.BytesIO()
+            out_im.save(out, "JPEG", quality=quality, optimize=False, progressive=False)
+    except Exception:  # a damaged, missing or unreadable file: the output notes it
         return None
     return out.getvalue()

@@ -247,7 +247,7 @@ def test_cli_refuses_sensitive_content_without_consent(
     out = tmp_path / "x.gpkg"
     args = ["--home", str(home), "gis", "export", "--format", "gpkg", "--out", str(out)]
     assert main([*args, "--include", "confidential"]) == 2
-    assert "--allow-sensitive" in capsys.readouterr().err
+    assert "--plaintext" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())  # nothing left behind
     assert main([*args, "--audience", "public", "--include", "restricted"]) == 2
     assert main([*args, "--json"]) == 0

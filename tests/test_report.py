@@ -98,6 +98,8 @@ def test_public_report_follows_the_release_rules(reports: dict) -> None:
         assert m["sha256"] not in text and m["file_name"] not in text
         assert m["sha256"].encode() not in data
     assert "Witness 2" in text  # "Witness 1" is an internal code here, so it is skipped
+    # the investigator is not named in a public report; the organisation signs for it
+    assert reports["identity"]["email"] not in text and reports["identity"]["name"] not in text
     assert "generalised to a 100 m grid" in text
 
 

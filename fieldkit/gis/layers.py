@@ -281,12 +281,11 @@ def footprints_layer(view: OutputView, footprint_of: FootprintFn | None) -> Laye
     for s in view.sites:
         if s.get("position_generalised_m") or s["ref"] in generalised:
             continue  # the outline of remnants at a sensitive place would give it away
-        fp = footprint_of(s["_id"])
-        if not fp or not fp.get("polygon"):
-            continue
-        rings = [
-            [(float(x), float(y)) for x, y, *_ in ring] for ring in fp["polygon"]["coordinates"]
-        ]
+        fp = footprint_of(s["_id"]) or {}
+        polygon = fp.get("polygon") or {}
+        if polygon.get("type") != "Polygon":
+            continue  # too few located remnants for an area (a point or a line), or none
+        rings = [[(float(x), float(y)) for x, y, *_ in ring] for ring in polygon["coordinates"]]
         values = {
             **_ref(s, view),
             "name": s.get("name"),
