@@ -564,7 +564,17 @@ def render_report(
 
     # Map ----------------------------------------------------------------------------------
     doc.heading("Map of the case", 2)
-    if not draw_site_plan(doc, view):
+    static = _static_map(store, view, notes)
+    if static is not None:
+        import io
+
+        png, attribution = static
+        w_px, h_px = _image_size(png)
+        width = doc.width
+        height = min(width * h_px / w_px, 150.0)
+        pdf.image(io.BytesIO(png), x=pdf.l_margin, w=height * w_px / h_px, h=height)
+        doc.para(f"Map: sites, remnants and photos of the case; {attribution}.", 7.5)
+    elif not draw_site_plan(doc, view):
         doc.para("No site has a recorded position.")
 
     # Sites --------------------------------------------------------------------------------
@@ -869,6 +879,41 @@ def render_report(
         )
     data = bytes(pdf.output())
     return data, embedded, missing, notes
+
+
+def _static_map(store: Store, view: OutputView, notes: list[str]) -> tuple[bytes, str] | None:
+    """The map package's static map of the case as PNG, for an internal report.
+
+    A public report never uses it: that map is drawn from the store, not from what the
+    public audience may see (unreleased sites, exact sensitive positions); it gets the
+    plain plan drawn from the audience's view instead.
+    """
+    import importlib
+    import io
+
+    if view.audience.public or not view.cases:
+        return None
+    try:
+        render = importlib.import_module("fieldkit.map.render")
+    except ImportError:
+        return None
+    render_map = getattr(render, "render_map", None)
+    if not callable(render_map):
+        return None
+    try:
+        rendered = render_map(store, case_id=view.cases[0]["_id"], size=(1600, 1100))
+        image = rendered.image.convert("RGB")
+        out = io.BytesIO()
+        image.save(out, "PNG", optimize=False)
+        attribution = getattr(rendered, "attribution", None) or "FieldKit static map"
+    except Exception as exc:  # a map problem must not cost the report: the plan stands in
+        notes.append(f"static map unavailable ({exc}); a plain plan is drawn instead")
+        return None
+    return out.getvalue(), str(attribution)
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    return _jpeg_size(data)
 
 
 def _jpeg_size(data: bytes) -> tuple[int, int]:
