@@ -30,7 +30,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from fieldkit import __version__, keys, sshsig
 from fieldkit.audience import Audience, OutputView, build_view, check_sensitive_output, tagged_path
@@ -877,8 +877,9 @@ def render_report(
             "photo's hash against its record. `sha256sum FILE` of an original must print "
             "the value given here."
         )
-    data = bytes(pdf.output())
-    return data, embedded, missing, notes
+    # fpdf2 returns a bytearray; handed on as it is (bytes-like everywhere it goes), so a
+    # PDF of 100 MB is not copied once more.
+    return cast(bytes, pdf.output()), embedded, missing, notes
 
 
 def _static_map(store: Store, view: OutputView, notes: list[str]) -> tuple[bytes, str] | None:
