@@ -427,7 +427,10 @@ def write_report(
     data, photos, missing, notes = render_report(store, view, progress=progress, cancel=cancel)
     signature = sshsig.sign(key, data, REPORT_NAMESPACE).encode("ascii")
     check_cancel(cancel)
-    _write_pair(target, data, sig_path, signature)
+    try:
+        _write_pair(target, data, sig_path, signature)
+    except OSError as exc:  # a full disk, a read-only folder: neither file is left
+        raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from exc
     import hashlib
 
     pages = data.count(b"/Type /Page\n") or data.count(b"/Type /Page")
