@@ -35,6 +35,7 @@ A file is never changed: it is opened read-only and only ever read.
 from __future__ import annotations
 
 import errno
+import io
 import os
 import time
 from collections import deque
@@ -49,7 +50,9 @@ from fieldkit.errors import FieldkitError, MediaError, NotFound, ValidationError
 from fieldkit.fsutil import open_regular
 from fieldkit.mediastore import MediaStore
 from fieldkit.metadata import CameraCorrection, CaptureTime, Metadata, read_metadata, resolve_time
+from fieldkit.metadata.av import is_av
 from fieldkit.metadata.filetype import PILLOW_SIZED, SNIFF_BYTES, sniff_type
+from fieldkit.previews import embedded_jpeg
 from fieldkit.store import Store
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle
 from fieldkit.thumbnails import THUMB_SIZE, thumbnail_path, thumbnail_problem
@@ -269,10 +272,12 @@ def prepare_file(
     corrections: Sequence[CameraCorrection] = (),
     *,
     thumbnails: bool = True,
+    fast: bool = False,
 ) -> _Outcome:
     """Store one file and work out its record's fields; runs in a worker, no database.
 
-    Never raises for a bad file: the outcome says it was rejected and why.
+    Never raises for a bad file: the outcome says it was rejected and why. ``fast``: see
+    :func:`import_media`'s ``fast_previews``.
     """
     shown = str(path)
     head = bytearray()
@@ -310,27 +315,20 @@ def prepare_file(
     mime = sniff_type(bytes(head[:SNIFF_BYTES]))
     meta: Metadata | None = None
     ctime: CaptureTime | None = None
-    if mime.startswith("image/"):
+    if mime.startswith("image/") or is_av(mime):
         try:
             meta = _read_metadata(bytes(head), stored_path, stored.size)
             mime = meta.type
             warnings.extend(meta.warnings)
             raw = meta.raw_time
-            if raw.local is not None or raw.gps_utc is not None:
+            if raw.local is not None or raw.gps_utc is not None or raw.utc is not None:
                 ctime = resolve_time(raw, meta.position, corrections, meta.camera)
                 warnings.extend(ctime.notes)
         except Exception as exc:  # a reader bug costs this file's metadata, not the file
             warnings.append(f"metadata could not be read: {exc!r}"[:300])
             meta = None
-        if thumbnails and mime in PILLOW_SIZED:
-            dest = thumbnail_path(cache_dir, stored.sha256, THUMB_SIZE)
-            if not dest.exists():
-                problem = thumbnail_problem(stored_path, dest, THUMB_SIZE)
-                if problem is not None:
-                    warnings.append(
-                        f"the image cannot be decoded ({problem}); "
-                        "the file is kept as it is, without a thumbnail"
-                    )
+        if thumbnails and (mime in PILLOW_SIZED or is_av(mime)):
+            _thumbnail(stored_path, stored.sha256, cache_dir, mime, meta, head, fast, warnings)
     elif path.suffix.casefold() in IMAGE_SUFFIXES:
         warnings.append(
             f"named {path.suffix} but the content is {mime}, not an image; kept as it is"
@@ -351,6 +349,7 @@ def prepare_file(
             serial=meta.camera.serial if meta.camera else None,
             lens=meta.lens,
             orientation=meta.orientation,
+            duration_s=meta.duration_s,
         )
         if meta.position is not None:
             values.update(
@@ -358,7 +357,7 @@ def prepare_file(
                 lon=meta.position.lon,
                 alt=meta.position.alt,
                 direction=meta.position.direction,
-                position_source=meta.position.source or "exif",
+                position_source=meta.position.source,
             )
     if ctime is not None:
         values.update(
@@ -372,6 +371,43 @@ def prepare_file(
     fields = _valid_fields(values, warnings)
     fields["warnings"] = list(dict.fromkeys(w for w in warnings if w.strip()))
     return _Prepared(shown, stored.sha256, fields, tuple(fields["warnings"]))
+
+
+def _thumbnail(
+    stored_path: Path,
+    sha256: str,
+    cache_dir: Path,
+    mime: str,
+    meta: Metadata | None,
+    head: bytearray,
+    fast: bool,
+    warnings: list[str],
+) -> None:
+    """The thumbnail of a stored file; a photo or video that cannot be decoded is warned.
+
+    With ``fast``, a JPEG's embedded preview is the thumbnail and the full decode check is
+    left to :func:`fieldkit.thumbnails.check_pending` (the app runs it in the background).
+    """
+    dest = thumbnail_path(cache_dir, sha256, THUMB_SIZE)
+    if dest.exists():
+        return
+    orientation = meta.orientation if meta is not None else 1
+    embedded = embedded_jpeg(io.BytesIO(bytes(head)), mime) if fast else None
+    problem = None
+    if embedded is not None:
+        problem = thumbnail_problem(
+            stored_path, dest, THUMB_SIZE, orientation=orientation, mime=mime, embedded=embedded
+        )
+    if embedded is None or problem is not None:  # no preview, or one that does not decode
+        problem = thumbnail_problem(
+            stored_path, dest, THUMB_SIZE, orientation=orientation, mime=mime
+        )
+    if problem is not None:
+        what = "video" if mime.startswith("video/") else "image"
+        kept = "a placeholder thumbnail" if what == "video" else "no thumbnail"
+        warnings.append(
+            f"the {what} cannot be decoded ({problem}); the file is kept as it is, with {kept}"
+        )
 
 
 def _read_metadata(head: bytes, stored: Path, size: int) -> Metadata:
@@ -516,6 +552,7 @@ def import_media(
     workers: int | None = None,
     serial: bool = False,
     thumbnails: bool = True,
+    fast_previews: bool = False,
 ) -> ImportReport:
     """Import files and folders into the store; returns what happened to each file.
 
@@ -523,6 +560,11 @@ def import_media(
     Otherwise never raises for a bad file (it is rejected with a reason) nor for
     cancellation (``report.cancelled``): what finished stays, nothing is half-imported.
     ``serial`` does every step in the calling thread (tests, debugging).
+
+    ``fast_previews``: a JPEG's embedded preview becomes its thumbnail and the full decode
+    check (truncation, damage) is left pending for :func:`fieldkit.thumbnails.check_pending`,
+    which the app runs in the background after the import; without it (the command line)
+    every photo is decoded during the import and a broken one is warned in its record.
     """
     if site_id is not None:
         try:
@@ -538,7 +580,9 @@ def import_media(
     cache_dir = store.cache_dir
 
     def work(path: Path) -> _Outcome:
-        return prepare_file(path, store.media, cache_dir, corrections, thumbnails=thumbnails)
+        return prepare_file(
+            path, store.media, cache_dir, corrections, thumbnails=thumbnails, fast=fast_previews
+        )
 
     done = 0
     throttle(0, total, "")

@@ -1,16 +1,33 @@
 """Thumbnails and viewer previews: derived images, never evidence, always rebuildable.
 
-A thumbnail is a JPEG in ``cache/thumbs/<first two hex>/<sha256>-<size>.jpg`` with the
-photo's EXIF orientation applied, written to a temp file and renamed into place so a crash
-never leaves half a thumbnail. Originals are opened read-only and never written.
-Nothing here raises for a bad image: :func:`make_thumbnail` returns False.
+A thumbnail is a JPEG in ``cache/thumbs/<first two hex>/<sha256>-<size>.jpg``, upright,
+written to a temp file and renamed into place so a crash never leaves half a thumbnail.
+Originals are opened read-only and never written. Nothing here raises for a bad file:
+:func:`thumbnail_problem` says what went wrong.
+
+- **Orientation is decided once**, by FieldKit's metadata reader (EXIF Orientation for
+  photos, the ``tkhd`` display matrix for QuickTime video, as EXIF 1..8): the record's
+  ``orientation`` is what the thumbnail, the viewer and the reports use, never a second
+  opinion from Pillow's ``exif_transpose``. HEIF is the exception the HEIF spec makes:
+  libheif applies the container's own ``irot``/``imir`` while decoding (ISO/IEC 23008-12
+  §6.5.10-12), so nothing more is applied to those pixels.
+- **Video** gets a poster frame decoded with PyAV (a frame about a third in, at most 1 s,
+  past a black first frame); **audio**, or a video with no decodable frame, gets a clear
+  placeholder picture (the latter with a problem the importer reports).
+- **Fast first view**: a JPEG's own embedded preview (:mod:`fieldkit.previews`) becomes
+  the thumbnail at import, with a marker ``<sha256>-<size>.unchecked`` beside it;
+  :func:`check_pending` later decodes the full photo off the import's critical path,
+  replaces the thumbnail and records a photo that cannot be decoded as soon as it is
+  found.
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,8 +44,15 @@ PREVIEW_SIDE = 2048
 #: Images with more pixels than this are refused (a "decompression bomb" guard that
 #: still admits 200-MP panoramas).
 MAX_PIXELS = 400_000_000
+#: Frames decoded at most while looking for a poster frame.
+_POSTER_FRAMES = 48
+#: EXIF Orientation → the Pillow transpose that makes the stored pixels upright (CIPA DC-008
+#: 2019, §4.6.4 A, Orientation).
+_TRANSPOSE = {2: 0, 3: 3, 4: 1, 5: 5, 6: 4, 7: 6, 8: 2}
 
 _heif_registered = False
+
+ProblemFn = Callable[[dict[str, Any], str], None]
 
 
 def _register_heif() -> None:
@@ -43,22 +67,117 @@ def _register_heif() -> None:
         pillow_heif.register_heif_opener()
 
 
-def _open(src: Path, target: tuple[int, int]) -> PILImage.Image:
-    """Open with JPEG draft mode (decode at 1/2..1/8 scale) and orientation applied."""
-    from PIL import Image, ImageOps
+def _sniff(src: Path) -> str:
+    from fieldkit.metadata.filetype import SNIFF_BYTES, sniff_type
 
-    _register_heif()
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-    with Image.open(src) as im:
-        if im.format == "JPEG":
-            # Scale so that the *shorter* requested side is still covered after rotation.
-            side = max(target)
-            im.draft("RGB", (side, side))
-        im.load()
-        out = ImageOps.exif_transpose(im)
-        if out is im:
-            out = im.copy()
-    return out
+    with open(src, "rb") as fh:
+        return sniff_type(fh.read(SNIFF_BYTES))
+
+
+def _reader_orientation(src: Path) -> int | None:
+    """The orientation FieldKit's reader decides for a file (for callers without a record)."""
+    from fieldkit.metadata import read_metadata
+
+    try:
+        with open(src, "rb") as fh:
+            return read_metadata(fh).orientation
+    except Exception:  # a reader problem means "as stored"
+        return None
+
+
+def apply_orientation(im: PILImage.Image, orientation: int | None) -> PILImage.Image:
+    """``im`` turned upright for an EXIF Orientation value (1..8; None or 1: as stored)."""
+    from PIL import Image
+
+    method = _TRANSPOSE.get(orientation or 1)
+    if method is None:
+        return im
+    return im.transpose(Image.Transpose(method))
+
+
+def _fit(width: int, height: int, side: int) -> tuple[int, int]:
+    scale = min(1.0, side / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _poster(src: Path, side: int) -> PILImage.Image:
+    """A representative frame of a video, longest side at most ``side`` (not yet upright)."""
+    import av
+
+    with av.open(str(src)) as container:
+        if not container.streams.video:
+            raise ValueError("no video stream")
+        stream = container.streams.video[0]
+        duration = (container.duration or 0) / 1_000_000
+        at = min(1.0, duration / 3)
+        if at > 0:
+            with contextlib.suppress(Exception):
+                container.seek(int(at * 1_000_000))
+        first = None
+        for count, frame in enumerate(container.decode(stream)):
+            w, h = _fit(frame.width, frame.height, side)
+            im = frame.to_image(width=w, height=h)
+            if first is None:
+                first = im
+            # A black first frame (lens cap, fade-in) is a poor poster: look a little on.
+            if max(im.convert("L").getextrema()) > 24 or count >= _POSTER_FRAMES:
+                return im
+        if first is None:
+            raise ValueError("no frame could be decoded")
+        return first
+
+
+def placeholder(kind: str, side: int = THUMB_SIZE, note: str | None = None) -> PILImage.Image:
+    """A plain picture standing for a file with no image of its own (audio, a broken video)."""
+    from PIL import Image, ImageDraw
+
+    im = Image.new("RGB", (side, side * 3 // 4), (52, 58, 64))
+    draw = ImageDraw.Draw(im)
+    w, h = im.size
+    cx, cy = w // 2, h // 2 - h // 10
+    r = h // 5
+    if kind == "audio":
+        for i, height in enumerate((3, 6, 9, 5, 8, 4, 7, 3)):
+            x = cx - 4 * (r // 3) + i * (r // 3)
+            draw.rectangle(
+                (x, cy - height * r // 10, x + r // 6, cy + height * r // 10), fill=(230, 230, 230)
+            )
+    else:
+        draw.polygon([(cx - r // 2, cy - r), (cx - r // 2, cy + r), (cx + r, cy)], fill="white")
+    label = kind.upper() + (f" — {note}" if note else "")
+    draw.text((w // 2, h - h // 6), label, fill=(230, 230, 230), anchor="mm")
+    return im
+
+
+def _open(
+    src: Path,
+    target: tuple[int, int],
+    orientation: int | None = None,
+    mime: str | None = None,
+) -> PILImage.Image:
+    """The image to scale down: decoded (JPEG draft: 1/2..1/8 scale), upright."""
+    from PIL import Image
+
+    from fieldkit.metadata.filetype import HEIF_FAMILY
+
+    mime = mime or _sniff(src)
+    side = max(target)
+    if mime.startswith("video/"):
+        im = _poster(src, side)
+    else:
+        _register_heif()
+        Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+        with Image.open(src) as opened:
+            if opened.format == "JPEG":
+                # Scale so that the *shorter* requested side is still covered after rotation.
+                opened.draft("RGB", (side, side))
+            opened.load()
+            im = opened.copy()
+        if mime in HEIF_FAMILY:
+            return im
+    if orientation is None:
+        orientation = _reader_orientation(src)
+    return apply_orientation(im, orientation)
 
 
 def _rgb(im: PILImage.Image) -> PILImage.Image:
@@ -87,37 +206,87 @@ def thumbnail_path(store_or_cache_dir: Store | Path, sha256: str, size: int = TH
     return thumbs_dir(store_or_cache_dir) / sha256[:2] / f"{sha256}-{size}.jpg"
 
 
-def make_thumbnail(src: Path, dest: Path, size: int = THUMB_SIZE) -> bool:
+def _pending_marker(dest: Path) -> Path:
+    return dest.with_suffix(".unchecked")
+
+
+def _save(im: PILImage.Image, dest: Path) -> None:
+    im = _rgb(im)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=".thumb-", suffix=".jpg", dir=dest.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            im.save(out, "JPEG", quality=82)
+        os.replace(tmp_name, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+
+
+def make_thumbnail(
+    src: Path,
+    dest: Path,
+    size: int = THUMB_SIZE,
+    *,
+    orientation: int | None = None,
+    mime: str | None = None,
+) -> bool:
     """Write a JPEG thumbnail of ``src`` (longest side ``size``) to ``dest``; False on failure.
 
-    Never raises for a damaged, truncated or non-image file: it returns False and leaves
-    no file at ``dest``.
+    Never raises for a damaged, truncated or non-image file. ``orientation`` is the record's
+    (EXIF 1..8); without it FieldKit's reader decides from the file.
     """
-    return thumbnail_problem(src, dest, size) is None
+    return thumbnail_problem(src, dest, size, orientation=orientation, mime=mime) is None
 
 
-def thumbnail_problem(src: Path, dest: Path, size: int = THUMB_SIZE) -> str | None:
+def thumbnail_problem(
+    src: Path,
+    dest: Path,
+    size: int = THUMB_SIZE,
+    *,
+    orientation: int | None = None,
+    mime: str | None = None,
+    embedded: bytes | None = None,
+) -> str | None:
     """Like :func:`make_thumbnail`, but says why it failed (None when it worked).
 
-    The importer turns the reason into a warning: a JPEG whose pixels cannot be decoded
-    (truncated, damaged) is still kept as evidence, but the user must know.
+    The importer turns the reason into a warning: a photo whose pixels cannot be decoded
+    (truncated, damaged) is still kept as evidence, but the user must know. A video with no
+    decodable frame gets a placeholder thumbnail *and* a reason; audio gets a placeholder.
+    ``embedded`` (a JPEG preview from the file itself) is used instead of decoding the
+    photo, and the thumbnail is marked for :func:`check_pending`.
     """
     try:
-        im = _open(src, (size, size))
-        im.thumbnail((size, size))
-        im = _rgb(im)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".thumb-", suffix=".jpg", dir=dest.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                im.save(out, "JPEG", quality=82)
-            os.replace(tmp_name, dest)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp_name)
-            raise
-    except Exception as exc:  # Pillow raises many kinds for damaged files
+        mime = mime or _sniff(src)
+    except OSError as exc:
         return " ".join(str(exc).split())[:200] or type(exc).__name__
+    if mime.startswith("audio/"):
+        try:
+            _save(placeholder("audio", size), dest)
+        except OSError as exc:
+            return str(exc)[:200]
+        return None
+    try:
+        if embedded is not None:
+            from PIL import Image
+
+            with Image.open(io.BytesIO(embedded)) as small:
+                small.load()
+                im = apply_orientation(small.copy(), orientation)
+            marker = _pending_marker(dest)
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        else:
+            im = _open(src, (size, size), orientation, mime)
+        im.thumbnail((size, size))
+        _save(im, dest)
+    except Exception as exc:  # Pillow and FFmpeg raise many kinds for damaged files
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        if mime.startswith("video/"):
+            with contextlib.suppress(Exception):
+                _save(placeholder("video", size, "no preview"), dest)
+        return reason
     return None
 
 
@@ -129,14 +298,25 @@ def _remove_orphan_temps(root: Path) -> None:
                 tmp.unlink()
 
 
-def preview(src: Path, max_side: int = PREVIEW_SIDE) -> PILImage.Image:
-    """An image for the viewer, orientation applied, longest side at most ``max_side``.
+def preview(
+    src: Path,
+    max_side: int = PREVIEW_SIDE,
+    *,
+    orientation: int | None = None,
+    mime: str | None = None,
+) -> PILImage.Image:
+    """An image for the viewer, upright, longest side at most ``max_side``.
 
-    Raises the error Pillow raised when the file cannot be decoded (the viewer shows it).
+    A video gives its poster frame. Raises the error Pillow or FFmpeg raised when the file
+    cannot be decoded (the viewer shows it).
     """
-    im = _open(src, (max_side, max_side))
+    im = _open(src, (max_side, max_side), orientation, mime)
     im.thumbnail((max_side, max_side))
     return im
+
+
+def _has_picture(mime: str | None) -> bool:
+    return bool(mime) and str(mime).startswith(("image/", "video/", "audio/"))
 
 
 def rebuild_thumbnails(
@@ -149,8 +329,8 @@ def rebuild_thumbnails(
 ) -> dict[str, Any]:
     """Make the missing thumbnails of every media record (all of them with ``force``).
 
-    Returns ``{"made": n, "kept": n, "failed": [{"id", "sha256", "reason"}], "cancelled"}``.
-    Non-image media (PDF, audio) are counted as ``skipped``.
+    Returns ``{"made": n, "kept": n, "skipped": n, "failed": [{"id", "sha256", "reason"}],
+    "cancelled"}``. Media with no picture (PDF, text) are counted as ``skipped``.
     """
     _remove_orphan_temps(thumbs_dir(store))
     rows = store.find("media", include_retracted=True)
@@ -163,14 +343,21 @@ def rebuild_thumbnails(
             break
         sha = row["sha256"]
         throttle(done, total, row.get("file_name") or sha)
-        if not (row.get("mime") or "").startswith("image/"):
+        if not _has_picture(row.get("mime")):
             report["skipped"] += 1
             continue
         dest = thumbnail_path(store, sha, size)
         if dest.exists() and not force:
             report["kept"] += 1
             continue
-        reason = thumbnail_problem(store.media.path_of(sha), dest, size)
+        reason = thumbnail_problem(
+            store.media.path_of(sha),
+            dest,
+            size,
+            orientation=row.get("orientation"),
+            mime=row.get("mime"),
+        )
+        _pending_marker(dest).unlink(missing_ok=True)
         if reason is None:
             report["made"] += 1
         else:
@@ -180,10 +367,97 @@ def rebuild_thumbnails(
     return report
 
 
+def pending_checks(store: Store, size: int = THUMB_SIZE) -> list[str]:
+    """SHA-256 of the photos whose thumbnail came from an embedded preview, not yet decoded."""
+    root = thumbs_dir(store)
+    if not root.is_dir():
+        return []
+    suffix = f"-{size}.unchecked"
+    out = []
+    for marker in sorted(root.glob(f"*/*{suffix}")):
+        sha = marker.name[: -len(suffix)]
+        if is_sha256(sha):
+            out.append(sha)
+    return out
+
+
+DECODE_WARNING = "the image cannot be decoded ({reason}); the file is kept as it is"
+#: The progress message :func:`check_pending` sends at once for a photo found broken.
+BROKEN_PREFIX = "broken: "
+
+
+def check_pending(
+    store: Store,
+    progress: ProgressFn | None = None,
+    cancel: CancelToken | None = None,
+    *,
+    on_problem: ProblemFn | None = None,
+    size: int = THUMB_SIZE,
+) -> dict[str, Any]:
+    """The full decode check of photos imported with an embedded preview (background work).
+
+    Decodes each pending photo (which finds truncation and damage), replaces its preview
+    thumbnail with one made from the photo itself, and for a photo that cannot be decoded
+    adds a warning to its media record (a journal event, so it travels in bundles) and
+    calls ``on_problem(record, reason)`` at once. Safe to stop and run again: a photo stays
+    pending until checked. Returns ``{"checked": n, "broken": [{"id", "sha256",
+    "file_name", "reason"}], "cancelled": bool}``.
+    """
+    shas = pending_checks(store, size)
+    throttle = Throttle(progress)
+    report: dict[str, Any] = {"checked": 0, "broken": [], "cancelled": False}
+    total = len(shas)
+    for done, sha in enumerate(shas):
+        if cancel is not None and cancel.cancelled:
+            report["cancelled"] = True
+            break
+        dest = thumbnail_path(store, sha, size)
+        rows = store.find("media", where={"sha256": sha}, include_retracted=True, limit=1)
+        if not rows:  # stored bytes without a record (a crash): the next import makes it
+            continue
+        row = rows[0]
+        throttle(done, total, row.get("file_name") or sha)
+        reason = thumbnail_problem(
+            store.media.path_of(sha),
+            dest,
+            size,
+            orientation=row.get("orientation"),
+            mime=row.get("mime"),
+        )
+        if reason is not None:
+            warning = DECODE_WARNING.format(reason=reason)
+            warnings = list(row.get("warnings") or [])
+            if warning not in warnings and not row.get("retracted"):
+                row = store.update(row["id"], {"warnings": [*warnings, warning]})
+            report["broken"].append(
+                {
+                    "id": row["id"],
+                    "sha256": sha,
+                    "file_name": row.get("file_name"),
+                    "reason": reason,
+                }
+            )
+            if on_problem is not None:
+                on_problem(row, reason)
+            if progress is not None:  # not throttled: the user hears of it at once
+                progress(done, total, BROKEN_PREFIX + str(row.get("file_name") or sha))
+        _pending_marker(dest).unlink(missing_ok=True)
+        report["checked"] += 1
+    else:
+        throttle(total, total, "done")
+    return report
+
+
 __all__ = [
+    "BROKEN_PREFIX",
+    "DECODE_WARNING",
     "PREVIEW_SIDE",
     "THUMB_SIZE",
+    "apply_orientation",
+    "check_pending",
     "make_thumbnail",
+    "pending_checks",
+    "placeholder",
     "preview",
     "rebuild_thumbnails",
     "thumbnail_path",

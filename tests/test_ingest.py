@@ -179,9 +179,22 @@ def test_any_file_type_is_evidence(store: Store, tmp_path: Path) -> None:
     pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
     wav = tmp_path / "interview.wav"
     wav.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 40)
-    report = import_media(store, [pdf, wav], serial=True)
-    assert [i["warnings"] for i in report.imported] == [[], []]
-    assert [store.get(i["id"])["mime"] for i in report.imported] == ["application/pdf", "audio/wav"]
+    real = tmp_path / "recording.wav"
+    real.write_bytes((Path(__file__).parent / "data" / "av" / "bwf_bext.wav").read_bytes())
+    report = import_media(store, [pdf, wav, real], serial=True)
+    warnings = [i["warnings"] for i in report.imported]
+    assert warnings[0] == [] and warnings[2] == [
+        "no UTC offset known for the camera time: UTC unknown"
+    ]
+    # A WAV header with no audio in it is kept, and the user is told it cannot be played.
+    assert warnings[1] == [
+        "the video/audio container cannot be read: Invalid data found when processing input"
+    ]
+    records = [store.get(i["id"]) for i in report.imported]
+    assert [r["mime"] for r in records] == ["application/pdf", "audio/wav", "audio/wav"]
+    assert records[2]["duration_s"] == 1.0
+    assert records[2]["captured_local"] == "2020-10-09T14:05:30"
+    assert records[1].get("duration_s") is None
 
 
 # --- bad input: a reason per file, the rest of the batch imports ---------------------------

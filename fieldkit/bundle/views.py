@@ -50,6 +50,7 @@ MEDIA_COLUMNS = (
     "file_name",
     "size",
     "mime",
+    "duration_s",
     "captured_utc",
     "captured_local",
     "utc_offset",

@@ -125,6 +125,8 @@ def format_summary(info: MediaInfo) -> str:
         what += f", {info.width} × {info.height} px"
     if info.orientation and info.orientation != 1:
         what += f", orientation {info.orientation}"
+    if info.duration_s is not None:
+        what += f", {info.duration_s:.2f} s"
     lines.append(what)
     if info.camera:
         cam = " ".join(x for x in (info.camera.make, info.camera.model) if x)
@@ -147,8 +149,12 @@ def format_summary(info: MediaInfo) -> str:
     if t is None:
         lines.append("  time      none")
     else:
-        local = f"{t.local}{' ' + t.offset if t.offset else ''}" if t.local else "no camera time"
-        lines.append(f"  time      {t.utc or 'UTC unknown'}  (local {local}; source {t.source})")
+        local = (
+            f"local {t.local}{' ' + t.offset if t.offset else ''}"
+            if t.local
+            else "no local reading"
+        )
+        lines.append(f"  time      {t.utc or 'UTC unknown'}  ({local}; source {t.source})")
         if t.gps_utc:
             lines.append(f"  GPS clock {t.gps_utc}")
         if t.clock_error_s is not None:

@@ -1,4 +1,5 @@
-"""`fieldkit media import|list|show|link|suggest|thumbnails`: a face on ingest and suggest."""
+"""`fieldkit media import|list|show|link|geotag|suggest|thumbnails`: a face on ingest,
+geotag and suggest."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from fieldkit.cli.common import add_json, open_store, print_json, terminal_progr
 from fieldkit.tasks import CancelToken
 
 # The media fields a person decides; the rest is what the file itself says.
-MEDIA_EDITABLE = ("release", "caption")
+MEDIA_EDITABLE = ("release", "caption", "redactions")
 
 IMPORT_EPILOG = """\
 Exit status: 0 when the batch ran, even if some files were rejected (each with its
@@ -88,6 +89,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="yes: it may appear in the public release and public outputs (default no)",
     )
     v.add_argument("--caption", help="what the file shows")
+    v.add_argument(
+        "--redact",
+        dest="redact",
+        action="append",
+        metavar="X,Y,W,H",
+        help="a rectangle to black out in every published copy, in pixels of the upright "
+        "photo (repeat for several; replaces the list)",
+    )
+    v.add_argument(
+        "--clear-redactions", action="store_true", help="remove every redaction rectangle"
+    )
     add_json(v)
     v.set_defaults(handler=cmd_edit)
 
@@ -101,6 +113,33 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--caption", help="what the photo shows at this site")
     add_json(v)
     v.set_defaults(handler=cmd_link)
+
+    v = verbs.add_parser(
+        "geotag",
+        help="give photos without a position the position of a GPS track at their time",
+        description="Match each photo or video without a position to a GPS track (GPX) by "
+        "its capture time in UTC (after the camera's clock correction) and record the "
+        "position interpolated between the fixes around it (source 'track', with an "
+        "accuracy that grows with the time to the nearer fix). Photos before or after the "
+        "track, or between fixes further apart than --max-gap-s, are reported and left as "
+        "they are. Each position is a journal event; --undo takes them all back.",
+    )
+    v.add_argument("--track", required=True, type=Path, metavar="FILE.gpx", help="a GPX file")
+    v.add_argument(
+        "--max-gap-s",
+        type=float,
+        default=300.0,
+        metavar="N",
+        help="never interpolate between fixes more than N seconds apart (default 300)",
+    )
+    v.add_argument("--dry-run", action="store_true", help="report what would change; write nothing")
+    v.add_argument(
+        "--undo",
+        action="store_true",
+        help="take back every position that came from a track (the --track file is not read)",
+    )
+    add_json(v)
+    v.set_defaults(handler=cmd_geotag)
 
     v = verbs.add_parser(
         "suggest",
@@ -221,11 +260,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from fieldkit.release import derivatives_of
     from fieldkit.thumbnails import thumbnail_path
 
     with open_store(args) as store:
         record = store.get(args.id, "media")
         record["links"] = _links_of(store, args.id)
+        record["derivatives"] = derivatives_of(store, args.id)
         record["path"] = str(store.media.path_of(record["sha256"]))
         thumb = thumbnail_path(store, record["sha256"])
         record["thumbnail"] = str(thumb) if thumb.exists() else None
@@ -246,8 +287,12 @@ def cmd_edit(args: argparse.Namespace) -> int:
         for name in MEDIA_EDITABLE
         if getattr(args, name, None) is not None
     }
+    if args.redact:
+        values["redactions"] = list(args.redact)
+    elif args.clear_redactions:
+        values["redactions"] = []
     if not values:
-        raise ValidationError("nothing to change: give --release or --caption")
+        raise ValidationError("nothing to change: give --release, --caption or --redact")
     with open_store(args) as store:
         store.get(args.id, "media")
         record = store.update(args.id, values)
@@ -267,6 +312,45 @@ def cmd_link(args: argparse.Namespace) -> int:
         print_json(link)
     else:
         print(link["id"])
+    return 0
+
+
+def cmd_geotag(args: argparse.Namespace) -> int:
+    from fieldkit.geotag import geotag, read_gpx, untag
+    from fieldkit.safetext import escape as safe_text
+
+    if args.undo:
+        with open_store(args) as store:
+            done = untag(store, dry_run=args.dry_run)
+        if args.json:
+            print_json(done)
+        else:
+            verb = "would clear" if args.dry_run else "cleared"
+            print(f"{verb} {len(done['cleared'])} positions from tracks")
+        return 0
+    track = read_gpx(args.track)
+    with open_store(args) as store:
+        report = geotag(store, track, max_gap_s=args.max_gap_s, dry_run=args.dry_run)
+    if args.json:
+        print_json(report)
+        return 0
+    t = report["track"]
+    print(f"track {safe_text(t['file'])}: {t['fixes']} fixes, {t['start']} to {t['end']}")
+    verb = "would tag" if args.dry_run else "tagged"
+    print(
+        f"{verb} {len(report['tagged'])}, outside the track {len(report['outside_track'])}, "
+        f"beyond the gap {len(report['beyond_gap'])}, no UTC time {len(report['no_time'])}, "
+        f"already with a position {report['already_positioned']}"
+    )
+    for item in report["tagged"]:
+        print(
+            f"  tagged   {safe_text(item['file_name'] or item['id'])}: "
+            f"{item['lat']:.6f},{item['lon']:.6f} ±{item['accuracy_m']:g} m"
+        )
+    for kind in ("outside_track", "beyond_gap", "no_time"):
+        for item in report[kind]:
+            name = safe_text(item["file_name"] or item["id"])
+            print(f"  not tagged {name}: {item['reason']}")
     return 0
 
 

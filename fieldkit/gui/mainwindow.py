@@ -41,6 +41,7 @@ from fieldkit.gui.panels import FormPane, HistoryPane, PhotosPane, RemnantsPane,
 from fieldkit.gui.tasks import Task, TaskRunner
 from fieldkit.gui.viewer import CameraDialog, PhotoViewer
 from fieldkit.ingest import import_media
+from fieldkit.thumbnails import BROKEN_PREFIX, check_pending
 
 CASE_ROLE = ID_ROLE
 KIND_ROLE = ID_ROLE + 10
@@ -623,6 +624,7 @@ class MainWindow(QMainWindow):
             if self.current_site_id:
                 self._loaded_tabs = set()
                 self._load_tab()
+            self.check_photos()
 
         def cancelled() -> None:
             self.statusBar().showMessage(self.tr("Import cancelled"), 5000)
@@ -632,12 +634,40 @@ class MainWindow(QMainWindow):
             import_media,
             [Path(p) for p in paths],
             site_id=site_id,
+            fast_previews=True,
             progress=True,
             label=label,
             on_done=done,
             on_cancelled=cancelled,
         )
         return self._import_task
+
+    def check_photos(self) -> Task:
+        """The full decode check of photos imported with their embedded preview, in the
+        background (fieldkit.thumbnails.check_pending); a broken photo shows at once."""
+
+        def progress(done: int, total: int, message: str) -> None:
+            if message.startswith(BROKEN_PREFIX):
+                self.statusBar().showMessage(
+                    self.tr("Cannot be decoded: {name}").format(name=message[len(BROKEN_PREFIX) :]),
+                    10000,
+                )
+
+        def done(report: dict[str, Any]) -> None:
+            broken = len(report.get("broken") or [])
+            if broken:
+                self.statusBar().showMessage(
+                    self.tr("{n} photo(s) cannot be decoded: see their warnings").format(n=broken),
+                    10000,
+                )
+
+        return self.submit(
+            check_pending,
+            label=self.tr("Checking photos"),
+            progress=True,
+            on_progress=progress,
+            on_done=done,
+        )
 
     def open_photo(self, media_id: str) -> PhotoViewer:
         viewer = PhotoViewer(self, self.store, media_id, self.current_site_id)
@@ -647,14 +677,16 @@ class MainWindow(QMainWindow):
         viewer.open()
         return viewer
 
-    def use_photo_position(self, site_id: str, lat: float, lon: float) -> None:
+    def use_photo_position(
+        self, site_id: str, lat: float, lon: float, source: str = "exif"
+    ) -> None:
         if (
             site_id == self.current_site_id
             and self.details.dirty
             and not self._confirm_leave(self.details)
         ):
             return
-        values = {"lat": lat, "lon": lon, "position_source": "exif"}
+        values = {"lat": lat, "lon": lon, "position_source": source}
 
         def done(rec: dict[str, Any]) -> None:
             if rec["id"] == self.current_site_id:

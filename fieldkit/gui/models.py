@@ -236,12 +236,15 @@ def thumbnail_image(src: Path, cache_dir: Path, sha256: str, size: int = THUMB) 
     return image
 
 
-def preview_image(src: Path, max_side: int = 1600) -> QImage:
-    """The viewer's image with orientation applied (fieldkit.thumbnails.preview).
+def preview_image(
+    src: Path, max_side: int = 1600, *, orientation: int | None = None, mime: str | None = None
+) -> QImage:
+    """The viewer's image, upright by the record's orientation (fieldkit.thumbnails.preview);
+    a video's poster frame.
 
     Pixels go straight into the QImage; no encode and decode round-trip.
     """
-    im = thumbnails.preview(src, max_side).convert("RGB")
+    im = thumbnails.preview(src, max_side, orientation=orientation, mime=mime).convert("RGB")
     width, height = im.size
     data = im.tobytes()
     # copy(): the QImage must own its pixels once ``data`` goes away.

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtCore import QCoreApplication, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -33,7 +33,7 @@ def tr(text: str) -> str:
 class PhotoViewer(QDialog):
     """One photo, orientation applied, and what its metadata says."""
 
-    use_position = Signal(str, float, float)  # site id, lat, lon
+    use_position = Signal(str, float, float, str)  # site id, lat, lon, position source
 
     def __init__(self, parent: QWidget | None, store: Any, media_id: str, site_id: str | None):
         super().__init__(parent)
@@ -49,7 +49,12 @@ class PhotoViewer(QDialog):
         self.image.setObjectName("photo")
         self._pixmap: QPixmap | None = None
         try:
-            img = preview_image(store.media.path_of(m["sha256"]), 1600)
+            img = preview_image(
+                store.media.path_of(m["sha256"]),
+                1600,
+                orientation=m.get("orientation"),
+                mime=m.get("mime"),
+            )
             if not img.isNull():
                 self._pixmap = QPixmap.fromImage(img)
             else:
@@ -85,6 +90,8 @@ class PhotoViewer(QDialog):
         row("Camera", _join(m.get("make"), m.get("model"), m.get("serial")))
         if m.get("width"):
             row("Pixels", f"{m['width']} × {m['height']}")
+        if m.get("duration_s") is not None:
+            row("Duration", _duration(m["duration_s"]))
         row("File", f"{m.get('file_name')}  ({m.get('size')} bytes, {m.get('mime')})")
         sha = QLabel(m["sha256"][:32] + "\n" + m["sha256"][32:])
         sha.setWordWrap(True)
@@ -97,12 +104,17 @@ class PhotoViewer(QDialog):
         self.use_button = QPushButton(tr("Use this position for the site"))
         self.use_button.setEnabled(bool(site_id) and m.get("lat") is not None)
         self.use_button.clicked.connect(self._use)
+        # The app plays nothing itself: video and audio open in the system's player.
+        self.open_button = QPushButton(tr("Open in the system player"))
+        self.open_button.setVisible(str(m.get("mime") or "").startswith(("video/", "audio/")))
+        self.open_button.clicked.connect(self._open_original)
         side = QVBoxLayout()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(info)
         side.addWidget(scroll, 1)
         side.addWidget(self.use_button)
+        side.addWidget(self.open_button)
         side_w = QWidget()
         side_w.setLayout(side)
         split = QSplitter()
@@ -118,8 +130,18 @@ class PhotoViewer(QDialog):
         layout.addWidget(buttons)
 
     def _use(self) -> None:
-        if self.site_id and self.media.get("lat") is not None:
-            self.use_position.emit(self.site_id, self.media["lat"], self.media["lon"])
+        m = self.media
+        if self.site_id and m.get("lat") is not None:
+            self.use_position.emit(
+                self.site_id, m["lat"], m["lon"], m.get("position_source") or "exif"
+            )
+
+    def original_path(self) -> Any:
+        """The file the system player opens (the stored original, read-only)."""
+        return self.store.media.path_of(self.media["sha256"])
+
+    def _open_original(self) -> bool:
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.original_path())))
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
@@ -227,3 +249,11 @@ class CameraDialog(QDialog):
             self.submit(lambda s: s.update(rid, values), label=tr("Saving"), on_done=done)
         else:
             self.submit(lambda s: s.create("camera", values), label=tr("Saving"), on_done=done)
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds)
+    h, rest = divmod(whole, 3600)
+    m, s = divmod(rest, 60)
+    text = f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+    return f"{text}  ({seconds:.2f} s)"

@@ -1,6 +1,8 @@
 """Where a photo's capture time in UTC comes from, best source first.
 
-1. ``exif-offset``: the camera's reading with its own OffsetTimeOriginal.
+1. ``exif-offset``: the camera's reading with its own OffsetTimeOriginal (for a video,
+   ``quicktime-offset``: Apple's creation date with its offset); ``quicktime-utc``: a video
+   with only the container's UTC creation time (``mvhd``).
 2. ``gps``: the GPS clock (UTC by definition); the local offset is derived as
    local − GPS rounded to 15 minutes, the remainder is the camera's clock error.
 3. ``coordinates-tz``: the zone of the photo's own position and the offset it had then.
@@ -86,6 +88,17 @@ def resolve_time(
     digits = _subsec_digits(raw.local_text)
 
     if raw.local is None:
+        if raw.utc is not None:
+            # QuickTime mvhd: an instant, no local reading. A clock error the user entered
+            # for this camera still applies (the camera's clock set it).
+            utc = raw.utc
+            if correction is not None and correction.clock_error_s:
+                utc = utc - timedelta(seconds=correction.clock_error_s)
+                notes.append(
+                    f"camera correction applied: clock error {correction.clock_error_s:+g} s "
+                    "subtracted"
+                )
+            return CaptureTime(None, None, format_utc(utc), "quicktime-utc", notes=tuple(notes))
         if raw.gps_utc is not None:
             return CaptureTime(None, None, gps_text, "gps", gps_text, None, notes=())
         return CaptureTime(None, None, None, "unknown", None, None)
@@ -109,7 +122,7 @@ def resolve_time(
             raw.local_text,
             raw.offset,
             format_utc(camera_utc, digits),
-            "exif-offset",
+            raw.offset_source,
             gps_text,
             clock_error(camera_utc),
             notes=tuple(notes),

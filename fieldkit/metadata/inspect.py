@@ -71,7 +71,8 @@ def inspect_file(
         return MediaInfo(name, None, None, None, error=f"metadata reader failed: {exc!r}")
     time = None
     warnings = list(meta.warnings)
-    if meta.raw_time.local is not None or meta.raw_time.gps_utc is not None:
+    raw = meta.raw_time
+    if raw.local is not None or raw.gps_utc is not None or raw.utc is not None:
         time = resolve_time(meta.raw_time, meta.position, corrections, meta.camera)
         warnings.extend(time.notes)
     return MediaInfo(
@@ -88,4 +89,5 @@ def inspect_file(
         width=meta.width,
         height=meta.height,
         lens=meta.lens,
+        duration_s=meta.duration_s,
     )

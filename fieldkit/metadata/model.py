@@ -7,7 +7,18 @@ from datetime import datetime
 from typing import Any
 
 #: Where a capture time's UTC offset came from, best first.
-TIME_SOURCES = ("exif-offset", "gps", "coordinates-tz", "camera-correction", "unknown")
+#: ``quicktime-offset`` (Apple's creation date with its offset) and ``quicktime-utc`` (the
+#: ``mvhd`` creation time, UTC by the QuickTime spec) are the video/audio counterparts of
+#: ``exif-offset``.
+TIME_SOURCES = (
+    "exif-offset",
+    "quicktime-offset",
+    "quicktime-utc",
+    "gps",
+    "coordinates-tz",
+    "camera-correction",
+    "unknown",
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,12 @@ class RawTime:
     local_tag: str | None = None
     offset: str | None = None
     gps_utc: datetime | None = None
+    #: A UTC instant the container itself states (QuickTime ``mvhd`` creation time), used
+    #: when there is no local reading; aware (UTC).
+    utc: datetime | None = None
+    #: The time source reported when ``offset`` is used ("exif-offset" for EXIF
+    #: OffsetTimeOriginal, "quicktime-offset" for Apple's creation date).
+    offset_source: str = "exif-offset"
 
 
 @dataclass(frozen=True)
@@ -110,6 +127,8 @@ class Metadata:
     width: int | None = None
     height: int | None = None
     lens: str | None = None
+    #: Seconds, for video and audio; None for a still image.
+    duration_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -129,6 +148,7 @@ class MediaInfo:
     width: int | None = None
     height: int | None = None
     lens: str | None = None
+    duration_s: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The shape of one ``files[i]`` of ``fieldkit inspect --json`` (ARCHITECTURE.md)."""
@@ -145,4 +165,5 @@ class MediaInfo:
             "orientation": self.orientation,
             "width": self.width,
             "height": self.height,
+            "duration_s": self.duration_s,
         }

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any, BinaryIO
 
-from fieldkit.metadata import bmff, containers
+from fieldkit.metadata import av, bmff, containers
 from fieldkit.metadata.containers import Found
 from fieldkit.metadata.filetype import HEIF_FAMILY, SNIFF_BYTES, sniff_type
 from fieldkit.metadata.model import Camera, Metadata, Position, RawTime
@@ -60,6 +60,8 @@ def read_metadata(source: bytes | BinaryIO, *, size: int | None = None) -> Metad
     warnings: list[str] = []
     if size == 0:
         return Metadata(type=mime, warnings=("empty file (0 bytes)",))
+    if av.is_av(mime):
+        return av.read_av(fh, size, mime)
     if not mime.startswith("image/"):
         warnings.append(f"not an image (content is {mime})")
         return Metadata(type=mime, warnings=tuple(warnings))
