@@ -16,6 +16,7 @@ from typing import Any
 
 from fieldkit.errors import ValidationError
 from fieldkit.ids import is_id
+from fieldkit.timezones import format_utc
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,10 @@ class Kind:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
 
 
-#: Where a position came from: a photo's EXIF, a video's QuickTime location (``©xyz`` or
-#: Apple's ISO 6709 key), a GPS track the photo was matched to by time
-#: (``fieldkit media geotag``), the investigator's device, a map, or typed by hand.
-POSITION_SOURCES = ("exif", "quicktime", "track", "device", "map", "manual")
+#: Where a position came from: a photo's EXIF, its XMP (where EXIF has none), a video's
+#: QuickTime location (``©xyz`` or Apple's ISO 6709 key), a GPS track the photo was matched
+#: to by time (``fieldkit media geotag``), the investigator's device, a map, or by hand.
+POSITION_SOURCES = ("exif", "xmp", "quicktime", "track", "device", "map", "manual")
 YES_NO = ("yes", "no")
 
 
@@ -291,6 +292,7 @@ MEDIA = Kind(
         Field("height", "int", "Height", minimum=0),
         Field("captured_utc", "datetime", "Captured (UTC)"),
         Field("captured_local", "text", "Camera clock reading"),
+        Field("captured_local_source", "text", "Camera clock reading from"),
         Field("utc_offset", "text", "UTC offset"),
         Field("time_source", "text", "Time source"),
         Field("gps_utc", "datetime", "GPS clock (UTC)"),
@@ -526,11 +528,7 @@ def parse_datetime_utc(text: str) -> str:
         ) from None
     if value.tzinfo is None:
         raise ValueError(f"{text!r} has no UTC offset; add Z or e.g. +04:00")
-    value = value.astimezone(dt.UTC)
-    out = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        out += f".{value.microsecond:06d}".rstrip("0")
-    return out + "Z"
+    return format_utc(value)
 
 
 def _check_one(kind: Kind, f: Field, value: Any) -> Any:
