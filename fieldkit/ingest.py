@@ -30,13 +30,20 @@ folder, or to a folder
 =====================================  =========================================
 
 A file is never changed: it is opened read-only and only ever read.
+
+Why about 600 lines: the pipeline (find the files, prepare each in a worker, record them
+on the one writer) reads top to bottom and its stages share the outcome types; it is kept
+whole while issues 9 and 12 change it, and is the next candidate for a package.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
+import sqlite3
+import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -46,15 +53,16 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit import records
-from fieldkit.errors import FieldkitError, MediaError, NotFound, ValidationError
-from fieldkit.fsutil import open_regular
+from fieldkit.errors import DiskFull, FieldkitError, MediaError, NotFound, ValidationError
+from fieldkit.fsutil import display_name, display_path, is_disk_full, open_regular
 from fieldkit.mediastore import MediaStore
 from fieldkit.metadata import CameraCorrection, CaptureTime, Metadata, read_metadata, resolve_time
 from fieldkit.metadata.av import is_av
 from fieldkit.metadata.filetype import PILLOW_SIZED, SNIFF_BYTES, sniff_type
 from fieldkit.previews import embedded_jpeg
+from fieldkit.problems import Problem
+from fieldkit.progress import CancelToken, ProgressFn, Throttle
 from fieldkit.store import Store
-from fieldkit.tasks import CancelToken, ProgressFn, Throttle
 from fieldkit.thumbnails import THUMB_SIZE, thumbnail_path, thumbnail_problem
 
 #: Commit after this many files ...
@@ -114,13 +122,13 @@ _OS_REASONS = {
 
 
 @dataclass
-class ImportReport:
+class MediaImportReport:
     """What an import did, file by file. ``cancelled`` means the user stopped it early."""
 
     imported: list[dict[str, Any]] = field(default_factory=list)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
-    rejected: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[Problem] = field(default_factory=list)  # code "rejected", path, message
+    skipped: list[Problem] = field(default_factory=list)  # code "skipped": junk, links out
     cancelled: bool = False
     total: int = 0
 
@@ -128,8 +136,8 @@ class ImportReport:
         return {
             "imported": self.imported,
             "duplicates": self.duplicates,
-            "rejected": self.rejected,
-            "skipped": self.skipped,
+            "rejected": [p.to_json() for p in self.rejected],
+            "skipped": [p.to_json() for p in self.skipped],
             "cancelled": self.cancelled,
             "total": self.total,
             "counts": {
@@ -153,12 +161,15 @@ class _Prepared:
     sha256: str
     fields: dict[str, Any]
     warnings: tuple[str, ...]
+    new: bool = True  # its bytes were stored by this import (removed if never recorded)
 
 
 @dataclass(frozen=True)
 class _Rejected:
     path: str
     reason: str
+    disk_full: bool = False  # the disk filled while storing it: the import stops
+    sha256: str | None = None  # bytes stored new before the disk filled (to remove)
 
 
 _Outcome = _Prepared | _Rejected
@@ -181,7 +192,7 @@ def _inside(root: Path, target: Path) -> bool:
 
 def collect_files(
     paths: Sequence[Path],
-) -> tuple[list[Path], list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[Path], list[Problem], list[Problem]]:
     """The files to import, those refused before reading, and those skipped as junk.
 
     Folders are walked recursively in name order. Raises :class:`MediaError` when a path
@@ -191,8 +202,8 @@ def collect_files(
     if missing:
         raise MediaError(f"no such file or folder: {', '.join(missing)}")
     files: list[Path] = []
-    rejected: list[dict[str, Any]] = []
-    skipped: list[dict[str, Any]] = []
+    rejected: list[Problem] = []
+    skipped: list[Problem] = []
     seen: set[Path] = set()
 
     def add(path: Path) -> None:
@@ -206,7 +217,9 @@ def collect_files(
         if given.is_dir():
             _walk(given, add, rejected, skipped)
         elif os.path.islink(given) and not given.exists():
-            rejected.append({"path": str(given), "reason": "broken symbolic link"})
+            rejected.append(
+                Problem("rejected", path=display_path(given), message="broken symbolic link")
+            )
         else:
             add(given)  # named one by one: imported even if hidden
     return files, rejected, skipped
@@ -215,13 +228,19 @@ def collect_files(
 def _walk(
     top: Path,
     add: Callable[[Path], None],
-    rejected: list[dict[str, Any]],
-    skipped: list[dict[str, Any]],
+    rejected: list[Problem],
+    skipped: list[Problem],
 ) -> None:
     root = Path(os.path.realpath(top))
 
     def onerror(exc: OSError) -> None:
-        rejected.append({"path": str(exc.filename), "reason": f"folder unreadable: {_reason(exc)}"})
+        rejected.append(
+            Problem(
+                "rejected",
+                path=display_path(str(exc.filename)),
+                message=f"folder unreadable: {_reason(exc)}",
+            )
+        )
 
     for dirpath, dirnames, filenames in os.walk(top, onerror=onerror, followlinks=False):
         here = Path(dirpath)
@@ -229,10 +248,16 @@ def _walk(
         for d in sorted(dirnames):
             sub = here / d
             if _is_junk(d) or d.casefold() in JUNK_DIRS:
-                skipped.append({"path": str(sub), "reason": "hidden or system folder"})
+                skipped.append(
+                    Problem("skipped", path=display_path(sub), message="hidden or system folder")
+                )
             elif sub.is_symlink():
                 skipped.append(
-                    {"path": str(sub), "reason": "symbolic link to a folder (not followed)"}
+                    Problem(
+                        "skipped",
+                        "symbolic link to a folder (not followed)",
+                        path=display_path(sub),
+                    )
                 )
             else:
                 keep.append(d)
@@ -240,19 +265,24 @@ def _walk(
         for name in sorted(filenames):
             path = here / name
             if _is_junk(name):
-                skipped.append({"path": str(path), "reason": "hidden or system file"})
+                skipped.append(
+                    Problem("skipped", path=display_path(path), message="hidden or system file")
+                )
                 continue
             if path.is_symlink():
                 target = Path(os.path.realpath(path))
                 if not target.exists():
-                    rejected.append({"path": str(path), "reason": "broken symbolic link"})
+                    rejected.append(
+                        Problem("rejected", path=display_path(path), message="broken symbolic link")
+                    )
                     continue
                 if not _inside(root, target):
                     skipped.append(
-                        {
-                            "path": str(path),
-                            "reason": "symbolic link to outside the imported folder (not followed)",
-                        }
+                        Problem(
+                            "skipped",
+                            "symbolic link to outside the imported folder (not followed)",
+                            path=display_path(path),
+                        )
                     )
                     continue
             add(path)
@@ -279,7 +309,7 @@ def prepare_file(
     Never raises for a bad file: the outcome says it was rejected and why. ``fast``: see
     :func:`import_media`'s ``fast_previews``.
     """
-    shown = str(path)
+    shown = display_path(path)
     head = bytearray()
 
     def keep_head(block: bytes) -> None:
@@ -299,6 +329,8 @@ def prepare_file(
                 return _Rejected(shown, "empty file (0 bytes): nothing to keep")
             stored = media.put_stream(source, on_block=keep_head)
     except OSError as exc:
+        if is_disk_full(exc):
+            return _Rejected(shown, "disk full", disk_full=True)
         return _Rejected(shown, f"could not be read or stored: {_reason(exc)}")
     except FieldkitError as exc:
         return _Rejected(shown, str(exc))
@@ -328,15 +360,26 @@ def prepare_file(
             warnings.append(f"metadata could not be read: {exc!r}"[:300])
             meta = None
         if thumbnails and (mime in PILLOW_SIZED or is_av(mime)):
-            _thumbnail(stored_path, stored.sha256, cache_dir, mime, meta, head, fast, warnings)
+            try:
+                _thumbnail(stored_path, stored.sha256, cache_dir, mime, meta, head, fast, warnings)
+            except OSError as exc:  # only a full disk comes out of it
+                sha = stored.sha256 if stored.new else None
+                return _Rejected(shown, f"disk full: {exc.strerror}", True, sha)
     elif path.suffix.casefold() in IMAGE_SUFFIXES:
         warnings.append(
             f"named {path.suffix} but the content is {mime}, not an image; kept as it is"
         )
 
+    file_name, file_name_bytes = display_name(path.name)
+    if file_name_bytes is not None:
+        warnings.append(
+            f"the file name is not UTF-8; recorded as {file_name!r} "
+            "with its original bytes in file_name_bytes"
+        )
     values: dict[str, Any] = {
         "sha256": stored.sha256,
-        "file_name": path.name,
+        "file_name": file_name,
+        "file_name_bytes": file_name_bytes,
         "size": stored.size,
         "mime": mime,
     }
@@ -372,7 +415,7 @@ def prepare_file(
         )
     fields = _valid_fields(values, warnings)
     fields["warnings"] = list(dict.fromkeys(w for w in warnings if w.strip()))
-    return _Prepared(shown, stored.sha256, fields, tuple(fields["warnings"]))
+    return _Prepared(shown, stored.sha256, fields, tuple(fields["warnings"]), stored.new)
 
 
 def _thumbnail(
@@ -457,16 +500,23 @@ def _valid_fields(values: dict[str, Any], warnings: list[str]) -> dict[str, Any]
 class _Writer:
     """Records prepared files in batches; only this object touches the database."""
 
-    def __init__(self, store: Store, site_id: str | None, report: ImportReport) -> None:
+    def __init__(self, store: Store, site_id: str | None, report: MediaImportReport) -> None:
         self.store = store
         self.site_id = site_id
         self.report = report
         self.pending: list[_Outcome] = []
         self.started = time.monotonic()
+        self.disk_full = False
+        self.unrecorded: list[_Outcome] = []  # stored or tried, never recorded (disk full)
 
     def add(self, outcome: _Outcome) -> None:
+        if self.disk_full:
+            self.unrecorded.append(outcome)
+            return
         self.pending.append(outcome)
-        if len(self.pending) >= BATCH_FILES or time.monotonic() - self.started >= BATCH_SECONDS:
+        if isinstance(outcome, _Rejected) and outcome.disk_full:
+            self.flush()  # commit what came before it; stop here
+        elif len(self.pending) >= BATCH_FILES or time.monotonic() - self.started >= BATCH_SECONDS:
             self.flush()
 
     def flush(self) -> None:
@@ -474,13 +524,28 @@ class _Writer:
         self.started = time.monotonic()
         if not batch:
             return
+        try:
+            self._commit(batch)
+        except (OSError, sqlite3.OperationalError) as exc:
+            if not is_disk_full(exc):
+                raise
+            # The transaction was rolled back: nothing of this batch is recorded.
+            self.unrecorded.extend(batch)
+            self.disk_full = True
+
+    def _commit(self, batch: list[_Outcome]) -> None:
+        if any(isinstance(o, _Rejected) and o.disk_full for o in batch):
+            self.disk_full = True
         imported: list[dict[str, Any]] = []
         duplicates: list[dict[str, Any]] = []
-        rejected: list[dict[str, Any]] = []
+        rejected: list[Problem] = []
         with self.store.transaction():
             for outcome in batch:
+                if isinstance(outcome, _Rejected) and outcome.disk_full:
+                    self.unrecorded.append(outcome)
+                    continue
                 if isinstance(outcome, _Rejected):
-                    rejected.append({"path": outcome.path, "reason": outcome.reason})
+                    rejected.append(Problem("rejected", path=outcome.path, message=outcome.reason))
                     continue
                 existing = self.store.find(
                     "media", where={"sha256": outcome.sha256}, include_retracted=True, limit=1
@@ -518,7 +583,7 @@ class _Writer:
             # the evidence with the fields that cannot be wrong.
             minimal: dict[str, Any] = {
                 k: outcome.fields[k]
-                for k in ("sha256", "file_name", "size", "mime")
+                for k in ("sha256", "file_name", "file_name_bytes", "size", "mime")
                 if k in outcome.fields
             }
             minimal["warnings"] = [*outcome.warnings, f"metadata not recorded: {exc}"]
@@ -561,7 +626,7 @@ def import_media(
     serial: bool = False,
     thumbnails: bool = True,
     fast_previews: bool = False,
-) -> ImportReport:
+) -> MediaImportReport:
     """Import files and folders into the store; returns what happened to each file.
 
     Raises before doing anything when a path does not exist or ``site_id`` names no site.
@@ -580,7 +645,7 @@ def import_media(
         except NotFound as exc:
             raise NotFound(f"--site: {exc}") from None
     files, rejected, skipped = collect_files([Path(p) for p in paths])
-    report = ImportReport(rejected=rejected, skipped=skipped, total=len(files) + len(rejected))
+    report = MediaImportReport(rejected=rejected, skipped=skipped, total=len(files) + len(rejected))
     corrections = camera_corrections(store)
     writer = _Writer(store, site_id, report)
     throttle = Throttle(progress)
@@ -594,29 +659,70 @@ def import_media(
 
     done = 0
     throttle(0, total, "")
+    stop = _Stop(cancel, writer)
     if serial:
         for path in files:
-            if cancel is not None and cancel.cancelled:
-                report.cancelled = True
+            if stop.cancelled:
+                report.cancelled = not writer.disk_full
                 break
             writer.add(work(path))
             done += 1
-            throttle(done, total, path.name)
+            throttle(done, total, display_path(path.name))
     else:
-        for outcome, path in _parallel(work, files, workers or default_workers(), cancel):
+        for outcome, path in _parallel(work, files, workers or default_workers(), stop):
             writer.add(outcome)
             done += 1
-            throttle(done, total, path.name)
+            throttle(done, total, display_path(path.name))
         report.cancelled = cancel is not None and cancel.cancelled and done < total
     writer.flush()
+    if writer.disk_full:
+        _remove_unrecorded(store, writer.unrecorded)
+        missing = total - done + len(writer.unrecorded)
+        raise DiskFull(
+            f"disk full: {missing} files not imported; nothing half-made "
+            f"({len(report.imported) + len(report.duplicates)} recorded before it filled)",
+            report=report,
+        )
     return report
+
+
+class _Stop:
+    """Cancelled by the user, or by a full disk (then no further file is started)."""
+
+    def __init__(self, cancel: CancelToken | None, writer: _Writer) -> None:
+        self._cancel = cancel
+        self._writer = writer
+
+    @property
+    def cancelled(self) -> bool:
+        return self._writer.disk_full or (self._cancel is not None and self._cancel.cancelled)
+
+
+def _remove_unrecorded(store: Store, outcomes: Sequence[_Outcome]) -> None:
+    """Remove what this import stored but never recorded: the originals it added new
+    (unless a record now names them: another process may have stored the same bytes)
+    and their thumbnails. Runs on the disk-full path, so it only frees space."""
+    for outcome in outcomes:
+        sha = outcome.sha256 if isinstance(outcome, _Prepared) and outcome.new else None
+        if isinstance(outcome, _Rejected):
+            sha = outcome.sha256
+        if sha is None:
+            continue
+        with contextlib.suppress(OSError, FieldkitError, sqlite3.Error):
+            thumbnail_path(store.cache_dir, sha, THUMB_SIZE).unlink(missing_ok=True)
+            if store.find("media", where={"sha256": sha}, include_retracted=True, limit=1):
+                continue
+            path = store.media.path_of(sha)
+            with contextlib.suppress(OSError):
+                os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)  # Windows: read-only blocks unlink
+            path.unlink(missing_ok=True)
 
 
 def _parallel(
     work: Callable[[Path], _Outcome],
     files: Sequence[Path],
     workers: int,
-    cancel: CancelToken | None,
+    cancel: CancelToken | _Stop | None,
 ) -> Iterator[tuple[_Outcome, Path]]:
     """Results in file order, with at most ``2 × workers`` files in flight (flat memory)."""
     window = max(1, workers * 2)
@@ -646,7 +752,7 @@ def _parallel(
 __all__ = [
     "BATCH_FILES",
     "BATCH_SECONDS",
-    "ImportReport",
+    "MediaImportReport",
     "camera_corrections",
     "collect_files",
     "import_media",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import platform
 import sqlite3
 import stat
 from contextlib import suppress
 from pathlib import Path
 
 from fieldkit.errors import StoreError, StoreExists, StoreNotFound, ValidationError
-from fieldkit.ids import new_id
+from fieldkit.ids import device_id_for_key, new_id
 from fieldkit.paths import DB_NAME
 from fieldkit.store.merge import StoreMerge
 from fieldkit.store.schema import migrate, projection_signature
@@ -20,6 +21,12 @@ class Store(StoreMerge):
 
     @classmethod
     def open(cls, home: Path | str, *, _create: bool = False) -> Store:
+        """Open the store in folder ``home`` (migrating its schema, rebuilding the tables
+        when the record fields changed, removing temp files a crash left).
+
+        Raises :class:`StoreNotFound` (no folder or no database), :class:`StoreError`
+        (read-only folder, an unreadable database, a schema from a newer FieldKit).
+        """
         home = Path(home)
         db_path = home / DB_NAME
         if not _create:
@@ -58,8 +65,16 @@ class Store(StoreMerge):
         organisation: str | None = None,
         device_name: str | None = None,
     ) -> Store:
-        """Create the store, the person, the device and the signing key."""
-        from fieldkit import keys
+        """Create the store, the person, the device and the signing key.
+
+        Makes ``home`` (or uses it if empty of a store), the keys (Ed25519 signing key and
+        age identity, both encrypted with ``passphrase``), the database, and the person and
+        device records; signs the first checkpoint. The device is named ``device_name`` or
+        the computer's name (:func:`platform.node`). Raises :class:`StoreExists`,
+        :class:`ValidationError` (no name/email, empty passphrase), :class:`StoreError`;
+        a failure half-way removes what it made.
+        """
+        from fieldkit import keys, sshsig
 
         home = Path(home)
         if (home / DB_NAME).exists():
@@ -82,7 +97,11 @@ class Store(StoreMerge):
         except BaseException:
             _remove_partial_init(home, created_home)
             raise
-        device_id = new_id()
+        # The device id derives from the signing key (docs/trust-model.md): no one else can
+        # claim it, since every event must be covered by a checkpoint its key signed.
+        device_id = device_id_for_key(
+            sshsig.public_key_blob(sshsig.parse_openssh_public_key(public.public_key))
+        )
         person_id = new_id()
         with store.transaction():
             store._create_projection_tables()
@@ -112,7 +131,7 @@ class Store(StoreMerge):
                 {
                     "person_id": person_id,
                     "fingerprint": public.fingerprint,
-                    "name": device_name or os.uname().nodename,
+                    "name": device_name or platform.node() or "this computer",
                 },
             )
         store.checkpoint(passphrase)
