@@ -2,7 +2,8 @@
 
 Each finder reads only the segments it needs, never a whole file: a JPEG's EXIF is in its
 first 64 KiB segment, a PNG's or WebP's in one chunk, a TIFF's is the file itself (read by
-random access). HEIF/AVIF go through pillow-heif (libheif), which parses the box structure.
+random access). HEIF/AVIF are read by :func:`fieldkit.metadata.bmff.find_heif`, the one
+HEIF parser (JPEG XL and JPEG 2000 have their own modules).
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ from typing import BinaryIO
 
 from fieldkit.metadata.tiff import Reader, bytes_reader, file_reader
 
-#: A file pillow-heif would have to hold in memory in full; larger ones are not parsed.
-MAX_HEIF_BYTES = 512 * 1024 * 1024
 _MAX_SEGMENTS = 10_000
 
 
@@ -287,32 +286,3 @@ def find_embedded_exif(fh: BinaryIO) -> Found:
             return Found(tiff=bytes_reader(tiff), problems=["EXIF read from an embedded preview"])
         at = data.find(b"Exif\x00\x00", at + 1)
     return Found(problems=["no EXIF found in the first 8 MiB"])
-
-
-def find_heif(fh: BinaryIO, size: int) -> Found:
-    out = Found()
-    if size > MAX_HEIF_BYTES:
-        out.problems.append(f"HEIF file of {size} bytes is too large to parse for metadata")
-        return out
-    try:
-        import pillow_heif
-
-        fh.seek(0)
-        heif = pillow_heif.open_heif(fh, convert_hdr_to_8bit=False)
-        out.width, out.height = heif.size
-        exif = heif.info.get("exif")
-    except Exception as exc:  # libheif reports damage with assorted exception types
-        out.problems.append(f"HEIF container unreadable: {_short(exc)}")
-        return out
-    if exif:
-        tiff = _tiff_in(bytes(exif))
-        if tiff:
-            out.tiff = bytes_reader(tiff)
-        else:
-            out.problems.append("HEIF EXIF item without a TIFF header")
-    return out
-
-
-def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:200]

@@ -139,22 +139,21 @@ class TiffTags:
     bigtiff: bool = False
 
 
-@dataclass(frozen=True)
 class _Layout:
-    endian: str
-    big: bool  # BigTIFF: 8-byte counts/offsets, 20-byte entries
+    """How one TIFF block is laid out: byte order, and TIFF (2-byte counts, 12-byte entries,
+    4-byte values) or BigTIFF (8-byte counts, 20-byte entries, 8-byte values)."""
 
-    @property
-    def count_size(self) -> int:
-        return 8 if self.big else 2
+    __slots__ = ("big", "count", "count_size", "endian", "entry", "entry_size", "inline", "offset")
 
-    @property
-    def entry_size(self) -> int:
-        return 20 if self.big else 12
-
-    @property
-    def inline(self) -> int:
-        return 8 if self.big else 4
+    def __init__(self, endian: str, big: bool) -> None:
+        self.endian = endian
+        self.big = big
+        self.count_size = 8 if big else 2
+        self.entry_size = 20 if big else 12
+        self.inline = 8 if big else 4
+        self.count = struct.Struct(endian + ("Q" if big else "H"))
+        self.entry = struct.Struct(endian + ("HHQ" if big else "HHI"))
+        self.offset = struct.Struct(endian + ("Q" if big else "I"))
 
 
 def bytes_reader(data: bytes) -> Reader:
@@ -298,14 +297,13 @@ def _read_ifd(
         problems.append(f"{where}: {name} points back to an IFD already read (loop cut)")
         return
     seen.add(at)
-    e = layout.endian
     head = read(at, layout.count_size)
     if len(head) < layout.count_size:
         problems.append(
             f"{where}: {name} at byte {at} is past the end of the block: {name} not read"
         )
         return
-    count = struct.unpack(e + ("Q" if layout.big else "H"), head)[0]
+    count = layout.count.unpack(head)[0]
     if count > _MAX_ENTRIES:
         problems.append(f"{where}: {name} claims {count} entries (corrupt): {name} not read")
         return
@@ -316,14 +314,10 @@ def _read_ifd(
             f"{where}: {name} truncated at byte {at + layout.count_size + len(table)} "
             f"({len(table) // size} of {count} entries)"
         )
-    for i in range(len(table) // size):
-        entry = table[size * i : size * i + size]
-        if layout.big:
-            tag, typ, n = struct.unpack(e + "HHQ", entry[:12])
-            value_field = entry[12:20]
-        else:
-            tag, typ, n = struct.unpack(e + "HHI", entry[:8])
-            value_field = entry[8:12]
+    head_size = size - layout.inline
+    unpack_entry = layout.entry.unpack_from
+    for start in range(0, len(table) - size + 1, size):
+        tag, typ, n = unpack_entry(table, start)
         tag_name = wanted.get(tag)
         if tag_name is None or tag_name in into:
             continue
@@ -336,10 +330,11 @@ def _read_ifd(
         if length > limit:
             problems.append(f"{where}: {name} {tag_name} is implausibly long ({length} bytes)")
             continue
+        value_at = start + head_size
         if length <= layout.inline:
-            raw = value_field[:length]
+            raw = table[value_at : value_at + length]
         else:
-            offset = struct.unpack(e + ("Q" if layout.big else "I"), value_field)[0]
+            offset = layout.offset.unpack_from(table, value_at)[0]
             raw = read(offset, length)
             if len(raw) < length:
                 problems.append(
@@ -347,7 +342,7 @@ def _read_ifd(
                 )
                 continue
         try:
-            value = _decode(raw, typ, n, e)
+            value = _decode(raw, typ, n, layout.endian)
         except (struct.error, ValueError) as exc:
             problems.append(f"{where}: {name} {tag_name} unreadable ({exc})")
             continue

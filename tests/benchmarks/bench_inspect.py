@@ -22,7 +22,12 @@ sys.path.insert(0, str(ROOT))
 
 from fieldkit.metadata import inspect_file  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "files"
+# The shared corpus beside the repository (/work/shared next to /work/main, or further up
+# from a worktree such as /work/wt/NAME).
+CORPUS = next(
+    (p / "shared" / "corpus" / "files" for p in ROOT.parents if (p / "shared" / "corpus").is_dir()),
+    ROOT.parent / "shared" / "corpus" / "files",
+)
 
 
 def _files() -> list[Path]:
