@@ -12,12 +12,13 @@ QT_DEBS   := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-r
              libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxkbcommon0 libxkbcommon-x11-0 \
              libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
 
-.PHONY: run demo test quick lint typecheck unit deps system-deps qt-deps screenshots bench clean
+.PHONY: run demo test quick lint typecheck unit deps system-deps qt-deps screenshots bench clean translations day
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) packaging/translations.py --compile
 	touch $@
 
 deps: $(STAMP)
@@ -38,6 +39,7 @@ lint: deps
 	$(VENV)/bin/ruff check fieldkit tests
 	$(VENV)/bin/ruff format --check fieldkit tests
 	$(VENV)/bin/lint-imports
+	$(PY) packaging/translations.py --check
 
 typecheck: deps
 	$(VENV)/bin/mypy
@@ -50,6 +52,12 @@ test: lint typecheck unit
 # Everything `make test` runs except the tests marked slow (kill -9 loops and the like).
 quick: lint typecheck deps system-deps
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -m 'not slow'
+
+translations: deps
+	$(PY) packaging/translations.py
+
+day: deps qt-deps
+	QT_QPA_PLATFORM=offscreen $(PY) packaging/day.py docs/screenshots/day
 
 screenshots: deps qt-deps
 	QT_QPA_PLATFORM=offscreen $(PY) packaging/screenshots.py docs/screenshots

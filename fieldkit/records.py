@@ -65,6 +65,10 @@ class Kind:
 #: QuickTime location (``©xyz`` or Apple's ISO 6709 key), a GPS track the photo was matched
 #: to by time (``fieldkit media geotag``), the investigator's device, a map, or by hand.
 POSITION_SOURCES = ("exif", "xmp", "quicktime", "track", "device", "map", "manual")
+_OFFSET_HELP = (
+    "the UTC offset the time was given in (e.g. +04:00), kept beside the UTC instant "
+    "so the local time as entered can be shown again"
+)
 YES_NO = ("yes", "no")
 
 
@@ -160,6 +164,10 @@ SITE = Kind(
         Field("neighbourhood", "text", "Neighbourhood"),
         Field("incident_start", "datetime", "Incident from (UTC)"),
         Field("incident_end", "datetime", "Incident to (UTC)"),
+        Field(
+            "incident_start_offset", "text", "Incident from: local UTC offset", help=_OFFSET_HELP
+        ),
+        Field("incident_end_offset", "text", "Incident to: local UTC offset", help=_OFFSET_HELP),
         Field(
             "incident_time_source",
             "enum",
@@ -265,6 +273,9 @@ STATEMENT = Kind(
         Field("role", "text", "Role", help="resident, doctor, first responder…"),
         Field("language", "text", "Language"),
         Field("interviewed_at", "datetime", "Interviewed at (UTC)"),
+        Field(
+            "interviewed_at_offset", "text", "Interviewed at: local UTC offset", help=_OFFSET_HELP
+        ),
         Field("interviewer", "text", "Interviewer"),
         Field(
             "consent",
@@ -703,6 +714,49 @@ def _check_pairs(kind: Kind, v: Mapping[str, Any]) -> None:
         raise ValidationError(
             f"camera.utc_offset: {offset!r} is not like +04:00", fields=("utc_offset",)
         )
+    for name in OFFSET_FIELDS.get(kind.name, {}).values():
+        value = v.get(name)
+        if value and not _OFFSET_RE.match(value):
+            raise ValidationError(
+                f"{kind.name}.{name}: {value!r} is not like +04:00", fields=(name,)
+            )
+
+
+# A datetime field and the field that keeps the UTC offset it was typed with.
+OFFSET_FIELDS = {
+    "site": {"incident_start": "incident_start_offset", "incident_end": "incident_end_offset"},
+    "statement": {"interviewed_at": "interviewed_at_offset"},
+}
+
+
+def typed_offset(text: str) -> str | None:
+    """The UTC offset written in an ISO 8601 time (``+04:00``; ``Z`` gives ``+00:00``),
+    or None when it has none or is not a time."""
+    try:
+        value = dt.datetime.fromisoformat(
+            text.strip().replace("Z", "+00:00").replace("z", "+00:00")
+        )
+    except ValueError:
+        return None
+    off = value.utcoffset()
+    if off is None:
+        return None
+    minutes = int(off.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def with_typed_offsets(kind: Kind, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` plus, for each datetime typed with an offset, that offset in its
+    companion field (unless given): the local time as entered stays recoverable."""
+    out = dict(values)
+    for name, offset_name in OFFSET_FIELDS.get(kind.name, {}).items():
+        text = out.get(name)
+        if isinstance(text, str) and offset_name not in out:
+            offset = typed_offset(text)
+            if offset is not None:
+                out[offset_name] = offset
+    return out
 
 
 def check_record(kind: Kind, record: Mapping[str, Any]) -> None:

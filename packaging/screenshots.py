@@ -143,6 +143,8 @@ def main(out: Path) -> int:
     viewer.close()
 
     win.import_paths([card], market["id"])
+    win.dialogs["place"].close()  # where the photos belong: see packaging/day.py
+    win._open_last_report()
     summary = win.last_report
     assert summary is not None
     summary.resize(640, 560)

@@ -68,6 +68,9 @@ class BundleImportReport:
     reviews: list[dict[str, Any]] = field(default_factory=list)  # changed by a non-creator
     waiting: list[dict[str, Any]] = field(default_factory=list)  # names a record not yet here
     chain_keys: dict[str, str] = field(default_factory=dict)  # device -> its key
+    # A dry run's new and changed records as the merge would leave them (store.get
+    # shapes, by id; at most PREVIEW_RECORDS): what a review shows by name. Not in JSON.
+    after: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -285,6 +288,21 @@ def import_bundle(
     return result
 
 
+PREVIEW_RECORDS = 2000
+
+
+def _snapshot(store: Store, merge: MergeReport) -> dict[str, dict[str, Any]]:
+    """The merged records as they are inside the (dry-run) transaction."""
+    out: dict[str, dict[str, Any]] = {}
+    for bucket in (merge.new_records, merge.changed_records):
+        for ids in bucket.values():
+            for rid in ids:
+                if len(out) >= PREVIEW_RECORDS:
+                    return out
+                out[rid] = store.get(rid)
+    return out
+
+
 def _merge_events(
     store: Store,
     source: Source,
@@ -308,6 +326,8 @@ def _merge_events(
 
     def extra(merge: MergeReport) -> None:
         # Runs inside the merge transaction; raising undoes everything.
+        if dry_run and not merge.problems:
+            result.after = _snapshot(store, merge)
         if merge.problems or dry_run:
             raise _Undo(merge)
         if merge.new_events == 0:

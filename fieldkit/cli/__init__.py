@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         outputs,
         records,
         release,
+        search_cmd,
         setup,
     )
 
@@ -48,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
         inspect_cmd,
         keys,
         media,
+        search_cmd,
         bundle,
         outputs,
         release,

@@ -1,5 +1,5 @@
-"""`fieldkit media import|list|show|link|geotag|suggest|thumbnails`: a face on ingest,
-geotag and suggest."""
+"""`fieldkit media import|list|show|link|unlink|geotag|suggest|thumbnails`: a face on
+ingest, geotag and suggest."""
 
 from __future__ import annotations
 
@@ -106,14 +106,28 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     v = verbs.add_parser(
         "link",
-        help="link a media file to a site",
-        description="Link a media file to a site (linking twice changes nothing).",
+        help="link a media file to a site, remnant or statement",
+        description="Link a media file to a site, a remnant or a statement, with a "
+        "caption. Linking an already linked pair changes nothing but its caption, when "
+        "--caption is given.",
     )
     v.add_argument("id", help="the media id")
-    v.add_argument("--site", required=True, help="the site id")
-    v.add_argument("--caption", help="what the photo shows at this site")
+    _target_options(v)
+    v.add_argument("--caption", help="what the photo shows there")
     add_json(v)
     v.set_defaults(handler=cmd_link)
+
+    v = verbs.add_parser(
+        "unlink",
+        help="unlink a media file from a site, remnant or statement",
+        description="Retract the link between a media file and a record; the file and "
+        "the link's history stay in the store.",
+    )
+    v.add_argument("id", help="the media id")
+    _target_options(v)
+    v.add_argument("--reason", default="unlinked", help="why (kept in the journal)")
+    add_json(v)
+    v.set_defaults(handler=cmd_unlink)
 
     v = verbs.add_parser(
         "geotag",
@@ -169,6 +183,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--force", action="store_true", help="remake every thumbnail")
     add_json(v)
     v.set_defaults(handler=cmd_thumbnails)
+
+
+def _target_options(v: argparse.ArgumentParser) -> None:
+    group = v.add_mutually_exclusive_group(required=True)
+    group.add_argument("--site", help="a site id")
+    group.add_argument("--remnant", help="a remnant id")
+    group.add_argument("--statement", help="a statement id")
+
+
+def _target(args: argparse.Namespace, store: Any) -> str:
+    for kind in ("site", "remnant", "statement"):
+        target = getattr(args, kind, None)
+        if target:
+            store.get(target, kind)
+            return str(target)
+    raise AssertionError("argparse requires one target")
 
 
 @contextmanager
@@ -305,14 +335,26 @@ def cmd_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_link(args: argparse.Namespace) -> int:
+    from fieldkit.linking import link_media
+
     with open_store(args) as store:
-        store.get(args.id, "media")
-        store.get(args.site, "site")
-        link = store.link(args.id, args.site, caption=args.caption)
+        link, _created = link_media(store, args.id, _target(args, store), args.caption)
     if args.json:
         print_json(link)
     else:
         print(link["id"])
+    return 0
+
+
+def cmd_unlink(args: argparse.Namespace) -> int:
+    from fieldkit.linking import unlink_media
+
+    with open_store(args) as store:
+        link = unlink_media(store, args.id, _target(args, store), args.reason)
+    if args.json:
+        print_json(link)
+    else:
+        print(f"unlinked {args.id} from {link['target_id']}")
     return 0
 
 

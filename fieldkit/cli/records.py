@@ -147,7 +147,7 @@ def _values(args: argparse.Namespace, kind: records.Kind) -> dict[str, Any]:
         if name not in kind.by_name:
             raise ValidationError(f"{kind.name}: unknown field {name!r}")
         values[name] = None
-    return values
+    return records.with_typed_offsets(kind, values)
 
 
 def _print_record(record: dict[str, Any]) -> None:

@@ -13,12 +13,9 @@ from PySide6.QtWidgets import QApplication
 from fieldkit import __version__
 from fieldkit.catalogue import resources_dir
 from fieldkit.gui.dialogs import PassphraseDialog, Prompts, SetupAnswer, SetupDialog
+from fieldkit.gui.i18n import tr
 from fieldkit.gui.mainwindow import MainWindow
 from fieldkit.gui.tasks import TaskRunner
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("App", text)
 
 
 def app_icon() -> QIcon:
@@ -47,6 +44,10 @@ def make_app(argv: list[str] | None = None) -> QApplication:
     app.setWindowIcon(app_icon())
     app.setStyle("Fusion")
     app.setStyleSheet(style_sheet())
+    if not hasattr(app, "_fieldkit_translator"):
+        from fieldkit.gui.i18n import install_translator
+
+        app._fieldkit_translator = install_translator(app)  # type: ignore[attr-defined]
     return app
 
 
@@ -134,7 +135,7 @@ def main(home: str | None = None, *, demo: bool = False, rtl: bool = False) -> i
 
         target = Path(home) if home else Path(tempfile.mkdtemp(prefix="fieldkit-demo-")) / "store"
         if not (target / "fieldkit.db").exists():
-            make_demo_store(target, DEMO_PASSPHRASE).close()
+            make_demo_store(target, DEMO_PASSPHRASE, colleague=True).close()
         passphrase = DEMO_PASSPHRASE
         store_home = target
     else:
@@ -143,7 +144,7 @@ def main(home: str | None = None, *, demo: bool = False, rtl: bool = False) -> i
     if window is None:
         return 1
     if demo:
-        window.setWindowTitle(window.tr("FieldKit — demo ({home})").format(home=store_home))
+        window.setWindowTitle(tr("FieldKit — demo ({home})").format(home=store_home))
     window.show()
     try:
         return app.exec()

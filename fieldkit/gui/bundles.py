@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QPushButton,
+    QTabWidget,
     QTreeWidget,
     QVBoxLayout,
     QWidget,
@@ -35,12 +36,13 @@ from fieldkit.gui.dialogs import (
     Prompts,
     fill_tree,
 )
+from fieldkit.gui.i18n import tr
 from fieldkit.problems import Problem
 from fieldkit.safetext import escape
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Bundles", text)
+if TYPE_CHECKING:
+    from fieldkit.gui.mainwindow import MainWindow
+    from fieldkit.store import Store
 
 
 def to_doc(report: Any) -> dict[str, Any]:
@@ -72,10 +74,12 @@ def problem_lines(report: Any) -> list[str]:
 # --- export ---------------------------------------------------------------------------
 
 
-def export_flow(win: Any) -> None:
+def export_flow(win: MainWindow) -> None:
     keys_dir = Path(win.store.keys_dir)
     if win.passphrase is None:
-        win.passphrase = PassphraseDialog.ask(win, keys_dir, win.store.identity().get("email"))
+        win.passphrase = PassphraseDialog.ask(
+            win, keys_dir, win.store.identity().get("email") or ""
+        )
         if win.passphrase is None:
             return
     opts = ExportDialog.ask(win, keys_dir, win.default_bundle_path())
@@ -83,7 +87,7 @@ def export_flow(win: Any) -> None:
         start_export(win, opts)
 
 
-def start_export(win: Any, opts: Any) -> Any:
+def start_export(win: MainWindow, opts: Any) -> Any:
     def done(report: Any) -> None:
         doc = to_doc(report)
         fp = getattr(report, "fingerprint", None) or doc.get("fingerprint") or ""
@@ -186,8 +190,16 @@ def _verify_headline(ok: bool, doc: dict[str, Any], n_problems: int) -> str:
     )
     fp = signer_doc.get("fingerprint") or doc.get("signer_fingerprint")
     who = " ".join(str(x) for x in (signer, f"({fp})" if fp else None) if x)
+    tag = doc.get("tagmanifest_sha256")
     if ok:
-        return tr("Intact and signed by {who}.").format(who=who or tr("a trusted key"))
+        head = tr("Intact and signed by {who}.").format(who=who or tr("a trusted key"))
+        if isinstance(tag, str) and len(tag) == 64:
+            from fieldkit import fingerprints
+
+            head += "\n" + tr("Bundle fingerprint (compare with the sender's): {fp}").format(
+                fp=fingerprints.spoken(tag)
+            )
+        return head
     return tr("Verification FAILED: {n} problem(s).").format(n=n_problems) + (
         " " + tr("Signed by {who}.").format(who=who) if who else ""
     )
@@ -197,7 +209,7 @@ def _verify_headline(ok: bool, doc: dict[str, Any], n_problems: int) -> str:
 
 
 class VerifyDialog(QDialog):
-    def __init__(self, win: Any) -> None:
+    def __init__(self, win: MainWindow) -> None:
         super().__init__(win)
         self.win = win
         self.setWindowTitle(tr("Verify a bundle"))
@@ -281,7 +293,7 @@ class VerifyDialog(QDialog):
 
 
 def _verify_and_record(
-    store: Any,
+    store: Store,
     path: Path,
     trust: Path | None,
     passphrase: bytes | None,
@@ -295,7 +307,7 @@ def _verify_and_record(
     )
 
 
-def verify_flow(win: Any, path: Path | None = None) -> VerifyDialog | None:
+def verify_flow(win: MainWindow, path: Path | None = None) -> VerifyDialog | None:
     dlg = VerifyDialog(win)
     dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if path is not None:
@@ -311,7 +323,7 @@ def verify_flow(win: Any, path: Path | None = None) -> VerifyDialog | None:
 class ImportBundleDialog(QDialog):
     """Verify first and show what it says; merge only when asked; then the summary."""
 
-    def __init__(self, win: Any) -> None:
+    def __init__(self, win: MainWindow) -> None:
         super().__init__(win)
         self.win = win
         self.setWindowTitle(tr("Import a bundle"))
@@ -351,9 +363,18 @@ class ImportBundleDialog(QDialog):
         layout.addLayout(form)
         layout.addLayout(steps)
         layout.addWidget(self.accept_untrusted)
+        layout.addWidget(self.report.headline)  # who signed it: above both tabs
         layout.addWidget(self.summary)
-        layout.addWidget(self.report, 1)
+        from fieldkit.gui.review import MergeReview
+
+        self.review = MergeReview()
+        self.pages = QTabWidget()
+        self.pages.setObjectName("importPages")
+        self.pages.addTab(self.review, tr("What the merge brings"))
+        self.pages.addTab(self.report, tr("Raw report"))
+        layout.addWidget(self.pages, 1)
         layout.addWidget(buttons)
+        self.before: dict[str, dict[str, Any]] = {}
         self.accept_untrusted.toggled.connect(self._update_merge)
 
     def verify(self) -> None:
@@ -383,6 +404,10 @@ class ImportBundleDialog(QDialog):
             if preview.preview:
                 self.summary.setText(tr("If merged: ") + merge_summary(to_doc(preview)))
                 self.summary.show()
+                after = dict(getattr(preview, "after", {}) or {})
+                self.before = _records_before(self.win.store, to_doc(preview), after)
+                self.review.show_merge(to_doc(preview), self.before, after)
+                self.pages.setCurrentWidget(self.review)
             elif preview.problems and (ok or self.untrusted_only):
                 # Verified, but it does not continue this store's chains (a gap, a fork).
                 lines = problem_lines(preview)
@@ -433,6 +458,15 @@ class ImportBundleDialog(QDialog):
             n_conflicts = self.win.store.conflict_count()
             self.conflicts_button.setEnabled(n_conflicts > 0)
             self.report.show_report(tr("Merged."), True, problem_lines(report), doc)
+            store = self.win.store
+            after = {
+                rid: store.get(rid)
+                for bucket in ("new_records", "changed_records")
+                for ids in (doc.get(bucket) or {}).values()
+                for rid in ids[:2000]
+            }
+            self.review.show_merge(doc, self.before, after, thumbnail=_thumb_of(store))
+            self.pages.setCurrentWidget(self.review)
 
         def failed(exc: BaseException) -> None:
             self.report.show_report(tr("Not merged: {e}").format(e=exc), False, [], {})
@@ -451,6 +485,35 @@ class ImportBundleDialog(QDialog):
 
     def open_conflicts(self) -> None:
         self.win.open_conflicts()
+
+
+def _records_before(
+    store: Store, doc: dict[str, Any], after: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """This store's records that the merge would change, and the sites named by what it
+    brings (read before merging: a dry run changed nothing)."""
+    from fieldkit.errors import NotFound
+
+    wanted = {rid for ids in (doc.get("changed_records") or {}).values() for rid in ids[:2000]}
+    wanted |= {str(r["site_id"]) for r in after.values() if r.get("site_id")}
+    wanted |= {c["id"] for c in doc.get("conflicts") or []}
+    out = {}
+    for rid in wanted - set((doc.get("new_records") or {}).get("site", [])):
+        try:
+            out[rid] = store.get(rid)
+        except NotFound:
+            continue
+    return out
+
+
+def _thumb_of(store: Store) -> Any:
+    from fieldkit.thumbnails import thumbnail_path
+
+    def path(rec: dict[str, Any]) -> Path | None:
+        sha = rec.get("sha256")
+        return thumbnail_path(store.cache_dir, sha) if sha else None
+
+    return path
 
 
 def _bundle_counts(doc: dict[str, Any]) -> str:
@@ -486,7 +549,7 @@ def merge_summary(doc: dict[str, Any]) -> str:
     )
 
 
-def import_flow(win: Any, path: Path | None = None) -> ImportBundleDialog | None:
+def import_flow(win: MainWindow, path: Path | None = None) -> ImportBundleDialog | None:
     dlg = ImportBundleDialog(win)
     dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     if path is not None:

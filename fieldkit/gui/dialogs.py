@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QGuiApplication
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -35,12 +35,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldkit import __version__
+from fieldkit import __version__, fingerprints
+from fieldkit.gui.i18n import tr
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Dialogs", text)
-
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 # --- small questions ------------------------------------------------------------------
 
@@ -101,6 +100,19 @@ class Prompts:
 
         value, ok = QInputDialog.getText(parent, title, label)
         return value if ok else None
+
+    @classmethod
+    def choose(
+        cls, parent: QWidget | None, title: str, label: str, items: list[tuple[str, str]]
+    ) -> str | None:
+        """One of ``items`` (id, text) chosen from a list; its id, or None."""
+        from PySide6.QtWidgets import QInputDialog
+
+        texts = [text for _id, text in items]
+        value, ok = QInputDialog.getItem(parent, title, label, texts, 0, False)
+        if not ok or value not in texts:
+            return None
+        return items[texts.index(value)][0]
 
     @classmethod
     def error(cls, parent: QWidget | None, title: str, text: str) -> None:
@@ -400,6 +412,30 @@ def import_summary(parent: QWidget | None, doc: dict[str, Any]) -> ReportDialog:
     )
 
 
+class FingerprintView(QGroupBox):
+    """One fingerprint, labelled with what it belongs to: the form to read aloud (160
+    bits, 8 groups) and the full form the tools print, each selectable, with Copy."""
+
+    def __init__(self, fp: fingerprints.Fingerprint | None) -> None:
+        super().__init__(tr(fp.label) if fp else tr("Fingerprint"))
+        self.setObjectName("fingerprintView")
+        form = QFormLayout(self)
+        self.spoken = QLabel(fp.spoken if fp else "—")
+        self.spoken.setObjectName("fingerprint")
+        self.spoken.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.full = QLabel(fp.full if fp else "—")
+        self.full.setObjectName("mono")
+        self.full.setWordWrap(True)
+        self.full.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.full.setFont(QFont("monospace"))
+        form.addRow(tr("To read aloud"), self.spoken)
+        form.addRow(tr("In full"), self.full)
+        if fp is not None:
+            copy = QPushButton(tr("Copy in full"))
+            copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(fp.full))
+            form.addRow("", copy)
+
+
 class AboutDialog(QDialog):
     def __init__(self, parent: QWidget | None, fingerprint: str, identity: str) -> None:
         super().__init__(parent)
@@ -409,17 +445,17 @@ class AboutDialog(QDialog):
         body = QLabel(
             tr(
                 "Offline evidence collection for investigators of attacks on civilians.\n\n"
-                "Signed in as {who}\nSigning key fingerprint:"
+                "Signed in as {who}"
             ).format(who=identity)
         )
         body.setWordWrap(True)
-        fp = QLabel(fingerprint)
-        fp.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        fp.setFont(QFont("monospace"))
+        self.fingerprint = FingerprintView(
+            fingerprints.of_key(fingerprint) if fingerprint else None
+        )
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for w in (title, body, fp, buttons):
+        for w in (title, body, self.fingerprint, buttons):
             layout.addWidget(w)
 
 
@@ -635,30 +671,24 @@ class FingerprintDialog(QDialog):
         where = QLabel(tr("The signed bundle is in:\n{path}").format(path=path))
         where.setWordWrap(True)
         where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        say = QLabel(tr("Read this fingerprint to the coordinator over the phone:"))
-        self.fingerprint = QLabel(_groups(fingerprint))
-        self.fingerprint.setObjectName("fingerprint")
-        self.fingerprint.setWordWrap(True)
-        self.fingerprint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        say = QLabel(
+            tr(
+                "Read the bundle fingerprint to the coordinator over the phone; they see "
+                "the same when they verify it."
+            )
+        )
+        say.setWordWrap(True)
+        try:
+            fp: fingerprints.Fingerprint | None = fingerprints.of_bundle(fingerprint)
+        except Exception:
+            fp = None
+        self.fingerprint = FingerprintView(fp)
         self.doc = doc
-        copy = QPushButton(tr("Copy"))
-        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(fingerprint))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         for w in (where, say, self.fingerprint, buttons):
             layout.addWidget(w)
-
-
-def _groups(fingerprint: str) -> str:
-    """'SHA256:abcd…' read aloud in groups of four characters."""
-    if " " in fingerprint:
-        return fingerprint  # already grouped by the exporter
-    head, sep, tail = fingerprint.partition(":")
-    body = tail if sep else head
-    groups = " ".join(body[i : i + 4] for i in range(0, len(body), 4))
-    return f"{head}:\n{groups}" if sep else groups
 
 
 # --- conflicts ------------------------------------------------------------------------
@@ -669,7 +699,7 @@ class ConflictsDialog(QDialog):
 
     resolve_requested = Signal(str, str, object)  # record id, field, value
 
-    def __init__(self, parent: QWidget | None, store: Any) -> None:
+    def __init__(self, parent: QWidget | None, store: Store) -> None:
         super().__init__(parent)
         self.store = store
         self.setWindowTitle(tr("Conflicts"))
@@ -785,7 +815,7 @@ def _value_text(value: Any) -> str:
     return str(value)
 
 
-def _device_names(store: Any) -> dict[str, str]:
+def _device_names(store: Store) -> dict[str, str]:
     out = {}
     try:
         persons = {p["id"]: p["name"] for p in store.find("person")}
@@ -794,3 +824,108 @@ def _device_names(store: Any) -> dict[str, str]:
     except Exception:
         pass
     return out
+
+
+# --- cases ----------------------------------------------------------------------------
+
+
+class CaseDialog(QDialog):
+    """A case with all its fields (title, summary, region, period, status), new or
+    edited. Save hands the checked changes to ``on_save(record_id, values)``."""
+
+    def __init__(self, parent: QWidget | None, record: dict[str, Any] | None, on_save: Any) -> None:
+        from fieldkit.gui.forms import RecordForm
+
+        super().__init__(parent)
+        self.on_save = on_save
+        self.setWindowTitle(tr("Edit the case") if record else tr("New case"))
+        self.setMinimumWidth(560)
+        self.form = RecordForm("case", scroll=False)
+        self.form.load(record, **({} if record else {"status": "open"}))
+        if not record:
+            self.form._set_dirty(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addWidget(self.buttons)
+        self.form.widgets["title"].setFocus()
+
+    def accept(self) -> None:
+        values = self.form.validate()
+        if values is None:
+            return
+        if values or not self.form.record.get("id"):
+            self.on_save(self.form.record.get("id"), values)
+        super().accept()
+
+
+def _hit_kind(kind: str) -> str:
+    return {
+        "case": tr("Case"),
+        "site": tr("Site"),
+        "remnant": tr("Remnant"),
+        "statement": tr("Statement"),
+        "media": tr("Photo"),
+        "link": tr("Caption"),
+    }.get(kind, kind)
+
+
+class SearchDialog(QDialog):
+    """Search results (``fieldkit.search``); activating one opens the record."""
+
+    open_requested = Signal(object)  # a fieldkit.search.Hit
+
+    def __init__(self, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(tr("Search"))
+        self.resize(720, 460)
+        self.query = QLineEdit()
+        self.query.setObjectName("searchQuery")
+        self.query.setPlaceholderText(tr("Words to find in every record, caption and file name"))
+        self.headline = QLabel()
+        self.results = QTreeWidget()
+        self.results.setObjectName("searchResults")
+        self.results.setHeaderLabels([tr("What"), tr("Title"), tr("Site"), tr("Where it matches")])
+        self.results.setRootIsDecorated(False)
+        self.results.setColumnWidth(0, 90)
+        self.results.setColumnWidth(1, 150)
+        self.results.setColumnWidth(2, 170)
+        self.results.itemActivated.connect(self._activated)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.query)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.results, 1)
+        layout.addWidget(buttons)
+        self.hits: list[Any] = []
+
+    def show_hits(self, text: str, hits: list[Any], sites: dict[str, str] | None = None) -> None:
+        self.query.setText(text)
+        self.hits = hits
+        self.results.clear()
+        for i, h in enumerate(hits):
+            site = (sites or {}).get(h.site_id or "", "")
+            item = QTreeWidgetItem([_hit_kind(h.kind), h.title, site, h.snippet])
+            item.setData(0, Qt.ItemDataRole.UserRole, i)
+            item.setToolTip(3, h.snippet)
+            self.results.addTopLevelItem(item)
+        self.headline.setText(
+            tr("{n} result(s) for “{text}”. Double-click or press Enter to open one.").format(
+                n=len(hits), text=text
+            )
+            if hits
+            else tr("Nothing found for “{text}”.").format(text=text)
+        )
+        if hits:
+            first = self.results.topLevelItem(0)
+            if first is not None:
+                self.results.setCurrentItem(first)
+            self.results.setFocus()
+
+    def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
+        self.open_requested.emit(self.hits[item.data(0, Qt.ItemDataRole.UserRole)])

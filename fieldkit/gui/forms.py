@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -24,6 +24,12 @@ from PySide6.QtWidgets import (
 
 from fieldkit import records
 from fieldkit.errors import ValidationError
+from fieldkit.gui.i18n import tr
+from fieldkit.gui.messages import human_message
+from fieldkit.gui.widgets import DateTimeOffsetEdit, PositionEdit, no_wheel_focus
+
+# Forms never grow wider than this (at 2560 × 1440 a line of a form stays readable).
+MAX_FORM_WIDTH = 860
 
 # Free-text fields that deserve more than one line.
 LONG_TEXT = {"description", "summary", "notes", "access_notes", "military_notes"}
@@ -50,10 +56,6 @@ PLACEHOLDERS = {
     "names": "one per line: NAME or NAME@LANG",
     "list": "one per line",
 }
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("RecordForm", text)
 
 
 def choice_label(choice: str) -> str:
@@ -83,15 +85,23 @@ class RecordForm(QWidget):
         self.fixed: dict[str, Any] = {}  # values set by context (e.g. the parent's id)
         self._dirty = False
         self._loading = False
+        self.area: QScrollArea | None = None
+        offsets = records.OFFSET_FIELDS.get(self.kind.name, {})
+        self.offset_of = {k: v for k, v in offsets.items() if k in self.kind.by_name}
+        companions = set(self.offset_of.values())
+        self.has_position = "lat" in self.kind.by_name and "lon" in self.kind.by_name
 
         inner = QWidget()
+        inner.setMaximumWidth(MAX_FORM_WIDTH)
         form = QFormLayout(inner)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter)
         sections = SECTIONS.get(self.kind.name, {})
         for f in self.kind.fields:
-            if f.name in self.hidden:
+            if f.name in self.hidden or f.name in companions:
+                continue
+            if self.has_position and f.name == "lon":
                 continue
             if f.name in sections:
                 heading = QLabel(tr(sections[f.name]))
@@ -101,7 +111,10 @@ class RecordForm(QWidget):
             widget.setObjectName(f"field_{f.name}")
             if f.help:
                 widget.setToolTip(tr(f.help))
-            label = QLabel(tr(f.label) + (" *" if f.required else ""))
+            text = tr("Position") if self.has_position and f.name == "lat" else tr(f.label)
+            if f.name in self.offset_of:
+                text = text.replace(" (UTC)", "")
+            label = QLabel(text + (" *" if f.required else ""))
             label.setBuddy(widget)
             self.widgets[f.name] = widget
             self.labels[f.name] = label
@@ -121,6 +134,7 @@ class RecordForm(QWidget):
             area.setFrameShape(QScrollArea.Shape.NoFrame)
             area.setWidget(inner)
             layout.addWidget(area)
+            self.area = area
         else:
             layout.addWidget(inner)
 
@@ -128,8 +142,17 @@ class RecordForm(QWidget):
 
     def _make_widget(self, f: records.Field, refs: list[tuple[str, str]]) -> QWidget:
         w: QWidget
+        if self.has_position and f.name == "lat":
+            pos = PositionEdit()
+            pos.edited.connect(self._edited)
+            return pos
+        if f.name in self.offset_of:
+            when = DateTimeOffsetEdit()
+            when.edited.connect(self._edited)
+            return when
         if f.type == "enum":
             combo = QComboBox()
+            no_wheel_focus(combo)
             combo.addItem("—", None)
             for c in f.choices:
                 combo.addItem(choice_label(c), c)
@@ -137,6 +160,7 @@ class RecordForm(QWidget):
             w = combo
         elif f.type == "ref":
             combo = QComboBox()
+            no_wheel_focus(combo)
             if not f.required:
                 combo.addItem("—", None)
             for rid, title in refs:
@@ -188,7 +212,12 @@ class RecordForm(QWidget):
             self.fixed = fixed
             values = {**fixed, **self.record}
             for name, w in self.widgets.items():
-                self._set(w, self.kind.by_name[name], values.get(name))
+                if isinstance(w, PositionEdit):
+                    w.set_position(values.get("lat"), values.get("lon"))
+                elif isinstance(w, DateTimeOffsetEdit):
+                    w.set_value(values.get(name), values.get(self.offset_of[name]))
+                else:
+                    self._set(w, self.kind.by_name[name], values.get(name))
             self.show_message("")
         finally:
             self._loading = False
@@ -245,11 +274,19 @@ class RecordForm(QWidget):
         return text
 
     def raw_values(self) -> dict[str, Any]:
-        return {
-            name: self._get(w, self.kind.by_name[name])
-            for name, w in self.widgets.items()
-            if w.isEnabled()
-        }
+        """The widgets' values as plain data (ValidationError for a position not understood)."""
+        out: dict[str, Any] = {}
+        for name, w in self.widgets.items():
+            if not w.isEnabled():
+                continue
+            if isinstance(w, PositionEdit):
+                out["lat"], out["lon"] = w.position()
+            elif isinstance(w, DateTimeOffsetEdit):
+                out[name] = w.iso_text()
+                out[self.offset_of[name]] = w.offset_text() if out[name] else None
+            else:
+                out[name] = self._get(w, self.kind.by_name[name])
+        return out
 
     def changes(self) -> dict[str, Any]:
         """What the user changed, checked by ``records.validate`` (raises ValidationError).
@@ -267,18 +304,58 @@ class RecordForm(QWidget):
         return {k: v for k, v in clean.items() if _norm(v) != _norm(self.record.get(k))}
 
     def validate(self) -> dict[str, Any] | None:
-        """The changes, or None after showing the validation message."""
+        """The changes, or None after showing the message in people's words, with the
+        form scrolled to the first field at fault and the cursor in it."""
         try:
             values = self.changes()
         except ValidationError as exc:
-            self.show_message(str(exc), exc.fields)
+            try:
+                raw = self.raw_values()
+            except ValidationError:
+                raw = {}
+            self.show_message(self.human(exc, raw), exc.fields)
+            self.focus_field(exc.fields[0] if exc.fields else None)
             return None
         self.show_message("")
         return values
 
+    def human(self, exc: ValidationError, raw: dict[str, Any]) -> str:
+        text = str(exc)
+        if exc.fields == ("lat",) and "between" in text:  # typed in the position box
+            which = tr("Latitude") if text.startswith("latitude") else tr("Longitude")
+            high = "90" if text.startswith("latitude") else "180"
+            return tr("{label} must be between −{high} and {high}.").format(label=which, high=high)
+        return human_message(self.kind, exc, raw)
+
+    def widget_of(self, name: str) -> QWidget | None:
+        if name == "lon" and self.has_position:
+            name = "lat"
+        for field_name, offset_name in self.offset_of.items():
+            if name == offset_name:
+                name = field_name
+        return self.widgets.get(name)
+
+    def focus_field(self, name: str | None) -> None:
+        widget = self.widget_of(name) if name else None
+        if widget is None:
+            return
+        if self.area is not None:
+            self.area.ensureWidgetVisible(self.labels[self._row_of(widget)], 0, 40)
+            self.area.ensureWidgetVisible(widget, 0, 40)
+        target = widget
+        if isinstance(widget, PositionEdit):
+            target = widget.text
+        elif isinstance(widget, DateTimeOffsetEdit):
+            target = widget.local
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _row_of(self, widget: QWidget) -> str:
+        return next(n for n, w in self.widgets.items() if w is widget)
+
     def show_message(self, text: str, fields: tuple[str, ...] = ()) -> None:
+        shown = {self._row_of(w) for w in (self.widget_of(f) for f in fields) if w is not None}
         for name, label in self.labels.items():
-            bad = name in fields
+            bad = name in shown
             label.setProperty("invalid", bad)
             self.widgets[name].setProperty("invalid", bad)
             for w in (label, self.widgets[name]):

@@ -1,9 +1,13 @@
 """The main window: cases and sites on the left, the site list in the centre, the chosen
-site's details on the right. Reads use the UI thread's Store; writes go to the runner."""
+site's details on the right. Reads use the UI thread's Store; writes are named operations
+(:mod:`fieldkit.gui.operations`) run on the writer thread; each returns what it changed,
+and :meth:`MainWindow.apply_changes` refreshes only the views that depend on it."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +20,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QTabWidget,
     QToolButton,
@@ -28,20 +35,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldkit.gui import menus, operations
 from fieldkit.gui.dialogs import (
     AboutDialog,
+    CaseDialog,
     ConflictsDialog,
     Prompts,
     ReportDialog,
+    SearchDialog,
     SettingsDialog,
     import_summary,
 )
+from fieldkit.gui.i18n import tr
 from fieldkit.gui.models import ID_ROLE, SiteFilterProxy, SiteTableModel
+from fieldkit.gui.operations import Changes, OpResult
 from fieldkit.gui.panels import FormPane, HistoryPane, PhotosPane, RemnantsPane, StatementsPane
+from fieldkit.gui.placement import PlaceDialog, Placement, import_for_placement
 from fieldkit.gui.tasks import Task, TaskRunner
 from fieldkit.gui.viewer import CameraDialog, PhotoViewer
-from fieldkit.ingest import import_media
+from fieldkit.store import Store
 from fieldkit.thumbnails import BROKEN_PREFIX, check_pending
+from fieldkit.undo import Step
 
 CASE_ROLE = ID_ROLE
 KIND_ROLE = ID_ROLE + 10
@@ -50,10 +64,11 @@ KIND_ROLE = ID_ROLE + 10
 class MainWindow(QMainWindow):
     """One store, one session. ``passphrase`` (bytes) unlocks signing for exports."""
 
-    store_changed = Signal()  # after any write finished: views re-read what they show
+    store_changed = Signal()  # after a bulk write (import, merge): views re-read everything
+    changes_applied = Signal(object)  # Changes, after a named operation finished
     site_selected = Signal(object)  # site id or None
 
-    def __init__(self, store: Any, runner: TaskRunner, passphrase: bytes | None = None) -> None:
+    def __init__(self, store: Store, runner: TaskRunner, passphrase: bytes | None = None) -> None:
         super().__init__()
         self.store = store
         self.runner = runner
@@ -63,10 +78,18 @@ class MainWindow(QMainWindow):
         self.dialogs: dict[str, Any] = {}  # open non-modal dialogs, by name (tests read them)
         self.last_report: ReportDialog | None = None
         self.last_error: Any = None
+        self.last_menu: QMenu | None = None  # the last right-click menu (tests read it)
+        self.last_export: dict[str, Any] | None = None  # the last export's report
+        self.last_output: dict[str, Any] | None = None  # the last GIS export or case report
         self._import_task: Task | None = None
+        self._import_doc: dict[str, Any] | None = None
         self._select_guard = False
+        self.undo_stack: list[tuple[str, tuple[Step, ...]]] = []
+        self.include_retracted = False
+        self._site: dict[str, Any] | None = None
+        self._loaded_tabs: set[int] = set()
 
-        self.setWindowTitle(self.tr("FieldKit"))
+        self.setWindowTitle(tr("FieldKit"))
         self.setAcceptDrops(True)
         self.resize(1280, 720)
         self._build_left()
@@ -80,7 +103,7 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 4)
         split.setStretchFactor(2, 5)
-        split.setSizes([230, 470, 580])
+        split.setSizes([200, 500, 580])
         split.setChildrenCollapsible(False)
         self.splitter = split
         self.setCentralWidget(split)
@@ -103,7 +126,7 @@ class MainWindow(QMainWindow):
     def _build_left(self) -> None:
         tree = QTreeWidget()
         tree.setObjectName("caseTree")
-        tree.setHeaderLabel(self.tr("Cases and sites"))
+        tree.setHeaderLabel(tr("Cases and sites"))
         tree.itemExpanded.connect(self._expand_case)
         tree.currentItemChanged.connect(self._tree_chosen)
         self.case_tree = tree
@@ -125,7 +148,7 @@ class MainWindow(QMainWindow):
         view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         view.horizontalHeader().setStretchLastSection(True)
         view.horizontalHeader().setDefaultSectionSize(110)
-        for col, width in enumerate((170, 130, 130, 80, 90, 80, 120, 60, 60)):
+        for col, width in enumerate(SiteTableModel.WIDTHS):
             view.setColumnWidth(col, width)
         view.setWordWrap(False)
         view.selectionModel().currentRowChanged.connect(self._table_chosen)
@@ -136,46 +159,82 @@ class MainWindow(QMainWindow):
         self.site_view = view
         self.filter = QLineEdit()
         self.filter.setObjectName("siteFilter")
-        self.filter.setPlaceholderText(self.tr("Filter sites (Ctrl+F)"))
+        self.filter.setPlaceholderText(tr("Filter sites (Ctrl+F)"))
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.site_proxy.set_text)
-        self.new_site_button = QPushButton(self.tr("New site"))
+        self.new_site_button = QPushButton(tr("New site"))
         self.new_site_button.clicked.connect(self.new_site)
         self.site_count = QLabel()
         self.site_count.setObjectName("muted")
         top = QHBoxLayout()
         top.addWidget(self.filter, 1)
         top.addWidget(self.new_site_button)
-        self.centre = QWidget()
-        layout = QVBoxLayout(self.centre)
+        sites_page = QWidget()
+        layout = QVBoxLayout(sites_page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(view, 1)
         layout.addWidget(self.site_count)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        view.customContextMenuRequested.connect(lambda pos: menus.site_menu(self, pos))
+        welcome = QWidget()
+        welcome.setObjectName("welcome")
+        wl = QVBoxLayout(welcome)
+        wl.addStretch(1)
+        hello = QLabel(
+            tr(
+                "Welcome. Everything you record belongs to a case: an investigation with a "
+                "title, a region and a period. Start with one."
+            )
+        )
+        hello.setWordWrap(True)
+        hello.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.first_case_button = QPushButton(tr("Create your first case"))
+        self.first_case_button.setObjectName("primary")
+        self.first_case_button.clicked.connect(lambda: self.new_case())
+        wl.addWidget(hello)
+        wl.addWidget(self.first_case_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        wl.addStretch(2)
+        self.centre = QStackedWidget()
+        self.centre.addWidget(sites_page)
+        self.centre.addWidget(welcome)
+        self.welcome = welcome
 
     def _build_right(self) -> None:
-        submit = self.submit
+        submit = self.run_op
         self.details = FormPane("site", submit)
         self.details.saved.connect(self._site_saved)
         self.photos = PhotosPane(self.store)
         self.photos.open_requested.connect(self.open_photo)
         self.photos.import_requested.connect(self.import_photos)
+        self.photos.menu_requested.connect(lambda item, pos: menus.photo_menu(self, item, pos))
         self.remnants = RemnantsPane(submit, self.store)
         self.statements = StatementsPane(submit, self.store)
+        for list_pane in (self.remnants, self.statements):
+            list_pane.menu_requested.connect(
+                lambda rid, pos, p=list_pane: menus.record_menu(self, p, rid, pos)
+            )
         for pane in (self.remnants, self.statements):
             pane.ask_switch = lambda p=pane: self._confirm_leave(p.pane)  # type: ignore[misc]
         self.history = HistoryPane(self.store)
         tabs = QTabWidget()
         tabs.setObjectName("siteTabs")
-        tabs.addTab(self.details, self.tr("Details"))
-        tabs.addTab(self.photos, self.tr("Photos"))
-        tabs.addTab(self.remnants, self.tr("Remnants"))
-        tabs.addTab(self.statements, self.tr("Statements"))
-        tabs.addTab(self.history, self.tr("History"))
+        tabs.addTab(self.details, tr("Details"))
+        tabs.addTab(self.photos, tr("Photos"))
+        tabs.addTab(self.remnants, tr("Remnants"))
+        tabs.addTab(self.statements, tr("Statements"))
+        tabs.addTab(self.history, tr("History"))
         tabs.currentChanged.connect(lambda _i: self._load_tab())
         self.tabs = tabs
 
-    def _action(self, menu, text: str, slot, shortcut=None, name: str = "") -> QAction:
+    def _action(
+        self,
+        menu: QMenu,
+        text: str,
+        slot: Callable[[], Any],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+        name: str = "",
+    ) -> QAction:
         act = QAction(text, self)
         if shortcut is not None:
             act.setShortcut(QKeySequence(shortcut))
@@ -188,57 +247,86 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         self.actions_by_name: dict[str, QAction] = {}
         bar = self.menuBar()
-        m = bar.addMenu(self.tr("&File"))
-        self._action(m, self.tr("Import &photos…"), self.import_photos, "Ctrl+I", "import_photos")
+        m = bar.addMenu(tr("&File"))
+        self.file_menu = m
+        self._action(m, tr("New &case…"), self.new_case, "Ctrl+Shift+N", "new_case")
+        m.addSeparator()
+        self._action(m, tr("Import &photos…"), self.import_photos, "Ctrl+I", "import_photos")
         self._action(
-            m, self.tr("Import a &folder of photos…"), self.import_folder, None, "import_folder"
+            m, tr("Import a &folder of photos…"), self.import_folder, None, "import_folder"
         )
         m.addSeparator()
-        self._action(m, self.tr("&Export bundle…"), self.export_bundle, "Ctrl+E", "export")
-        self._action(
-            m, self.tr("Import &bundle…"), self.import_bundle, "Ctrl+Shift+I", "import_bundle"
-        )
-        self._action(m, self.tr("&Verify bundle…"), self.verify_bundle, None, "verify")
+        self._action(m, tr("&Export bundle…"), self.export_bundle, "Ctrl+E", "export")
+        self._action(m, tr("Import &bundle…"), self.import_bundle, "Ctrl+Shift+I", "import_bundle")
+        self._action(m, tr("&Verify bundle…"), self.verify_bundle, None, "verify")
         m.addSeparator()
-        self._action(m, self.tr("Export for &GIS…"), self.export_gis, None, "export_gis")
-        self._action(m, self.tr("Case &report…"), self.case_report, None, "case_report")
+        self._action(m, tr("Export for &GIS…"), self.export_gis, None, "export_gis")
+        self._action(m, tr("Case &report…"), self.case_report, None, "case_report")
         m.addSeparator()
         self._action(
             m,
-            self.tr("&Settings and trusted keys…"),
+            tr("&Settings and trusted keys…"),
             self.open_settings,
             QKeySequence.StandardKey.Preferences,
             "settings",
         )
         m.addSeparator()
-        self._action(m, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit, "quit")
-        m = bar.addMenu(self.tr("&Edit"))
-        self._action(m, self.tr("&Save"), self.save_current, QKeySequence.StandardKey.Save, "save")
+        self._action(m, tr("&Quit"), self.close, QKeySequence.StandardKey.Quit, "quit")
+        m = bar.addMenu(tr("&Edit"))
+        self.edit_menu = m
+        undo = self._action(m, tr("&Undo"), self.undo, QKeySequence.StandardKey.Undo, "undo")
+        undo.setEnabled(False)
         m.addSeparator()
-        self._action(m, self.tr("New &case…"), self.new_case, "Ctrl+Shift+N", "new_case")
-        self._action(
-            m, self.tr("&New site"), self.new_site, QKeySequence.StandardKey.New, "new_site"
-        )
-        self._action(m, self.tr("New &remnant"), self.new_remnant, None, "new_remnant")
-        self._action(m, self.tr("New s&tatement"), self.new_statement, None, "new_statement")
+        self._action(m, tr("&Save"), self.save_current, QKeySequence.StandardKey.Save, "save")
         m.addSeparator()
-        self._action(m, self.tr("&Conflicts…"), self.open_conflicts, None, "conflicts")
-        self._action(m, self.tr("Camera c&locks…"), self.open_cameras, None, "cameras")
-        m = bar.addMenu(self.tr("&View"))
+        self._action(m, tr("Edit the c&ase…"), self.edit_case, None, "edit_case")
+        self._action(m, tr("&New site"), self.new_site, QKeySequence.StandardKey.New, "new_site")
+        self._action(m, tr("New &remnant"), self.new_remnant, None, "new_remnant")
+        self._action(m, tr("New s&tatement"), self.new_statement, None, "new_statement")
+        m.addSeparator()
         self._action(
-            m, self.tr("&Filter sites"), self.focus_filter, QKeySequence.StandardKey.Find, "filter"
+            m, tr("&Merge this site into another…"), lambda: menus.merge_site(self), None, "merge"
         )
+        m.addSeparator()
+        self._action(m, tr("&Conflicts…"), self.open_conflicts, None, "conflicts")
+        self._action(m, tr("Camera c&locks…"), self.open_cameras, None, "cameras")
+        m = bar.addMenu(tr("&View"))
         self._action(
-            m, self.tr("&Refresh"), self.refresh, QKeySequence.StandardKey.Refresh, "refresh"
+            m, tr("&Filter sites"), self.focus_filter, QKeySequence.StandardKey.Find, "filter"
         )
-        m = bar.addMenu(self.tr("&Help"))
-        self._action(m, self.tr("&About FieldKit"), self.about, None, "about")
-        tb = self.addToolBar(self.tr("Main"))
+        self._action(m, tr("&Search everything…"), self.focus_search, "Ctrl+Shift+F", "search")
+        shown = self._action(
+            m, tr("Show &retracted records"), self.toggle_retracted, None, "show_retracted"
+        )
+        shown.setCheckable(True)
+        self._action(m, tr("&Refresh"), self.refresh, QKeySequence.StandardKey.Refresh, "refresh")
+        m = bar.addMenu(tr("&Help"))
+        self._action(m, tr("&About FieldKit"), self.about, None, "about")
+        tb = self.addToolBar(tr("Main"))
         tb.setObjectName("mainToolbar")
         tb.setMovable(False)
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for name in ("new_site", "save", "import_photos", "export", "import_bundle", "conflicts"):
+        for name in (
+            "new_case",
+            "new_site",
+            "save",
+            "undo",
+            "import_photos",
+            "export",
+            "import_bundle",
+            "conflicts",
+        ):
             tb.addAction(self.actions_by_name[name])
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        tb.addWidget(spacer)
+        self.search_box = QLineEdit()
+        self.search_box.setObjectName("searchBox")
+        self.search_box.setPlaceholderText(tr("Search everything (Ctrl+Shift+F)"))
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setMaximumWidth(280)
+        self.search_box.returnPressed.connect(lambda: self.search(self.search_box.text()))
+        tb.addWidget(self.search_box)
 
     def _build_status(self) -> None:
         sb = self.statusBar()
@@ -252,7 +340,7 @@ class MainWindow(QMainWindow):
         self.progress.setTextVisible(True)
         self.progress.hide()
         self.cancel_button = QToolButton()
-        self.cancel_button.setText(self.tr("Cancel"))
+        self.cancel_button.setText(tr("Cancel"))
         self.cancel_button.clicked.connect(self.cancel_task)
         self.cancel_button.hide()
         self.task_label = QLabel()
@@ -263,7 +351,7 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.cancel_button)
         ident = self.store.identity()
         self.who.setText(
-            self.tr("{name} · {fp} · {home}").format(
+            tr("{name} · signing key {fp} · {home}").format(
                 name=ident.get("name") or "",
                 fp=(ident.get("fingerprint") or "")[:19] + "…",
                 home=ident.get("home"),
@@ -272,8 +360,106 @@ class MainWindow(QMainWindow):
 
     # -- tasks --------------------------------------------------------------------------
 
-    def submit(self, fn, *args, label: str = "", on_done=None, on_error=None, **kwargs) -> Task:
-        """Run a write (or long work) on the writer thread; refresh the views after it."""
+    def run_op(
+        self,
+        op: Callable[..., OpResult],
+        *args: Any,
+        label: str = "",
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> Task:
+        """Run a named operation on the writer thread; then keep its undo steps, call
+        ``on_done(value)`` and refresh what its :class:`Changes` touch."""
+
+        def done(result: OpResult) -> None:
+            if result.undo:
+                self.undo_stack.append((result.label, result.undo))
+                del self.undo_stack[:-50]
+            self._update_undo()
+            if on_done is not None:
+                on_done(result.value)
+            self.apply_changes(result.changes)
+
+        return self.runner.run(
+            op, *args, label=label, on_done=done, on_error=on_error or self.show_error
+        )
+
+    def undo(self) -> Task | None:
+        """Edit → Undo: take back the last operation of this session as new events."""
+        if not self.undo_stack:
+            return None
+        label, steps = self.undo_stack[-1]
+
+        def done(_ids: Any) -> None:
+            if self.undo_stack and self.undo_stack[-1][1] is steps:
+                self.undo_stack.pop()
+            self._update_undo()
+            self.statusBar().showMessage(tr("Undone: {what}").format(what=label), 5000)
+
+        def failed(exc: BaseException) -> None:
+            if self.undo_stack and self.undo_stack[-1][1] is steps:
+                self.undo_stack.pop()  # it cannot be taken back any more
+            self._update_undo()
+            self.show_error(exc)
+
+        return self.run_op(
+            operations.undo, steps, label, label=tr("Undoing"), on_done=done, on_error=failed
+        )
+
+    def _update_undo(self) -> None:
+        act = self.actions_by_name["undo"]
+        act.setEnabled(bool(self.undo_stack))
+        act.setText(
+            tr("&Undo {what}").format(what=self.undo_stack[-1][0])
+            if self.undo_stack
+            else tr("&Undo")
+        )
+        act.setIconText(tr("Undo"))  # the toolbar stays short; the menu says what
+
+    def apply_changes(self, changes: Changes) -> None:
+        """Refresh only what depends on ``changes`` (kinds and ids of records)."""
+        if changes.touches("case", "site"):
+            self._fill_tree()
+            self._refresh_case_choices()
+        if changes.touches("site"):
+            keep = self.current_site_id
+            self._select_guard = True
+            try:
+                if not self.site_model.refresh_ids(changes.ids):
+                    self.site_model.reload()
+                if keep:
+                    self._select_in_table(keep)
+            finally:
+                self._select_guard = False
+        site = self.current_site_id
+        if site and site in changes.ids and not self.details.dirty:
+            self._site = self.store.get(site, "site")
+            self.details.form.load(self._site)
+        mine = bool(site and site in changes.ids)
+        stale = set()
+        if changes.touches("remnant") or mine:
+            stale.add(self.tabs.indexOf(self.remnants))
+        if changes.touches("statement") or mine:
+            stale.add(self.tabs.indexOf(self.statements))
+        if changes.touches("link", "media"):
+            stale.add(self.tabs.indexOf(self.photos))
+        stale.add(self.tabs.indexOf(self.history))
+        self._loaded_tabs -= stale
+        self._load_tab()
+        self._update_counts()
+        self.changes_applied.emit(changes)
+
+    def submit(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        label: str = "",
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        **kwargs: Any,
+    ) -> Task:
+        """Run long work (an import, an export, a bundle merge) on the writer thread;
+        afterwards every view re-reads (it may have changed anything)."""
 
         def done(result: Any) -> None:
             if on_done is not None:
@@ -285,7 +471,7 @@ class MainWindow(QMainWindow):
         )
 
     def show_error(self, exc: BaseException) -> None:
-        Prompts.error(self, self.tr("FieldKit"), str(exc))
+        Prompts.error(self, tr("FieldKit"), str(exc))
 
     def _task_started(self, task: Task) -> None:
         if task.progress:
@@ -313,10 +499,12 @@ class MainWindow(QMainWindow):
         task = getattr(self, "_progress_task", None)
         if task is not None:
             task.cancel.cancel()
-            self.task_label.setText(self.tr("Cancelling…"))
+            self.task_label.setText(tr("Cancelling…"))
 
     def after_write(self) -> None:
         self.refresh_lists()
+        if self.current_site_id and not self.any_dirty():
+            self.show_site(self.current_site_id)
         self.store_changed.emit()
 
     # -- reading into the views -----------------------------------------------------------
@@ -340,16 +528,18 @@ class MainWindow(QMainWindow):
         self._update_counts()
 
     def _update_counts(self) -> None:
+        has_case = bool(self.store.count("case"))
+        self.centre.setCurrentIndex(0 if has_case else 1)
         n = self.store.count("site")
         shown = self.site_model.rowCount()
         self.site_count.setText(
-            self.tr("{shown} of {n} sites loaded").format(shown=shown, n=n)
+            tr("{shown} of {n} sites loaded").format(shown=shown, n=n)
             if self.site_model.canFetchMore()
-            else self.tr("{shown} site(s)").format(shown=shown)
+            else tr("{shown} site(s)").format(shown=shown)
         )
         conflicts = self.store.conflict_count()
         self.conflict_label.setText(
-            self.tr("{n} conflict(s) to resolve").format(n=conflicts) if conflicts else ""
+            tr("{n} conflict(s) to resolve").format(n=conflicts) if conflicts else ""
         )
 
     def _fill_tree(self) -> None:
@@ -358,7 +548,7 @@ class MainWindow(QMainWindow):
         expanded = {t.data(0, CASE_ROLE) for t in tops if t is not None and t.isExpanded()}
         tree.blockSignals(True)
         tree.clear()
-        all_item = QTreeWidgetItem([self.tr("All sites")])
+        all_item = QTreeWidgetItem([tr("All sites")])
         all_item.setData(0, CASE_ROLE, None)
         all_item.setData(0, KIND_ROLE, "all")
         tree.addTopLevelItem(all_item)
@@ -476,8 +666,8 @@ class MainWindow(QMainWindow):
         self._site = site
         self._refresh_case_choices()
         self.details.form.load(site)
-        self.details.setEnabled(site is not None)
-        self._loaded_tabs: set[int] = set()
+        self.details.setEnabled(site is not None and not site.get("retracted"))
+        self._loaded_tabs = set()
         self._load_tab()
         self.site_selected.emit(site_id)
 
@@ -488,19 +678,19 @@ class MainWindow(QMainWindow):
     def _load_tab(self) -> None:
         """Only the visible tab reads its data; others wait until they are shown."""
         i = self.tabs.currentIndex()
-        if i in getattr(self, "_loaded_tabs", set()):
+        if i in self._loaded_tabs:
             return
-        self._loaded_tabs = getattr(self, "_loaded_tabs", set()) | {i}
-        site = getattr(self, "_site", None)
+        self._loaded_tabs = self._loaded_tabs | {i}
+        site = self._site
         widget = self.tabs.widget(i)
         if widget is self.photos:
             self.photos.load(site["id"] if site else None)
         elif widget is self.remnants:
             if not self.remnants.pane.dirty:
-                self.remnants.load(site)
+                self.remnants.load(site, select=self.remnants.current_id())
         elif widget is self.statements:
             if not self.statements.pane.dirty:
-                self.statements.load(site)
+                self.statements.load(site, select=self.statements.current_id())
         elif widget is self.history:
             self.history.load(site["id"] if site else None)
 
@@ -526,7 +716,7 @@ class MainWindow(QMainWindow):
         return bool(self.dirty_panes())
 
     def _confirm_leave(self, pane: FormPane) -> bool:
-        what = self.tr("This {kind}").format(kind=self.tr(pane.form.kind.label.lower()))
+        what = tr("This {kind}").format(kind=tr(pane.form.kind.label.lower()))
         answer = Prompts.save_discard_cancel(self, what)
         if answer == "save":
             return pane.save()
@@ -550,21 +740,33 @@ class MainWindow(QMainWindow):
 
     # -- creating -------------------------------------------------------------------------
 
-    def new_case(self, title: str | None = None) -> None:
-        title = title or Prompts.text(self, self.tr("New case"), self.tr("Title of the case"))
-        if not title or not title.strip():
-            return
+    def new_case(self) -> CaseDialog:
+        """File → New case: the whole case form (title, summary, region, period, status)."""
+        return self._case_dialog(None)
 
-        def done(rec: dict[str, Any]) -> None:
-            self.current_case_id = None
-            self.set_case(rec["id"])
-            self._fill_tree()
+    def edit_case(self) -> CaseDialog | None:
+        case_id = self.current_case_id or (self._site or {}).get("case_id")
+        if not case_id:
+            return None
+        return self._case_dialog(self.store.get(case_id, "case"))
 
-        self.submit(
-            lambda s: s.create("case", {"title": title.strip(), "status": "open"}),
-            label=self.tr("Creating a case"),
-            on_done=done,
-        )
+    def _case_dialog(self, record: dict[str, Any] | None) -> CaseDialog:
+        def save(record_id: str | None, values: dict[str, Any]) -> None:
+            def done(rec: dict[str, Any]) -> None:
+                if record_id is None:
+                    self.current_case_id = None
+                    self.set_case(rec["id"])
+                    self._fill_tree()
+
+            self.run_op(
+                operations.save_record, "case", record_id, values, label=tr("Saving"), on_done=done
+            )
+
+        dlg = CaseDialog(self, record, save)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialogs["case"] = dlg
+        dlg.open()
+        return dlg
 
     def new_site(self) -> None:
         if not self.maybe_save():
@@ -599,6 +801,57 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.statements)
         self.statements.new()
 
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
+    def search(self, text: str) -> SearchDialog:
+        """Search every record, caption and file name (``fieldkit.search``, FTS5)."""
+        from fieldkit.search import search
+
+        dlg = self.dialogs.get("search")
+        if not isinstance(dlg, SearchDialog):
+            dlg = SearchDialog(self)
+            dlg.open_requested.connect(self.open_hit)
+            dlg.query.returnPressed.connect(lambda d=dlg: self.search(d.query.text()))
+            self.dialogs["search"] = dlg
+        if not dlg.isVisible():
+            dlg.open()
+        hits = search(self.store, text)
+        wanted = {h.site_id for h in hits if h.site_id}
+        names = {s["id"]: s["name"] for s in self.store.find("site") if s["id"] in wanted}
+        dlg.show_hits(text, hits, names)
+        return dlg
+
+    def open_hit(self, hit: Any) -> None:
+        """Open what a search result names: its site, the tab, the record or the photo."""
+        if hit.kind == "case":
+            self.set_case(hit.id)
+            self._fill_tree()
+            self.edit_case()
+            return
+        if hit.site_id and not self.select_site(hit.site_id):
+            return
+        if hit.kind == "site":
+            self.tabs.setCurrentWidget(self.details)
+        elif hit.kind in ("remnant", "statement"):
+            pane = self.remnants if hit.kind == "remnant" else self.statements
+            self.tabs.setCurrentWidget(pane)
+            pane.load(self._site, select=hit.id)
+        elif hit.media_id:
+            self.tabs.setCurrentWidget(self.photos)
+            self.open_photo(hit.media_id)
+
+    def toggle_retracted(self) -> None:
+        """View → Show retracted records: they appear greyed, to be reinstated."""
+        self.include_retracted = self.actions_by_name["show_retracted"].isChecked()
+        self.site_model.include_retracted = self.include_retracted
+        for pane in (self.remnants, self.statements):
+            pane.include_retracted = self.include_retracted
+        self.refresh_lists()
+        self._loaded_tabs = set()
+        self._load_tab()
+
     def focus_filter(self) -> None:
         self.filter.setFocus()
         self.filter.selectAll()
@@ -606,44 +859,69 @@ class MainWindow(QMainWindow):
     # -- photos ---------------------------------------------------------------------------
 
     def import_photos(self) -> None:
-        paths = Prompts.open_paths(self, self.tr("Import photos"))
+        paths = Prompts.open_paths(self, tr("Import photos"))
         if paths:
-            self.import_paths(paths, self.current_site_id)
+            self.import_paths(paths)  # where they belong is asked, not assumed
 
     def import_folder(self) -> None:
-        folder = Prompts.open_folder(self, self.tr("Import a folder of photos"))
+        folder = Prompts.open_folder(self, tr("Import a folder of photos"))
         if folder is not None:
-            self.import_paths([folder], self.current_site_id)
+            self.import_paths([folder])
 
     def import_paths(self, paths: list[Path], site_id: str | None = None) -> Task | None:
-        """Import files and folders on the writer thread; a summary when it ends."""
+        """Import files and folders on the writer thread, linking nothing; then ask where
+        the photos belong (``site_id`` preselected, e.g. the row they were dropped on)."""
         site = self.store.get(site_id)["name"] if site_id else None
-        label = self.tr("Importing into {site}").format(site=site) if site else self.tr("Importing")
+        label = tr("Importing for {site}").format(site=site) if site else tr("Importing")
 
-        def done(report: Any) -> None:
-            doc = report.to_json() if hasattr(report, "to_json") else dict(report)
-            self.last_report = import_summary(self, doc)
-            self.last_report.open()
-            if self.current_site_id:
-                self._loaded_tabs = set()
-                self._load_tab()
+        def done(placement: Placement) -> None:
+            # The full summary (every file, the raw report) is built when asked for:
+            # for hundreds of photos it is thousands of rows.
+            self._import_doc = placement.report
+            self.last_report = None
+            if not placement.photos or placement.report.get("cancelled"):
+                self._open_last_report()
+            if placement.photos:
+                self.ask_placement(placement, site_id)
             self.check_photos()
 
         def cancelled() -> None:
-            self.statusBar().showMessage(self.tr("Import cancelled"), 5000)
-            self.after_write()
+            self.statusBar().showMessage(tr("Import cancelled"), 5000)
+            self.apply_changes(Changes(frozenset({"media"})))
 
-        self._import_task = self.submit(
-            import_media,
+        # Not submit(): the import links nothing, so no view but the counts changes yet.
+        self._import_task = self.runner.run(
+            import_for_placement,
             [Path(p) for p in paths],
-            site_id=site_id,
             fast_previews=True,
             progress=True,
             label=label,
             on_done=done,
+            on_error=self.show_error,
             on_cancelled=cancelled,
         )
         return self._import_task
+
+    def ask_placement(self, placement: Placement, site_id: str | None) -> PlaceDialog:
+        case_id = self.current_case_id
+        if case_id is None and site_id:
+            case_id = placement.sites.get(site_id, {}).get("case_id")
+        if case_id is None:
+            first = self.store.find("case", limit=1)
+            case_id = first[0]["id"] if first else None
+        dlg = PlaceDialog(self, placement, site_id=site_id, case_id=case_id)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def placed(where: dict[str, list[str]], new: list[Any]) -> None:
+            if not where and not new:
+                return
+            self.run_op(operations.file_photos, where, new, label=tr("Filing photos"))
+
+        dlg.placed.connect(placed)
+        dlg.details_requested.connect(self._open_last_report)
+        self.dialogs["place"] = dlg
+        dlg.open()
+        return dlg
 
     def check_photos(self) -> Task:
         """The full decode check of photos imported with their embedded preview, in the
@@ -652,7 +930,7 @@ class MainWindow(QMainWindow):
         def progress(done: int, total: int, message: str) -> None:
             if message.startswith(BROKEN_PREFIX):
                 self.statusBar().showMessage(
-                    self.tr("Cannot be decoded: {name}").format(name=message[len(BROKEN_PREFIX) :]),
+                    tr("Cannot be decoded: {name}").format(name=message[len(BROKEN_PREFIX) :]),
                     10000,
                 )
 
@@ -660,19 +938,23 @@ class MainWindow(QMainWindow):
             broken = len(report.get("broken") or [])
             if broken:
                 self.statusBar().showMessage(
-                    self.tr("{n} photo(s) cannot be decoded: see their warnings").format(n=broken),
+                    tr("{n} photo(s) cannot be decoded: see their warnings").format(n=broken),
                     10000,
                 )
 
         return self.submit(
             check_pending,
-            label=self.tr("Checking photos"),
+            label=tr("Checking photos"),
             progress=True,
             on_progress=progress,
             on_done=done,
         )
 
     def open_photo(self, media_id: str) -> PhotoViewer:
+        old = self.dialogs.get("viewer")
+        if isinstance(old, PhotoViewer):
+            with contextlib.suppress(RuntimeError):
+                old.close()
         viewer = PhotoViewer(self, self.store, media_id, self.current_site_id)
         viewer.use_position.connect(self.use_photo_position)
         viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -680,23 +962,65 @@ class MainWindow(QMainWindow):
         viewer.open()
         return viewer
 
-    def use_photo_position(
-        self, site_id: str, lat: float, lon: float, source: str = "exif"
-    ) -> None:
+    def _open_last_report(self) -> None:
+        if self.last_report is None and self._import_doc is not None:
+            self.last_report = import_summary(self, self._import_doc)
+        if self.last_report is not None:
+            self.last_report.open()
+
+    def use_photo_position(self, site_id: str, media_id: str) -> Task | None:
+        """The photo's position for the site: latitude, longitude, altitude, accuracy and
+        source (a photo's exif, a video's quicktime) together. Asks first when the site
+        already has a position from another source, saying how far apart they are."""
         if (
             site_id == self.current_site_id
             and self.details.dirty
             and not self._confirm_leave(self.details)
         ):
-            return
-        values = {"lat": lat, "lon": lon, "position_source": source}
+            return None
+        from fieldkit.gui.placement import distance_text
+        from fieldkit.suggest import haversine_m
 
-        def done(rec: dict[str, Any]) -> None:
-            if rec["id"] == self.current_site_id:
-                self.details.form.load(rec)
-            self.statusBar().showMessage(self.tr("Position set from the photo"), 5000)
+        site = self.store.get(site_id, "site")
+        m = self.store.get(media_id, "media")
+        if m.get("lat") is None:
+            return None
+        position = {
+            "lat": m["lat"],
+            "lon": m["lon"],
+            "alt": m.get("alt"),
+            "position_accuracy_m": m.get("position_accuracy_m"),
+            "position_source": m.get("position_source") or "exif",  # a video: quicktime
+        }
+        if site.get("lat") is not None and (
+            site.get("position_source") != position["position_source"]
+            or (site["lat"], site["lon"]) != (m["lat"], m["lon"])
+        ):
+            far = haversine_m(site["lat"], site["lon"], m["lat"], m["lon"])
+            source = site.get("position_source") or tr("unknown")
+            ok = Prompts.confirm(
+                self,
+                tr("Replace the site's position?"),
+                tr(
+                    "“{site}” already has a position ({source}). The photo {photo} was taken "
+                    "{far} from it. Replace it with the photo's GPS position, altitude and "
+                    "accuracy?"
+                ).format(
+                    site=site["name"],
+                    source=tr(source),
+                    photo=m.get("file_name") or "",
+                    far=distance_text(far),
+                ),
+            )
+            if not ok:
+                return None
 
-        self.submit(lambda s: s.update(site_id, values), label=self.tr("Saving"), on_done=done)
+        def done(_rec: dict[str, Any]) -> None:
+            self.statusBar().showMessage(tr("Position set from the photo"), 5000)
+
+        return self.run_op(
+            operations.set_position, site_id, position, label=tr("Saving"), on_done=done
+        )
 
     def open_cameras(self) -> CameraDialog:
         dlg = CameraDialog(self, self.store, self.submit)
@@ -714,7 +1038,7 @@ class MainWindow(QMainWindow):
         paths = _local_paths(event)
         if paths:
             event.acceptProposedAction()
-            self.import_paths(paths, self.current_site_id)
+            self.import_paths(paths)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if obj is self.site_view.viewport():
@@ -726,7 +1050,7 @@ class MainWindow(QMainWindow):
             elif t == QEvent.Type.Drop:
                 paths = _local_paths(event)
                 index = self.site_view.indexAt(event.position().toPoint())  # type: ignore[attr-defined]
-                site_id = index.data(ID_ROLE) if index.isValid() else self.current_site_id
+                site_id = index.data(ID_ROLE) if index.isValid() else None
                 if paths:
                     event.acceptProposedAction()  # type: ignore[attr-defined]
                     self.import_paths(paths, site_id)
@@ -769,9 +1093,13 @@ class MainWindow(QMainWindow):
                 dlg.show_error("")
                 dlg.reload()
 
-            self.submit(
-                lambda s: s.resolve(record_id, field, value),
-                label=self.tr("Resolving"),
+            # a named operation: the open form shows the resolved value at once
+            self.run_op(
+                operations.resolve_conflict,
+                record_id,
+                field,
+                value,
+                label=tr("Resolving"),
                 on_done=done,
                 on_error=lambda exc: dlg.show_error(str(exc)),
             )

@@ -8,12 +8,11 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractListModel,
     QAbstractTableModel,
-    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -24,39 +23,43 @@ from PySide6.QtCore import (
     QThreadPool,
     Signal,
 )
-from PySide6.QtGui import QColor, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPixmap
 
 from fieldkit import thumbnails
+from fieldkit.gui.i18n import tr
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 ModelIndex = QModelIndex | QPersistentModelIndex
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Models", text)
-
-
 class SiteTableModel(QAbstractTableModel):
     """The sites of one case (or all), fetched in pages as the view scrolls."""
 
     PAGE = 2000
+    # What a person scans first comes first: at 1280 × 720 name, kind, neighbourhood and
+    # the day of the visit are visible without scrolling sideways.
     COLUMNS = (
         ("name", "Name"),
-        ("other_names", "Other names"),
-        ("neighbourhood", "Neighbourhood"),
         ("site_type", "Kind"),
+        ("neighbourhood", "Neighbourhood"),
         ("visited_on", "Visited"),
         ("access", "Access"),
         ("military_objects", "Military objects"),
         ("killed", "Killed"),
         ("injured", "Injured"),
+        ("other_names", "Other names"),
     )
+    WIDTHS = (160, 70, 120, 84, 80, 120, 56, 56, 160)
 
-    def __init__(self, store: Any = None, parent: QObject | None = None) -> None:
+    def __init__(self, store: Store | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.case_id: str | None = None
+        self.include_retracted = False
         self.rows: list[tuple[Any, ...]] = []
         self._after: tuple[str, str] | None = None
         self._more = False
@@ -64,7 +67,7 @@ class SiteTableModel(QAbstractTableModel):
 
     # -- loading ----------------------------------------------------------------------
 
-    def set_store(self, store: Any) -> None:
+    def set_store(self, store: Store) -> None:
         self.store = store
         self.reload()
 
@@ -81,9 +84,12 @@ class SiteTableModel(QAbstractTableModel):
         if self._more:
             self.fetchMore(QModelIndex())
 
-    def _page(self) -> list[tuple[Any, ...]]:
+    def _select(self) -> str:
         cols = ", ".join(f"[{c}]" for c, _ in self.COLUMNS)
-        sql = f"SELECT id, {cols}, _conflict, _hlc FROM sites WHERE _retracted = 0"
+        return f"SELECT id, {cols}, _retracted, _retract_reason, _conflict, _hlc FROM sites"
+
+    def _page(self) -> list[tuple[Any, ...]]:
+        sql = self._select() + (" WHERE 1" if self.include_retracted else " WHERE _retracted = 0")
         params: list[Any] = []
         if self.case_id:
             sql += " AND case_id = ?"
@@ -92,6 +98,7 @@ class SiteTableModel(QAbstractTableModel):
             sql += " AND (_hlc, id) > (?, ?)"
             params.extend(self._after)
         sql += f" ORDER BY _hlc, id LIMIT {self.PAGE}"
+        assert self.store is not None  # _more is False without a store
         return self.store.conn.execute(sql, params).fetchall()
 
     def canFetchMore(self, parent: ModelIndex = QModelIndex()) -> bool:  # noqa: B008
@@ -125,6 +132,41 @@ class SiteTableModel(QAbstractTableModel):
             if r[0] == site_id:
                 return i
         return -1
+
+    def refresh_ids(self, ids: frozenset[str] | set[str]) -> bool:
+        """Re-read only the rows of ``ids``; a row that left this list (retracted, moved
+        to another case) is removed. False when a site is new here: the caller reloads."""
+        if not ids or self.store is None:
+            return True
+        marks = ", ".join("?" for _ in ids)
+        fresh = {
+            r[0]: r
+            for r in self.store.conn.execute(f"{self._select()} WHERE id IN ({marks})", list(ids))
+        }
+        for site_id, row in fresh.items():
+            i = self.row_of(site_id)
+            belongs = (self.include_retracted or not row[-4]) and (
+                not self.case_id or self._case_of(site_id) == self.case_id
+            )
+            if i >= 0 and belongs:
+                self.rows[i] = row
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(self.COLUMNS) - 1))
+            elif i >= 0:
+                self.beginRemoveRows(QModelIndex(), i, i)
+                del self.rows[i]
+                self.endRemoveRows()
+            elif belongs:
+                return False
+        return True
+
+    def _case_of(self, site_id: str) -> str | None:
+        assert self.store is not None
+        row = self.store.conn.execute("SELECT case_id FROM sites WHERE id = ?", (site_id,))
+        found = row.fetchone()
+        return found[0] if found else None
+
+    def is_retracted(self, row: int) -> bool:
+        return bool(self.rows[row][-4])
 
     # -- the model ------------------------------------------------------------------------
 
@@ -160,8 +202,16 @@ class SiteTableModel(QAbstractTableModel):
             return value if value is not None else ""
         if role == ID_ROLE:
             return row[0]
+        if role == Qt.ItemDataRole.ToolTipRole and col == 0 and row[-4]:
+            return tr("Retracted: {reason}").format(reason=row[-3] or "")
         if role == Qt.ItemDataRole.ToolTipRole and col == 0 and row[-2]:
             return tr("This site has conflicting edits: resolve them in Edit → Conflicts.")
+        if role == Qt.ItemDataRole.ForegroundRole and row[-4]:
+            return QColor("#8a8f94")
+        if role == Qt.ItemDataRole.FontRole and row[-4]:
+            font = QFont()
+            font.setStrikeOut(True)
+            return font
         if role == Qt.ItemDataRole.ForegroundRole and col == 0 and row[-2]:
             return QColor("#b3261e")
         if role == Qt.ItemDataRole.TextAlignmentRole and name in ("killed", "injured"):
@@ -277,7 +327,7 @@ class ThumbnailModel(QAbstractListModel):
 
     CACHE = 2000
 
-    def __init__(self, store: Any = None, parent: QObject | None = None) -> None:
+    def __init__(self, store: Store | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.store = store
         self.items: list[dict[str, Any]] = []
@@ -290,7 +340,7 @@ class ThumbnailModel(QAbstractListModel):
         self.pool.setMaxThreadCount(2)
         self._placeholder = _placeholder()
 
-    def set_store(self, store: Any) -> None:
+    def set_store(self, store: Store) -> None:
         self.store = store
         self._cache.clear()
         self.set_items([])
@@ -300,7 +350,7 @@ class ThumbnailModel(QAbstractListModel):
             self.set_items([])
             return
         rows = self.store.conn.execute(
-            "SELECT m.id, m.sha256, m.file_name, m.captured_utc, m.mime, l.caption "
+            "SELECT m.id, m.sha256, m.file_name, m.captured_utc, m.mime, l.caption, l.id "
             "FROM links l JOIN media m ON m.id = l.media_id "
             "WHERE l.target_id = ? AND l._retracted = 0 AND m._retracted = 0 "
             "ORDER BY m.captured_utc, m.file_name",
@@ -308,7 +358,15 @@ class ThumbnailModel(QAbstractListModel):
         ).fetchall()
         self.set_items(
             [
-                {"id": r[0], "sha256": r[1], "file_name": r[2], "captured_utc": r[3], "mime": r[4]}
+                {
+                    "id": r[0],
+                    "sha256": r[1],
+                    "file_name": r[2],
+                    "captured_utc": r[3],
+                    "mime": r[4],
+                    "caption": r[5],
+                    "link_id": r[6],
+                }
                 for r in rows
             ]
         )
@@ -329,9 +387,14 @@ class ThumbnailModel(QAbstractListModel):
             return None
         item = self.items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return item["file_name"] or item["sha256"][:12]
+            name = item["file_name"] or item["sha256"][:12]
+            return f"{name}\n{item['caption']}" if item.get("caption") else name
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{item['file_name']}\n{item['captured_utc'] or ''}\nSHA-256 {item['sha256']}"
+            caption = item.get("caption") or ""
+            return (
+                f"{item['file_name']}\n{caption}\n{item['captured_utc'] or ''}\n"
+                f"SHA-256 {item['sha256']}"
+            )
         if role == ID_ROLE:
             return item["id"]
         if role == Qt.ItemDataRole.DecorationRole:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,6 +29,11 @@ from PySide6.QtWidgets import (
 from fieldkit.audience import DEFAULT_GRID_M, Audience
 from fieldkit.gis import FORMATS
 from fieldkit.gui.dialogs import PassphraseDialog, Prompts
+from fieldkit.gui.i18n import tr
+
+if TYPE_CHECKING:
+    from fieldkit.gui.mainwindow import MainWindow
+    from fieldkit.store import Store
 
 FORMAT_LABELS = {
     "gpkg": "GeoPackage (QGIS)",
@@ -39,10 +43,6 @@ FORMAT_LABELS = {
     "csv": "CSV (spreadsheets), a folder",
     "gpx": "GPX 1.1 waypoints (handheld GPS)",
 }
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Outputs", text)
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ class OutputDialog(QDialog):
     def __init__(
         self,
         parent: QWidget | None,
-        store: Any,
+        store: Store,
         *,
         report: bool,
         default_out: Path,
@@ -137,7 +137,7 @@ class OutputDialog(QDialog):
     def ask(
         cls,
         parent: QWidget | None,
-        store: Any,
+        store: Store,
         *,
         report: bool,
         default_out: Path,
@@ -193,11 +193,11 @@ class OutputDialog(QDialog):
         super().accept()
 
 
-def _default_out(win: Any, stem: str) -> Path:
+def _default_out(win: MainWindow, stem: str) -> Path:
     return Path.home() / stem
 
 
-def _finished(win: Any, what: str, doc: dict[str, Any]) -> None:
+def _finished(win: MainWindow, what: str, doc: dict[str, Any]) -> None:
     win.last_output = doc
     held = len(doc.get("held_back") or [])
     text = tr("{what}: {path}").format(what=what, path=doc.get("path"))
@@ -206,7 +206,7 @@ def _finished(win: Any, what: str, doc: dict[str, Any]) -> None:
     win.statusBar().showMessage(text, 15000)
 
 
-def gis_flow(win: Any) -> Any:
+def gis_flow(win: MainWindow) -> Any:
     """File → Export for GIS…: ask, then export on the writer thread."""
     from fieldkit.gis import export_gis
 
@@ -233,7 +233,7 @@ def gis_flow(win: Any) -> Any:
     )
 
 
-def report_flow(win: Any) -> Any:
+def report_flow(win: MainWindow) -> Any:
     """File → Case report…: ask, unlock the key, then write and sign on the writer thread."""
     from fieldkit.report import write_report
 
@@ -248,7 +248,7 @@ def report_flow(win: Any) -> Any:
         return None
     if win.passphrase is None:
         win.passphrase = PassphraseDialog.ask(
-            win, Path(win.store.keys_dir), win.store.identity().get("email")
+            win, Path(win.store.keys_dir), win.store.identity().get("email") or ""
         )
         if win.passphrase is None:
             return None

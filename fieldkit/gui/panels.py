@@ -7,9 +7,9 @@ Each pane reads with the UI thread's Store and hands writes to the window's ``su
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,15 +29,16 @@ from PySide6.QtWidgets import (
 )
 
 from fieldkit import catalogue
+from fieldkit.gui import operations
 from fieldkit.gui.forms import RecordForm, choice_label
+from fieldkit.gui.i18n import tr
 from fieldkit.gui.models import ID_ROLE, ThumbnailModel
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 Submit = Callable[..., Any]
 DESIGNATION_ROLE = Qt.ItemDataRole.UserRole + 5
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Panels", text)
 
 
 class FormPane(QWidget):
@@ -85,10 +86,9 @@ class FormPane(QWidget):
             self.form.load(self.form.record, **self.form.fixed)
             return True
         kind = self.form.kind.name
-        if rid:
-            self.submit(_update, rid, values, label=tr("Saving"), on_done=self._saved)
-        else:
-            self.submit(_create, kind, values, label=tr("Saving"), on_done=self._saved)
+        self.submit(
+            operations.save_record, kind, rid, values, label=tr("Saving"), on_done=self._saved
+        )
         return True
 
     def _saved(self, record: dict[str, Any]) -> None:
@@ -96,21 +96,15 @@ class FormPane(QWidget):
         self.saved.emit(record)
 
 
-def _update(store: Any, rid: str, values: dict[str, Any]) -> dict[str, Any]:
-    return store.update(rid, values)
-
-
-def _create(store: Any, kind: str, values: dict[str, Any]) -> dict[str, Any]:
-    return store.create(kind, values)
-
-
 class PhotosPane(QWidget):
-    """The site's photos as a thumbnail grid; double-click opens the viewer."""
+    """The site's photos as a thumbnail grid; double-click opens the viewer; a right-click
+    captions, links to a remnant or statement, moves to another site or unlinks."""
 
     open_requested = Signal(str)
     import_requested = Signal()
+    menu_requested = Signal(object, object)  # media item (dict), global position
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__()
         self.model = ThumbnailModel(store, self)
         self.view = QListView()
@@ -127,6 +121,8 @@ class PhotosPane(QWidget):
         self.view.setModel(self.model)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.doubleClicked.connect(lambda i: self.open_requested.emit(i.data(ID_ROLE)))
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._menu)
         self.count = QLabel()
         self.count.setObjectName("muted")
         add = QPushButton(tr("Import photos…"))
@@ -146,8 +142,16 @@ class PhotosPane(QWidget):
         layout.addLayout(bar)
 
     def load(self, site_id: str | None) -> None:
+        self.site_id = site_id
         self.model.load_target(site_id)
         self.count.setText(tr("{n} photo(s)").format(n=self.model.rowCount()))
+
+    def _menu(self, pos: Any) -> None:
+        index = self.view.indexAt(pos)
+        if index.isValid():
+            self.view.setCurrentIndex(index)
+            item = self.model.items[index.row()]
+            self.menu_requested.emit(item, self.view.viewport().mapToGlobal(pos))
 
     def _open_current(self) -> None:
         index = self.view.currentIndex()
@@ -158,16 +162,22 @@ class PhotosPane(QWidget):
 
 
 class ListFormPane(QWidget):
-    """A list of child records (remnants, statements) above a form for the chosen one."""
+    """A list of child records (remnants, statements) above a form for the chosen one.
+    A right-click on a row offers what can be done to it (retract, reinstate, move)."""
 
-    def __init__(self, kind: str, submit: Submit, store: Any, hidden: tuple[str, ...]) -> None:
+    menu_requested = Signal(object, object)  # record id, global position
+
+    def __init__(self, kind: str, submit: Submit, store: Store, hidden: tuple[str, ...]) -> None:
         super().__init__()
         self.kind = kind
         self.store = store
         self.site: dict[str, Any] | None = None
+        self.include_retracted = False
         self.list = QListWidget()
         self.list.setObjectName(f"{kind}List")
         self.list.currentItemChanged.connect(self._chosen)
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._menu)
         self.new_button = QPushButton(tr("New"))
         self.new_button.clicked.connect(self.new)
         self.pane = FormPane(kind, submit, hidden=hidden)
@@ -189,8 +199,9 @@ class ListFormPane(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(top)
         split.addWidget(bottom)
-        split.setStretchFactor(0, 1)
+        split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
+        split.setSizes([260, 420])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(split)
@@ -209,15 +220,35 @@ class ListFormPane(QWidget):
     def decorate(self, item: QListWidgetItem, rec: dict[str, Any]) -> None:
         pass
 
+    def _menu(self, pos: Any) -> None:
+        item = self.list.itemAt(pos)
+        if item is not None:
+            self.list.setCurrentItem(item)
+            if self.list.currentItem() is item:
+                self.menu_requested.emit(item.data(ID_ROLE), self.list.mapToGlobal(pos))
+
+    def current_id(self) -> str | None:
+        item = self.list.currentItem()
+        return item.data(ID_ROLE) if item is not None else None
+
     def load(self, site: dict[str, Any] | None, select: str | None = None) -> None:
         self.site = site
         self.list.blockSignals(True)
         self.list.clear()
         chosen = None
         for rec in self.records() if site else []:
-            item = QListWidgetItem(self.item_text(rec))
+            text = self.item_text(rec)
+            if rec.get("retracted"):
+                text = tr("[retracted] {text} — {reason}").format(
+                    text=text, reason=rec.get("retract_reason") or ""
+                )
+            item = QListWidgetItem(text)
             item.setData(ID_ROLE, rec["id"])
             self.decorate(item, rec)
+            if rec.get("retracted"):
+                from PySide6.QtGui import QColor
+
+                item.setForeground(QColor("#8a8f94"))
             self.list.addItem(item)
             if rec["id"] == select:
                 chosen = item
@@ -238,9 +269,12 @@ class ListFormPane(QWidget):
             self.list.blockSignals(False)
             return
         if item is None:
+            self.pane.setEnabled(True)
             self.pane.form.load(None, **self.fixed())
         else:
-            self.pane.form.load(self.store.get(item.data(ID_ROLE)), **self.fixed())
+            rec = self.store.get(item.data(ID_ROLE))
+            self.pane.form.load(rec, **self.fixed())
+            self.pane.setEnabled(not rec.get("retracted"))
         self.after_load()
 
     def after_load(self) -> None:
@@ -255,6 +289,7 @@ class ListFormPane(QWidget):
         self.list.clearSelection()
         self.list.setCurrentRow(-1)
         self.list.blockSignals(False)
+        self.pane.setEnabled(True)
         self.pane.form.load(None, **self.fixed())
         self.after_load()
         first = next(iter(self.pane.form.widgets.values()))
@@ -267,7 +302,7 @@ class ListFormPane(QWidget):
 class RemnantsPane(ListFormPane):
     """Remnants found at the site; the munition type completes from the catalogue."""
 
-    def __init__(self, submit: Submit, store: Any) -> None:
+    def __init__(self, submit: Submit, store: Store) -> None:
         super().__init__("remnant", submit, store, hidden=("site_id",))
         self.completer_model = QStandardItemModel(self)
         self.completer = QCompleter(self.completer_model, self)
@@ -307,7 +342,9 @@ class RemnantsPane(ListFormPane):
 
     def records(self) -> list[dict[str, Any]]:
         assert self.site is not None
-        return self.store.find("remnant", where={"site_id": self.site["id"]})
+        return self.store.find(
+            "remnant", where={"site_id": self.site["id"]}, include_retracted=self.include_retracted
+        )
 
     def fixed(self) -> dict[str, Any]:
         return {"site_id": self.site["id"]} if self.site else {}
@@ -354,7 +391,7 @@ class StatementsPane(ListFormPane):
     """Witness statements about the site: a pseudonym, never a name; consent and sensitivity
     are shown as badges above the form and in the list."""
 
-    def __init__(self, submit: Submit, store: Any) -> None:
+    def __init__(self, submit: Submit, store: Store) -> None:
         super().__init__("statement", submit, store, hidden=("case_id", "site_id"))
         self.sensitivity = Badge()
         self.consent = Badge()
@@ -373,7 +410,11 @@ class StatementsPane(ListFormPane):
 
     def records(self) -> list[dict[str, Any]]:
         assert self.site is not None
-        return self.store.find("statement", where={"site_id": self.site["id"]})
+        return self.store.find(
+            "statement",
+            where={"site_id": self.site["id"]},
+            include_retracted=self.include_retracted,
+        )
 
     def fixed(self) -> dict[str, Any]:
         if not self.site:
@@ -396,48 +437,154 @@ class StatementsPane(ListFormPane):
 
 
 class HistoryPane(QWidget):
-    """The record's journal: who changed what, when, on which device."""
+    """The journal of the site and what belongs to it (remnants, statements, linked
+    photos): when, who, on which laptop, which record, and each field before → after."""
 
-    def __init__(self, store: Any) -> None:
+    def __init__(self, store: Store) -> None:
         super().__init__()
         self.store = store
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(
-            [tr("When (UTC)"), tr("Who"), tr("Device"), tr("What"), tr("Fields")]
-        )
+        self.tree.setObjectName("historyTree")
+        self.tree.setHeaderLabels([tr("When (UTC)"), tr("Who"), tr("Record"), tr("What changed")])
         self.tree.setRootIsDecorated(False)
         self.tree.setAlternatingRowColors(True)
+        self.tree.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tree)
+        self.rows: list[dict[str, str]] = []
 
     def load(self, record_id: str | None) -> None:
         self.tree.clear()
-        if not record_id:
-            return
-        devices = {d["id"]: d.get("name") or d["id"][:8] for d in self.store.find("device")}
-        for ev in self.store.history(record_id):
-            what = tr(ev["op"]) if ev["kind"] != "link" else tr("photo linked")
-            if ev.get("reason"):
-                what += f": {ev['reason']}"
-            fields = ", ".join(
-                f"{k}={_short(v)}" for k, v in ev["fields"].items() if ev["kind"] != "link"
-            )
-            item = QTreeWidgetItem(
-                [
-                    (ev["at"] or "").replace("T", " ")[:19],
-                    ev.get("author_name") or ev["author"][:16],
-                    devices.get(ev["device"], ev["device"][:8]),
-                    what,
-                    fields,
-                ]
-            )
-            item.setToolTip(4, "\n".join(f"{k}: {v}" for k, v in ev["fields"].items()))
+        self.rows = history_rows(self.store, record_id) if record_id else []
+        for row in reversed(self.rows):  # newest first
+            item = QTreeWidgetItem([row["when"][:16], row["who"], row["record"], row["what"]])
+            item.setToolTip(1, tr("{who} on {device}").format(who=row["who"], device=row["device"]))
+            item.setToolTip(3, row["what"].replace("; ", "\n"))
+            item.setToolTip(0, row["when"])
             self.tree.addTopLevelItem(item)
-        for c in range(4):
-            self.tree.resizeColumnToContents(c)
+        for c, width in enumerate((118, 130, 170)):
+            self.tree.setColumnWidth(c, width)
 
 
-def _short(value: Any) -> str:
-    text = str(value)
-    return text if len(text) <= 30 else text[:29] + "…"
+def _value_text(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, list):
+        text = ", ".join(
+            (f"{v['name']}@{v['lang']}" if v.get("lang") else v["name"])
+            if isinstance(v, dict)
+            else str(v)
+            for v in value
+        )
+    elif isinstance(value, str):
+        text = value.replace("_", " ") if value.islower() and " " not in value else value
+    else:
+        text = str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _field_label(kind: str, name: str) -> str:
+    from fieldkit import records
+
+    k = records.KINDS.get(kind)
+    f = k.by_name.get(name) if k else None
+    return tr(f.label) if f else name
+
+
+def _record_label(kind: str, values: dict[str, Any], media_names: dict[str, str]) -> str:
+    if kind == "link":
+        return tr("Photo {name}").format(name=media_names.get(values.get("media_id", ""), "?"))
+    title = {
+        "site": values.get("name"),
+        "remnant": " ".join(
+            str(x).replace("_", " ")
+            for x in (
+                values.get("munition_type") or values.get("category"),
+                values.get("condition"),
+            )
+            if x
+        ),
+        "statement": values.get("witness_code"),
+        "case": values.get("title"),
+    }.get(kind)
+    labels = {"site": tr("Site"), "remnant": tr("Remnant"), "statement": tr("Statement")}
+    return f"{labels.get(kind, tr(kind))} “{title or '?'}”"
+
+
+def history_rows(store: Store, site_id: str) -> list[dict[str, str]]:
+    """The site's history as rows to read (oldest first): when, who, device, which record,
+    what changed (each field "Label: before → after"; a link names its photo)."""
+    ids = [site_id]
+    for kind in ("remnant", "statement"):
+        ids += [
+            r["id"] for r in store.find(kind, where={"site_id": site_id}, include_retracted=True)
+        ]
+    marks = ", ".join("?" for _ in ids)
+    link_rows = store.conn.execute(
+        f"SELECT id, media_id FROM links WHERE target_id IN ({marks})", ids
+    ).fetchall()
+    ids += [lid for lid, _m in link_rows]
+    media_names = {
+        mid: name
+        for mid, name in store.conn.execute(
+            f"SELECT id, file_name FROM media WHERE id IN ({', '.join('?' for _ in link_rows)})",
+            [m for _l, m in link_rows],
+        )
+    }
+    devices = {d["id"]: d.get("name") or d["id"][:8] for d in store.find("device")}
+    seen: set[str] = set()
+    events = []
+    for rid in ids:
+        for ev in store.history(rid):
+            if ev["hash"] not in seen:
+                seen.add(ev["hash"])
+                events.append(ev)
+    events.sort(key=lambda e: e["hlc"])
+    values: dict[str, dict[str, Any]] = {}
+    out = []
+    for ev in events:
+        kind, entity, op = ev["kind"], ev["entity"], ev["op"]
+        if kind == "custody":
+            what = tr("custody: {action}").format(action=ev["fields"].get("action", ""))
+            record = tr("Bundle {id}").format(id=str(ev["fields"].get("bundle_id") or "")[-12:])
+        else:
+            before = values.setdefault(entity, {})
+            record = _record_label(kind, {**before, **ev["fields"]}, media_names)
+            if kind == "link" and op in ("link", "create"):
+                caption = ev["fields"].get("caption")
+                target = ev["fields"].get("target_kind", "")
+                what = tr("photo linked to this {target}").format(target=tr(target))
+                if caption:
+                    what += f" — “{caption}”"
+            elif kind == "link" and op == "retract":
+                what = tr("photo unlinked: {reason}").format(reason=ev.get("reason") or "")
+            elif op == "retract":
+                what = tr("retracted: {reason}").format(reason=ev.get("reason") or "")
+            elif op == "reinstate":
+                what = tr("reinstated: {reason}").format(reason=ev.get("reason") or "")
+            elif op == "create":
+                shown = [
+                    f"{_field_label(kind, k)}: {_value_text(v)}"
+                    for k, v in ev["fields"].items()
+                    if not k.endswith("_id")
+                ]
+                what = tr("created") + (" — " + "; ".join(shown) if shown else "")
+            else:
+                changes = [
+                    f"{_field_label(kind, k)}: {_value_text(before.get(k))} → {_value_text(v)}"
+                    for k, v in ev["fields"].items()
+                ]
+                head = tr("conflict resolved") if op == "resolve" else tr("changed")
+                what = head + " — " + "; ".join(changes)
+            before.update(ev["fields"])
+        out.append(
+            {
+                "when": (ev["at"] or "").replace("T", " ")[:19],
+                "who": ev.get("author_name") or ev["author"][:16],
+                "device": devices.get(ev["device"], ev["device"][:8]),
+                "record": record,
+                "what": what,
+            }
+        )
+    return out

@@ -17,12 +17,15 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThread, Signal
 
 from fieldkit.errors import Cancelled
 from fieldkit.progress import CancelToken, Throttle
+
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 
 @dataclass
@@ -55,7 +58,7 @@ class _Worker(QThread):
         super().__init__()
         self.home = home
         self.jobs: queue.Queue[Task | None] = queue.Queue()
-        self._store: Any = None
+        self._store: Store | None = None
 
     def run(self) -> None:
         while True:
@@ -108,7 +111,12 @@ class TaskRunner(QObject):
     progress_changed = Signal(object, int, int, str)
 
     def __init__(
-        self, home: Path | None, *, serial: bool = False, store: Any = None, parent=None
+        self,
+        home: Path | None,
+        *,
+        serial: bool = False,
+        store: Store | None = None,
+        parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self.serial = serial
@@ -181,7 +189,7 @@ class TaskRunner(QObject):
         if self._worker is not None:
             self._worker.home = home
 
-    def set_store(self, store: Any) -> None:
+    def set_store(self, store: Store) -> None:
         self._store = store
 
     def shutdown(self, timeout_ms: int = 30000) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QPixmap
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,19 +23,19 @@ from PySide6.QtWidgets import (
 )
 
 from fieldkit.gui.forms import RecordForm
+from fieldkit.gui.i18n import tr
 from fieldkit.gui.models import ID_ROLE, preview_image
 
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Viewer", text)
+if TYPE_CHECKING:
+    from fieldkit.store import Store
 
 
 class PhotoViewer(QDialog):
     """One photo, orientation applied, and what its metadata says."""
 
-    use_position = Signal(str, float, float, str)  # site id, lat, lon, position source
+    use_position = Signal(str, str)  # site id, media id
 
-    def __init__(self, parent: QWidget | None, store: Any, media_id: str, site_id: str | None):
+    def __init__(self, parent: QWidget | None, store: Store, media_id: str, site_id: str | None):
         super().__init__(parent)
         self.store = store
         self.site_id = site_id
@@ -139,11 +139,8 @@ class PhotoViewer(QDialog):
         layout.addWidget(buttons)
 
     def _use(self) -> None:
-        m = self.media
-        if self.site_id and m.get("lat") is not None:
-            self.use_position.emit(
-                self.site_id, m["lat"], m["lon"], m.get("position_source") or "exif"
-            )
+        if self.site_id and self.media.get("lat") is not None:
+            self.use_position.emit(self.site_id, self.media["id"])
 
     def original_path(self) -> Any:
         """The file the system player opens (the stored original, read-only)."""
@@ -179,7 +176,7 @@ def _join(*parts: Any) -> str | None:
 class CameraDialog(QDialog):
     """Per-camera clock corrections (records of kind "camera") that the importer applies."""
 
-    def __init__(self, parent: QWidget | None, store: Any, submit: Callable[..., Any]) -> None:
+    def __init__(self, parent: QWidget | None, store: Store, submit: Callable[..., Any]) -> None:
         super().__init__(parent)
         self.store = store
         self.submit = submit

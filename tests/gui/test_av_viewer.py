@@ -20,8 +20,11 @@ def test_video_opens_in_the_system_player(window, qtbot, tmp_path, monkeypatch):
     src = tmp_path / "strike.mov"
     shutil.copy(AV / "iphone_keys_rot90.mov", src)
     window.select_site(site["id"])
-    window.import_paths([src], site["id"])
-    window.last_report.close()
+    window.import_paths([src], site["id"])  # as a drop on the site's row: preselected
+    place = window.dialogs["place"]
+    assert place.site_combo.currentData() == site["id"]
+    place.model.set_checked(place.placement.photos[0]["id"], True)  # far ones are unticked
+    qtbot.mouseClick(place.file_button, Qt.MouseButton.LeftButton)
     media = window.store.find("media", where={"file_name": "strike.mov"})[0]
     assert media["duration_s"] == 1.0 and media["position_source"] == "quicktime"
 
@@ -34,7 +37,11 @@ def test_video_opens_in_the_system_player(window, qtbot, tmp_path, monkeypatch):
     qtbot.mouseClick(viewer.open_button, Qt.MouseButton.LeftButton)
     assert [u.toLocalFile() for u in opened] == [str(viewer.original_path())]
 
-    # The video's position goes to the site with its own source, not "exif".
+    # The video's position goes to the site with its own source, not "exif" (after
+    # asking: the site's position came from a map).
+    from fieldkit.gui.dialogs import Prompts
+
+    monkeypatch.setattr(Prompts, "confirm", classmethod(lambda cls, *a: True))
     qtbot.mouseClick(viewer.use_button, Qt.MouseButton.LeftButton)
     updated = window.store.get(site["id"])
     assert (updated["lat"], updated["lon"], updated["position_source"]) == (
@@ -65,7 +72,7 @@ def test_app_import_checks_photos_in_the_background(window, tmp_path):
     photo = tmp_path / "cut.jpg"
     photo.write_bytes(_with_preview_cut())
     window.import_paths([photo])
-    window.last_report.close()
+    window.dialogs["place"].close()  # where it belongs: not filed yet
     media = window.store.find("media", where={"file_name": "cut.jpg"})[0]
     # The summary came from the fast import; the check that followed found the damage.
     assert any(w.startswith("the image cannot be decoded") for w in media["warnings"])

@@ -22,9 +22,11 @@ def export_via_gui(win, qtbot, monkeypatch, out: Path, *, zip: bool, full: bool 
     win.actions_by_name["export"].trigger()
     dlg = win.dialogs["exported"]
     assert dlg.isVisible()
-    fp = dlg.fingerprint.text()
-    assert len(fp.replace(" ", "")) == 64  # the tag manifest's SHA-256, grouped for reading
-    assert win.last_export["tagmanifest_sha256"] == fp.replace(" ", "")
+    view = dlg.fingerprint
+    assert view.title() == "Bundle fingerprint"  # labelled: not the key's fingerprint
+    assert win.last_export["tagmanifest_sha256"] == view.full.text()  # as sha256sum prints
+    spoken = view.spoken.text().split("-")  # read aloud: 8 groups of 4, 160 bits
+    assert len(spoken) == 8 and all(len(g) == 4 for g in spoken)
     dlg.close()
     return Path(win.last_export["path"])
 
@@ -42,7 +44,7 @@ def test_export_import_resolve(window, qtbot, monkeypatch, tmp_path):
 
     assert import_bundle(b, first).ok
     # The same field changed on both laptops from the same base: a conflict.
-    a.store.update(site["id"], {"injured": 3})
+    a.store.update(site["id"], {"injured": 3, "casualties_source": "hospital registry"})
     b.update(site["id"], {"injured": 5})
     b.close()
     second = export_via_gui(a, qtbot, monkeypatch, tmp_path / "b2", zip=True)
@@ -57,12 +59,22 @@ def test_export_import_resolve(window, qtbot, monkeypatch, tmp_path):
         # The preview says what merging would do, before anything is merged.
         assert dlg.summary.text().startswith("If merged:")
         assert "1 conflict(s)" in dlg.summary.text()
+        # ...by name: the changed site, its field before → after, the conflict by field
+        review = dlg.review.text()
+        assert "Changed sites (1)" in review and "School No. 7 yard" in review
+        assert "Casualties source: witnesses → hospital registry" in review
+        assert "Site “School No. 7 yard” — Civilians injured  3 | 5" in review
+        assert dlg.pages.currentWidget() is dlg.review
+        dlg.pages.setCurrentIndex(1)  # the raw report, one click away
+        assert dlg.report.tree.topLevelItemCount() > 0
         assert win.store.event_count() == events_before
         assert win.store.all_conflicts() == []
         assert dlg.merge_button.isEnabled()
         dlg.merge()
         assert "1 conflict(s)" in dlg.summary.text()
         assert dlg.conflicts_button.isEnabled()
+        win.select_site(site["id"])
+        assert win.details.form.widgets["injured"].text() in ("3", "5")
         dlg.conflicts_button.click()
         conflicts = win.dialogs["conflicts"]
         assert conflicts.list.count() == 1
@@ -72,6 +84,8 @@ def test_export_import_resolve(window, qtbot, monkeypatch, tmp_path):
         conflicts.resolve_button.click()
         assert win.store.all_conflicts() == []
         assert win.store.get(site["id"])["injured"] == 4
+        # the open form shows what the resolution changed, without a save or F5
+        assert win.details.form.widgets["injured"].text() == "4"
         assert conflicts.list.count() == 0
         conflicts.close()
         dlg.close()
@@ -92,7 +106,7 @@ def test_untrusted_signer_must_be_accepted(window, qtbot, monkeypatch, tmp_path)
         dlg.accept_untrusted.setChecked(True)
         dlg.merge()
         assert dlg.merged is not None
-        assert win.store.count("site") == 3
+        assert win.store.count("site") == 12
         dlg.close()
     finally:
         close_window(win)
