@@ -93,6 +93,7 @@ def test_video_poster_is_upright_and_decoded(tmp_path: Path) -> None:
         assert im.size == (48, 64)  # 64×48 stored, turned 90°
     assert not _close(_centre(dest), PLACEHOLDER_BG, 10)
     assert preview(AV / "noon_180.mp4", 32).size == (32, 24)
+    assert _close(preview(AV / "bwf_bext.wav", 256).getpixel((3, 3)), PLACEHOLDER_BG, 10)
 
 
 def test_import_video_audio_and_broken_video(store: Store, tmp_path: Path) -> None:
