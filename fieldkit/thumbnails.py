@@ -27,7 +27,9 @@ import contextlib
 import io
 import os
 import tempfile
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -395,6 +397,7 @@ def check_pending(
     *,
     on_problem: ProblemFn | None = None,
     size: int = THUMB_SIZE,
+    workers: int = 2,
 ) -> dict[str, Any]:
     """The full decode check of photos imported with an embedded preview (background work).
 
@@ -409,42 +412,62 @@ def check_pending(
     throttle = Throttle(progress)
     report: dict[str, Any] = {"checked": 0, "broken": [], "cancelled": False}
     total = len(shas)
-    for done, sha in enumerate(shas):
-        if cancel is not None and cancel.cancelled:
-            report["cancelled"] = True
-            break
-        dest = thumbnail_path(store, sha, size)
+    items: list[tuple[str, dict[str, Any]]] = []
+    for sha in shas:
         rows = store.find("media", where={"sha256": sha}, include_retracted=True, limit=1)
-        if not rows:  # stored bytes without a record (a crash): the next import makes it
-            continue
-        row = rows[0]
-        throttle(done, total, row.get("file_name") or sha)
-        reason = thumbnail_problem(
+        if rows:  # stored bytes without a record (a crash): the next import makes it
+            items.append((sha, rows[0]))
+
+    def decode(item: tuple[str, dict[str, Any]]) -> str | None:
+        sha, row = item
+        return thumbnail_problem(
             store.media.path_of(sha),
-            dest,
+            thumbnail_path(store, sha, size),
             size,
             orientation=row.get("orientation"),
             mime=row.get("mime"),
         )
-        if reason is not None:
-            warning = DECODE_WARNING.format(reason=reason)
-            warnings = list(row.get("warnings") or [])
-            if warning not in warnings and not row.get("retracted"):
-                row = store.update(row["id"], {"warnings": [*warnings, warning]})
-            report["broken"].append(
-                {
-                    "id": row["id"],
-                    "sha256": sha,
-                    "file_name": row.get("file_name"),
-                    "reason": reason,
-                }
-            )
-            if on_problem is not None:
-                on_problem(row, reason)
-            if progress is not None:  # not throttled: the user hears of it at once
-                progress(done, total, BROKEN_PREFIX + str(row.get("file_name") or sha))
-        _pending_marker(dest).unlink(missing_ok=True)
-        report["checked"] += 1
+
+    # Decoding runs in a small pool (the decoders release the GIL); the store is touched
+    # only here, on the calling thread, in file order.
+    window = max(1, 2 * workers)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fieldkit-check") as pool:
+        pending: deque[tuple[Future[str | None], tuple[str, dict[str, Any]]]] = deque()
+        queue = iter(items)
+        done = 0
+        while True:
+            while len(pending) < window and not (cancel is not None and cancel.cancelled):
+                item = next(queue, None)
+                if item is None:
+                    break
+                pending.append((pool.submit(decode, item), item))
+            if not pending:
+                break
+            future, (sha, row) = pending.popleft()
+            reason = future.result()
+            done += 1
+            throttle(done, total, row.get("file_name") or sha)
+            if reason is not None:
+                warning = DECODE_WARNING.format(reason=reason)
+                warnings = list(row.get("warnings") or [])
+                if warning not in warnings and not row.get("retracted"):
+                    row = store.update(row["id"], {"warnings": [*warnings, warning]})
+                report["broken"].append(
+                    {
+                        "id": row["id"],
+                        "sha256": sha,
+                        "file_name": row.get("file_name"),
+                        "reason": reason,
+                    }
+                )
+                if on_problem is not None:
+                    on_problem(row, reason)
+                if progress is not None:  # not throttled: the user hears of it at once
+                    progress(done, total, BROKEN_PREFIX + str(row.get("file_name") or sha))
+            _pending_marker(thumbnail_path(store, sha, size)).unlink(missing_ok=True)
+            report["checked"] += 1
+    if cancel is not None and cancel.cancelled and report["checked"] < len(items):
+        report["cancelled"] = True
     else:
         throttle(total, total, "done")
     return report

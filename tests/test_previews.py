@@ -206,3 +206,16 @@ def test_mutated_embedded_previews_never_crash(data: st.DataObject) -> None:
     cut = data.draw(st.integers(2, len(blob)))
     found = embedded_jpeg(io.BytesIO(bytes(blob[:cut])), "image/jpeg")
     assert found is None or (found.startswith(b"\xff\xd8") and found.endswith(b"\xff\xd9"))
+
+
+def test_a_cancelled_check_stays_pending(store: Store, tmp_path: Path) -> None:
+    from fieldkit.tasks import CancelToken
+
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(_with_preview())
+    import_media(store, [photo], serial=True, fast_previews=True)
+    token = CancelToken()
+    token.cancel()
+    assert check_pending(store, cancel=token) == {"checked": 0, "broken": [], "cancelled": True}
+    assert len(pending_checks(store)) == 1
+    assert check_pending(store)["checked"] == 1
