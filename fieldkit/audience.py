@@ -87,6 +87,7 @@ PUBLIC_DROP = {
         "size",
         "conflict",
         "sensitivity",
+        "redactions",
     ),
 }
 # Bookkeeping columns of the projection that no output needs.
@@ -503,6 +504,7 @@ def build_view(
         _newest(view, m)
         out["_id"] = m["id"]
         out["_sha256"] = m["sha256"]
+        out["_redactions"] = list(m.get("redactions") or [])
         targets = []
         for lk in links:
             ref = _ref_of(lk, case_ref, site_ref, remnant_ref, statement_ref)

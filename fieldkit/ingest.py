@@ -358,11 +358,13 @@ def prepare_file(
                 alt=meta.position.alt,
                 direction=meta.position.direction,
                 position_source=meta.position.source,
+                position_accuracy_m=meta.position.accuracy_m,
             )
     if ctime is not None:
         values.update(
             captured_utc=ctime.utc,
             captured_local=ctime.local,
+            captured_local_source=ctime.local_source,
             utc_offset=ctime.offset,
             time_source=ctime.source,
             gps_utc=ctime.gps_utc,
@@ -396,11 +398,17 @@ def _thumbnail(
     problem = None
     if embedded is not None:
         problem = thumbnail_problem(
-            stored_path, dest, THUMB_SIZE, orientation=orientation, mime=mime, embedded=embedded
+            stored_path,
+            dest,
+            THUMB_SIZE,
+            orientation=orientation,
+            mime=mime,
+            embedded=embedded,
+            warnings=warnings,
         )
     if embedded is None or problem is not None:  # no preview, or one that does not decode
         problem = thumbnail_problem(
-            stored_path, dest, THUMB_SIZE, orientation=orientation, mime=mime
+            stored_path, dest, THUMB_SIZE, orientation=orientation, mime=mime, warnings=warnings
         )
     if problem is not None:
         what = "video" if mime.startswith("video/") else "image"
@@ -435,7 +443,7 @@ def _valid_fields(values: dict[str, Any], warnings: list[str]) -> dict[str, Any]
         except ValidationError as exc:
             warnings.append(f"{exc}; not recorded")
     if ("lat" in out) != ("lon" in out):
-        for name in ("lat", "lon", "alt", "direction", "position_source"):
+        for name in ("lat", "lon", "alt", "direction", "position_source", "position_accuracy_m"):
             out.pop(name, None)
         warnings.append("only one of latitude and longitude was usable; position not recorded")
     if "lat" not in out:

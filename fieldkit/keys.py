@@ -56,6 +56,7 @@ __all__ = [
     "ALLOWED_SIGNERS",
     "BUNDLE_NAMESPACE",
     "CHECKPOINT_NAMESPACE",
+    "RELEASE_NAMESPACE",
     "SIGNING_KEY",
     "SIGNING_KEY_PUB",
     "PublicIdentity",
@@ -78,6 +79,7 @@ __all__ = [
 
 BUNDLE_NAMESPACE = "fieldkit-bundle@v1"
 CHECKPOINT_NAMESPACE = "fieldkit-checkpoint@v1"
+RELEASE_NAMESPACE = "fieldkit-release@v1"  # a public release (fieldkit/release.py)
 
 SIGNING_KEY = "signing_key"
 SIGNING_KEY_PUB = "signing_key.pub"

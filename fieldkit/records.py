@@ -16,6 +16,7 @@ from typing import Any
 
 from fieldkit.errors import ValidationError
 from fieldkit.ids import is_id
+from fieldkit.timezones import format_utc
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,10 @@ class Kind:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
 
 
-#: Where a position came from: a photo's EXIF, a video's QuickTime location (``©xyz`` or
-#: Apple's ISO 6709 key), a GPS track the photo was matched to by time
-#: (``fieldkit media geotag``), the investigator's device, a map, or typed by hand.
-POSITION_SOURCES = ("exif", "quicktime", "track", "device", "map", "manual")
+#: Where a position came from: a photo's EXIF, its XMP (where EXIF has none), a video's
+#: QuickTime location (``©xyz`` or Apple's ISO 6709 key), a GPS track the photo was matched
+#: to by time (``fieldkit media geotag``), the investigator's device, a map, or by hand.
+POSITION_SOURCES = ("exif", "xmp", "quicktime", "track", "device", "map", "manual")
 YES_NO = ("yes", "no")
 
 
@@ -291,6 +292,7 @@ MEDIA = Kind(
         Field("height", "int", "Height", minimum=0),
         Field("captured_utc", "datetime", "Captured (UTC)"),
         Field("captured_local", "text", "Camera clock reading"),
+        Field("captured_local_source", "text", "Camera clock reading from"),
         Field("utc_offset", "text", "UTC offset"),
         Field("time_source", "text", "Time source"),
         Field("gps_utc", "datetime", "GPS clock (UTC)"),
@@ -306,6 +308,13 @@ MEDIA = Kind(
         Field("warnings", "list", "Warnings"),
         Field("caption", "text", "Caption"),
         _release(),
+        Field(
+            "redactions",
+            "list",
+            "Redactions",
+            help="rectangles blacked out in every published copy: x,y,w,h in pixels of "
+            "the upright photo (fieldkit/redact.py)",
+        ),
     ),
     title_field="file_name",
     user_editable=False,
@@ -403,6 +412,43 @@ CUSTODY = Kind(
     user_editable=False,
 )
 
+PUBLICATION = Kind(
+    "publication",
+    "publications",
+    "Public release",
+    (
+        Field("case_id", "ref", "Case", required=True, ref="case"),
+        Field("identifier", "text", "Release id (urn:uuid)", required=True),
+        Field("released_at", "datetime", "Released at (UTC)", required=True),
+        Field("generalise_m", "int", "Grid for sensitive positions (m)", minimum=1),
+        Field("signer", "text", "Signer fingerprint"),
+        Field("tagmanifest_sha256", "text", "SHA-256 of its tag manifest"),
+        Field("statement_ids", "list", "Statements carried"),
+        Field("media_ids", "list", "Media carried"),
+    ),
+    title_field="identifier",
+    user_editable=False,
+)
+
+# W3C PROV: the published copy (prov:Entity, by SHA-256) prov:wasDerivedFrom the original
+# (by SHA-256) in the activity that is the publication; the transformations say how.
+DERIVATION = Kind(
+    "derivation",
+    "derivations",
+    "Derived copy",
+    (
+        Field("media_id", "ref", "Original", required=True, ref="media"),
+        Field("publication_id", "ref", "Public release", required=True, ref="publication"),
+        Field("source_sha256", "text", "SHA-256 of the original", required=True),
+        Field("derived_sha256", "text", "SHA-256 of the copy", required=True),
+        Field("derived_path", "text", "Path in the release"),
+        Field("transformations", "list", "Transformations"),
+        Field("redactions", "list", "Redactions burned in"),
+    ),
+    title_field="derived_sha256",
+    user_editable=False,
+)
+
 MUNITION = Kind(
     "munition",
     "munitions",
@@ -450,6 +496,8 @@ KINDS: dict[str, Kind] = {
         DEVICE,
         CUSTODY,
         MUNITION,
+        PUBLICATION,
+        DERIVATION,
     )
 }
 USER_KINDS = ("case", "site", "remnant", "statement")
@@ -480,11 +528,7 @@ def parse_datetime_utc(text: str) -> str:
         ) from None
     if value.tzinfo is None:
         raise ValueError(f"{text!r} has no UTC offset; add Z or e.g. +04:00")
-    value = value.astimezone(dt.UTC)
-    out = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        out += f".{value.microsecond:06d}".rstrip("0")
-    return out + "Z"
+    return format_utc(value)
 
 
 def _check_one(kind: Kind, f: Field, value: Any) -> Any:
@@ -548,7 +592,15 @@ def _check_one(kind: Kind, f: Field, value: Any) -> Any:
     if t == "list":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ValidationError(f"{where}: expected a list of texts")
-        return [v.strip() for v in value if v.strip()]
+        items = [v.strip() for v in value if v.strip()]
+        if f.name == "redactions":
+            from fieldkit.redact import parse_rects
+
+            try:
+                parse_rects(items)
+            except ValidationError as exc:
+                raise ValidationError(f"{where}: {exc}") from None
+        return items
     if t == "names":
         if not isinstance(value, list):
             raise ValidationError(f"{where}: expected a list of names")

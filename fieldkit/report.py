@@ -691,7 +691,13 @@ def render_report(
             x = pdf.l_margin + col * (col_w + 6)
             y = pdf.get_y()
             data = (
-                scaled_jpeg(store, m["_sha256"], PHOTO_SIDE, quality=PHOTO_QUALITY)
+                scaled_jpeg(
+                    store,
+                    m["_sha256"],
+                    PHOTO_SIDE,
+                    quality=PHOTO_QUALITY,
+                    redactions=m.get("_redactions") if view.audience.public else None,
+                )
                 if is_image(m.get("mime"))
                 else None
             )

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldkit.canonical import is_sha256
+from fieldkit.metadata.pillow import captured_warnings
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle
 
 if TYPE_CHECKING:
@@ -250,6 +251,7 @@ def thumbnail_problem(
     orientation: int | None = None,
     mime: str | None = None,
     embedded: bytes | None = None,
+    warnings: list[str] | None = None,
 ) -> str | None:
     """Like :func:`make_thumbnail`, but says why it failed (None when it worked).
 
@@ -257,8 +259,25 @@ def thumbnail_problem(
     (truncated, damaged) is still kept as evidence, but the user must know. A video with no
     decodable frame gets a placeholder thumbnail *and* a reason; audio gets a placeholder.
     ``embedded`` (a JPEG preview from the file itself) is used instead of decoding the
-    photo, and the thumbnail is marked for :func:`check_pending`.
+    photo, and the thumbnail is marked for :func:`check_pending`. What Pillow warns about
+    while decoding ("Corrupt EXIF data", "Tag data larger than file") is appended to
+    ``warnings`` (as "image decoder: …") and never printed on standard error.
     """
+    with captured_warnings() as caught:
+        problem = _thumbnail_problem(src, dest, size, orientation, mime, embedded)
+    if warnings is not None:
+        warnings.extend(f"image decoder: {w}" for w in caught)
+    return problem
+
+
+def _thumbnail_problem(
+    src: Path,
+    dest: Path,
+    size: int,
+    orientation: int | None,
+    mime: str | None,
+    embedded: bytes | None,
+) -> str | None:
     try:
         mime = mime or _sniff(src)
     except OSError as exc:
@@ -314,7 +333,8 @@ def preview(
     """
     if (mime or _sniff(src)).startswith("audio/"):
         return placeholder("audio", min(max_side, 640))
-    im = _open(src, (max_side, max_side), orientation, mime)
+    with captured_warnings():  # the viewer shows the picture; Pillow's notes stay off stderr
+        im = _open(src, (max_side, max_side), orientation, mime)
     im.thumbnail((max_side, max_side))
     return im
 

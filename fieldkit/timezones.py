@@ -7,7 +7,7 @@ offset at the photo's time is used as evidence, and where two candidate zones sh
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -53,6 +53,22 @@ def offset_in_zone(local: datetime, name: str) -> tuple[timedelta, str | None] |
         else:
             note = f"{local.isoformat()} did not exist in {name} (clocks went forward)"
     return off0, note
+
+
+def format_utc(value: datetime) -> str:
+    """An instant in FieldKit's one canonical UTC form: ISO 8601 with 'Z', whole seconds,
+    a fraction only when it is not zero, without trailing zeros.
+
+    ``2020-10-09T10:02:54Z``, ``2020-10-09T10:02:54.7Z`` — never ``…54.00Z`` or ``.700Z``.
+    Used for every capture time (inspect, records, bundles, CSV), so one instant is written
+    one way. A naive ``value`` is taken as UTC.
+    """
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond:06d}".rstrip("0")
+    return text + "Z"
 
 
 def format_offset(delta: timedelta) -> str:

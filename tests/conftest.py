@@ -19,7 +19,12 @@ from fieldkit.store import Store
 
 PASSPHRASE = b"correct horse battery staple"
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+#: The shared corpus beside the repository (/work/shared next to /work/main), found from a
+#: worktree further down too (/work/wt/NAME).
+CORPUS = next(
+    (p / "shared" / "corpus" for p in REPO.parents if (p / "shared" / "corpus").is_dir()),
+    REPO.parent / "shared" / "corpus",
+)
 
 
 class NetworkRefused(RuntimeError):

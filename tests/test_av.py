@@ -206,6 +206,8 @@ def test_generated_files_provenance() -> None:
         "alt": 812.4,
         "direction": None,
         "source": "quicktime",
+        "accuracy_m": None,
+        "relative_alt": None,
     }
     assert mov["camera"] == {"make": "Apple", "model": "iPhone 12 Pro", "serial": None}
     assert (mov["orientation"], mov["width"], mov["height"]) == (6, 64, 48)

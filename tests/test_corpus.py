@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from fieldkit.metadata import MediaInfo, inspect_file
+from tests.conftest import CORPUS
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 REQUIRED = 0.995
 
 pytestmark = pytest.mark.skipif(
@@ -143,3 +143,39 @@ def test_type_by_content_not_extension(results: list[tuple[dict[str, Any], Media
         want = by_exiftool.get(row["FileType"] or "")
         if want:
             assert info.type == want, row["path"]
+
+
+def test_position_from_xmp_where_exif_has_none(
+    results: list[tuple[dict[str, Any], MediaInfo]],
+) -> None:
+    """Files whose only position is in XMP (exiftool's group XMP-exif) get it, source xmp."""
+    checked = 0
+    for row, info in results:
+        anywhere = row.get("exiftool_any") or {}
+        if row.get("GPSLatitude") is not None or not str(anywhere.get("gps_group")).startswith(
+            "XMP"
+        ):
+            continue
+        checked += 1
+        assert info.position is not None, row["path"]
+        assert info.position.source == "xmp"
+        assert info.position.lat == pytest.approx(anywhere["GPSLatitude"], abs=1e-6)
+        assert info.position.lon == pytest.approx(anywhere["GPSLongitude"], abs=1e-6)
+    assert checked >= 1
+
+
+def test_inspect_prints_nothing_on_stderr() -> None:
+    """`fieldkit inspect` over every corpus file: all it has to say is in `warnings`."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "fieldkit", "inspect", "--json", str(CORPUS / "files")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+    assert len(json.loads(out.stdout)["files"]) >= 261

@@ -33,8 +33,34 @@ _SINGLE_FIELDS = (
 _REQUIRED_FIELDS = (*_SINGLE_FIELDS, "Source-Organization", "Contact-Name")
 
 
+# A public release (fieldkit/release.py) is a bag of its own kind: no journal, its own
+# version field and signature namespace.
+RELEASE_VERSION_FIELD = "FieldKit-Release-Version"
+_RELEASE_SINGLE_FIELDS = (
+    "Bagging-Date",
+    "Payload-Oxum",
+    "External-Identifier",
+    RELEASE_VERSION_FIELD,
+    "FieldKit-Signer",
+    "FieldKit-Signer-Identity",
+)
+
+
+def is_release(info: dict[str, list[str]]) -> bool:
+    """Whether bag-info describes a public release rather than a bundle."""
+    return RELEASE_VERSION_FIELD in info
+
+
+def namespace_of(info: dict[str, list[str]]) -> str:
+    """The SSHSIG namespace the bag's signature must carry: release or bundle."""
+    return keys.RELEASE_NAMESPACE if is_release(info) else keys.BUNDLE_NAMESPACE
+
+
 def check_bag_info(info: dict[str, list[str]], report: VerifyReport) -> None:
     problems = report.problems
+    if is_release(info):
+        _check_release_info(info, report)
+        return
     for label in _REQUIRED_FIELDS:
         if label not in info:
             problems.append(Problem("bag-info", f"{label} is missing", path=BAG_INFO))
@@ -79,6 +105,33 @@ def check_bag_info(info: dict[str, list[str]], report: VerifyReport) -> None:
         }
 
 
+def _check_release_info(info: dict[str, list[str]], report: VerifyReport) -> None:
+    problems = report.problems
+    for label in (*_RELEASE_SINGLE_FIELDS, "Source-Organization", "Contact-Name"):
+        if label not in info:
+            problems.append(Problem("bag-info", f"{label} is missing", path=BAG_INFO))
+    for label in _RELEASE_SINGLE_FIELDS:
+        if len(info.get(label, [])) > 1:
+            problems.append(Problem("bag-info", f"{label} appears more than once", path=BAG_INFO))
+    version = info.get(RELEASE_VERSION_FIELD, [""])[0]
+    if version != "1":
+        problems.append(
+            Problem("bag-info", f"release version {version!r} is not supported", path=BAG_INFO)
+        )
+    for label in ("FieldKit-Device", "FieldKit-Format-Version", "FieldKit-Export"):
+        if label in info:
+            problems.append(
+                Problem(
+                    "bag-info", f"a release carries no journal, yet names {label}", path=BAG_INFO
+                )
+            )
+    ident = info.get("External-Identifier", [""])[0]
+    if ident and not _URN.match(ident):
+        problems.append(Problem("bag-info", "External-Identifier is not urn:uuid:…", path=BAG_INFO))
+    report.bundle_id = ident or None
+    report.export = "release"
+
+
 def canonical_armor(text: bytes) -> bytes | None:
     """The signature file as ssh-keygen writes it, from its own content (None if unreadable).
 
@@ -105,8 +158,9 @@ def check_signature(
     report: VerifyReport,
 ) -> None:
     problems = report.problems
+    namespace = namespace_of(info)
     try:
-        pub = sshsig.verify(sig_bytes, tagm_bytes, keys.BUNDLE_NAMESPACE)
+        pub = sshsig.verify(sig_bytes, tagm_bytes, namespace)
     except FieldkitError as exc:
         problems.append(
             Problem(
@@ -151,7 +205,7 @@ def check_signature(
         )
         return
     try:
-        trusted_as = keys.trusted_identity(trust, pub, namespace=keys.BUNDLE_NAMESPACE)
+        trusted_as = keys.trusted_identity(trust, pub, namespace=namespace)
     except FieldkitError as exc:
         problems.append(Problem("trust", f"cannot read the trusted keys: {exc}", path=str(trust)))
         return

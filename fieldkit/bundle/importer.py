@@ -193,7 +193,16 @@ def import_bundle(
     result = ImportReport(path=str(path))
 
     def blocking(verified: VerifyReport) -> list[Problem]:
-        return [p for p in verified.problems if not (accept_untrusted and p.code == UNTRUSTED)]
+        found = [p for p in verified.problems if not (accept_untrusted and p.code == UNTRUSTED)]
+        if verified.export == "release":
+            found.append(
+                Problem(
+                    "not-a-bundle",
+                    "this is a public release (fieldkit release), not a bundle: it carries "
+                    "no journal, so there is nothing to import",
+                )
+            )
+        return found
 
     def merge(source: Source, contents: Contents, verified: VerifyReport) -> None:
         if blocking(verified):

@@ -51,7 +51,7 @@ from fieldkit.bundle.bag import (
     parse_bag_info,
     parse_manifest,
 )
-from fieldkit.bundle.checks import check_bag_info, check_media, check_signature
+from fieldkit.bundle.checks import check_bag_info, check_media, check_signature, is_release
 from fieldkit.bundle.journals import JournalFile, check_journals
 from fieldkit.bundle.payload import read_payload
 from fieldkit.bundle.report import UNTRUSTED, Contents, VerifyReport
@@ -299,6 +299,7 @@ def _verify_source(
         problems.append(
             Problem("oxum", f"Payload-Oxum {oxum}, but the payload is {actual_oxum}", path=BAG_INFO)
         )
+    release = is_release(info)
     report.files = len(payload)
     report.payload_bytes = sum(payload.values())
 
@@ -348,6 +349,8 @@ def _verify_source(
                 )
             else:
                 media_found[sha] = rel
+        elif release:
+            continue  # a release's payload is for readers; the manifests cover it
         elif not (JOURNAL_FILE.match(rel) or CHECKPOINT_FILE.match(rel)) and rel not in (
             f"{JOURNAL_DIR}/devices.json",
             f"{EXPORT_DIR}/sites.geojson",

@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         media,
         outputs,
         records,
+        release,
         setup,
     )
 
@@ -39,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--home", help="the store folder (default: $FIELDKIT_HOME, else the user data folder)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (setup, records, log, inspect_cmd, keys, media, bundle, outputs, gui):
+    for module in (setup, records, log, inspect_cmd, keys, media, bundle, outputs, release, gui):
         module.register(sub)
     return parser
 

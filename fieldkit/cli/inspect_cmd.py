@@ -142,6 +142,8 @@ def format_summary(info: MediaInfo) -> str:
             where += f", altitude {p.alt:.1f} m"
         if p.direction is not None:
             where += f", facing {p.direction:.1f}°"
+        if p.accuracy_m is not None:
+            where += f", ±{p.accuracy_m:g} m"
         lines.append(where + f" ({p.source})")
     else:
         lines.append("  position  none")
@@ -154,11 +156,13 @@ def format_summary(info: MediaInfo) -> str:
             if t.local
             else "no local reading"
         )
-        lines.append(f"  time      {t.utc or 'UTC unknown'}  ({local}; source {t.source})")
+        origin = f"; local from {t.local_source}" if t.local_source else ""
+        lines.append(f"  time      {t.utc or 'UTC unknown'}  ({local}; source {t.source}{origin})")
         if t.gps_utc:
             lines.append(f"  GPS clock {t.gps_utc}")
         if t.clock_error_s is not None:
-            lines.append(f"  camera clock error {t.clock_error_s:+.3f} s (camera − GPS)")
+            lag = " (under a minute: may be GPS lag)" if abs(t.clock_error_s) < 60 else ""
+            lines.append(f"  camera clock error {t.clock_error_s:+.3f} s (camera − GPS){lag}")
     for warning in info.warnings:
         lines.append(f"  warning   {warning}")
     return "\n".join(lines)

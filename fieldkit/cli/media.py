@@ -16,7 +16,7 @@ from fieldkit.cli.common import add_json, open_store, print_json, terminal_progr
 from fieldkit.tasks import CancelToken
 
 # The media fields a person decides; the rest is what the file itself says.
-MEDIA_EDITABLE = ("release", "caption")
+MEDIA_EDITABLE = ("release", "caption", "redactions")
 
 IMPORT_EPILOG = """\
 Exit status: 0 when the batch ran, even if some files were rejected (each with its
@@ -89,6 +89,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="yes: it may appear in the public release and public outputs (default no)",
     )
     v.add_argument("--caption", help="what the file shows")
+    v.add_argument(
+        "--redact",
+        dest="redact",
+        action="append",
+        metavar="X,Y,W,H",
+        help="a rectangle to black out in every published copy, in pixels of the upright "
+        "photo (repeat for several; replaces the list)",
+    )
+    v.add_argument(
+        "--clear-redactions", action="store_true", help="remove every redaction rectangle"
+    )
     add_json(v)
     v.set_defaults(handler=cmd_edit)
 
@@ -249,11 +260,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from fieldkit.release import derivatives_of
     from fieldkit.thumbnails import thumbnail_path
 
     with open_store(args) as store:
         record = store.get(args.id, "media")
         record["links"] = _links_of(store, args.id)
+        record["derivatives"] = derivatives_of(store, args.id)
         record["path"] = str(store.media.path_of(record["sha256"]))
         thumb = thumbnail_path(store, record["sha256"])
         record["thumbnail"] = str(thumb) if thumb.exists() else None
@@ -274,8 +287,12 @@ def cmd_edit(args: argparse.Namespace) -> int:
         for name in MEDIA_EDITABLE
         if getattr(args, name, None) is not None
     }
+    if args.redact:
+        values["redactions"] = list(args.redact)
+    elif args.clear_redactions:
+        values["redactions"] = []
     if not values:
-        raise ValidationError("nothing to change: give --release or --caption")
+        raise ValidationError("nothing to change: give --release, --caption or --redact")
     with open_store(args) as store:
         store.get(args.id, "media")
         record = store.update(args.id, values)

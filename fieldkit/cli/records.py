@@ -7,6 +7,7 @@ the GUI forms and validation never disagree about what a field is.
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
 from fieldkit import records
@@ -166,10 +167,24 @@ def cmd_edit(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         store.get(args.id, args.kind)
         record = store.update(args.id, values)
+        carried = []
+        if values.get("consent") == "withdrawn":
+            from fieldkit.release import releases_carrying
+
+            carried = releases_carrying(store, args.id)
     if args.json:
+        if carried:
+            record = {**record, "published_in": carried}
         print_json(record)
     else:
         _print_record(record)
+    for pub in carried:
+        print(
+            f"note: consent withdrawn, but public release {pub['identifier']} of "
+            f"{pub['released_at']} already carried this statement; it will be in no later "
+            "release or public output",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -425,7 +425,12 @@ def _write_kmz(temp: Path, layers: list[Layer], meta: dict[str, Any], **kw: Any)
                 progress(n, len(located), "thumbnails")
             if not is_image(m.get("mime")):
                 continue
-            data = scaled_jpeg(store, m["_sha256"], KMZ_THUMB_SIDE)
+            data = scaled_jpeg(
+                store,
+                m["_sha256"],
+                KMZ_THUMB_SIDE,
+                redactions=m.get("_redactions") if view.audience.public else None,
+            )
             if data is None:
                 missing += 1
                 continue

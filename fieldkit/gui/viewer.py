@@ -76,14 +76,23 @@ class PhotoViewer(QDialog):
         if time_text:
             time_text = f"{time_text}  ({tr('from')} {m.get('time_source') or tr('unknown')})"
         row("Captured (UTC)", time_text)
-        row("Camera clock reading", _join(m.get("captured_local"), m.get("utc_offset")))
+        reading = _join(m.get("captured_local"), m.get("utc_offset"))
+        if reading and m.get("captured_local_source"):
+            reading = f"{reading}  ({tr('from')} {m['captured_local_source']})"
+        row("Camera clock reading", reading)
         if m.get("clock_error_s") is not None:
-            row("Camera clock error", f"{m['clock_error_s']:+.1f} s")
+            error = f"{m['clock_error_s']:+.1f} s"
+            if abs(m["clock_error_s"]) < 60:
+                # A phone's GPS time is its last fix, often seconds before the shutter.
+                error += "  " + tr("(under a minute: may be GPS lag, not a wrong camera clock)")
+            row("Camera clock error", error)
         pos = None
         if m.get("lat") is not None:
             pos = f"{m['lat']:.6f}, {m['lon']:.6f}"
             if m.get("alt") is not None:
                 pos += f"  {m['alt']:.0f} m"
+            if m.get("position_accuracy_m") is not None:
+                pos += f"  ±{m['position_accuracy_m']:.0f} m"
             pos += f"  ({m.get('position_source') or 'exif'})"
         row("Position", pos)
         row("Direction", f"{m['direction']:.0f}°" if m.get("direction") is not None else None)

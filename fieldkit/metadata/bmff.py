@@ -1,4 +1,4 @@
-"""ISO base media files (HEIC/HEIF/AVIF, Canon CR3): the EXIF item and pixel size.
+"""ISO base media files (HEIC/HEIF/AVIF, Canon CR3): the EXIF and XMP items, pixel size.
 
 Only the 'meta' (or 'moov') box is read, never the media data, so a large file costs a few
 small reads. Box sizes are bounded by their parent; a box that lies is skipped, not followed.
@@ -66,6 +66,15 @@ def _uint(data: bytes, pos: int, size: int) -> tuple[int, int]:
 
 
 def find_heif(read: Reader, file_size: int) -> Found:
+    """EXIF, XMP and pixel size of the primary image of a HEIF/AVIF file (ISO/IEC 23008-12).
+
+    The one HEIF reader of FieldKit. Items are found through 'iinf', located through 'iloc'
+    (every extent, in the file or in 'idat'), and tied to the primary image ('pitm')
+    through 'cdsc' references in 'iref': of several Exif items, the one describing the
+    primary image is read. An Exif item starts with a 4-byte exif_tiff_header_offset
+    (§A.2.1); one without it (the TIFF header at byte 0, as some writers do) is still
+    read, with a warning. XMP is the 'mime' item of type application/rdf+xml.
+    """
     out = Found()
     meta = _child(read, 0, file_size, b"meta")
     if meta is None:
@@ -79,33 +88,117 @@ def find_heif(read: Reader, file_size: int) -> Found:
     if len(data) < end - start:
         out.problems.append(f"HEIF truncated at byte {start + len(data)} (inside 'meta')")
     local = bytes_reader(data)
-    children = {k: (s, e) for k, s, e in boxes(local, 0, len(data))}
+    children: dict[bytes, tuple[int, int]] = {}
+    for k, s, e in boxes(local, 0, len(data)):
+        children.setdefault(k, (s, e))
     try:
         primary = _primary(data, children)
-        exif_id = _exif_item(data, children)
+        items = _items(data, children[b"iinf"]) if b"iinf" in children else {}
+        refs = _references(data, children[b"iref"]) if b"iref" in children else {}
         if b"iprp" in children:
             size = _ispe(data, children[b"iprp"], primary)
             if size:
                 out.width, out.height = size
-        if exif_id is not None and b"iloc" in children:
-            extents = _iloc(data, children[b"iloc"]).get(exif_id)
-            if extents:
-                method, offset, length = extents
-                if method == 1 and b"idat" in children:
-                    payload = data[children[b"idat"][0] + offset :][:length]
-                else:
-                    payload = read(offset, min(length, _MAX_EXIF))
-                if len(payload) >= 4:
-                    skip = struct.unpack(">I", payload[:4])[0]
-                    tiff = _tiff_in(payload[4 + skip :]) if skip < len(payload) else None
-                    tiff = tiff or _tiff_in(payload[4:])
-                    if tiff:
-                        out.tiff = bytes_reader(tiff)
-                    else:
-                        out.problems.append("HEIF: EXIF item without a TIFF header")
+        locations = _iloc(data, children[b"iloc"]) if b"iloc" in children else {}
+        idat = children.get(b"idat")
+        exif_id = _describing(
+            [i for i, (kind, _) in items.items() if kind == b"Exif"], primary, refs, "Exif", out
+        )
+        xmp_id = _describing(
+            [i for i, (kind, ctype) in items.items() if kind == b"mime" and ctype in _XMP_TYPES],
+            primary,
+            refs,
+            "XMP",
+            out,
+        )
+        if exif_id is not None:
+            payload = _item_bytes(read, data, idat, locations.get(exif_id), "Exif", out)
+            if payload is not None:
+                tiff = _exif_payload(payload, out)
+                if tiff:
+                    out.tiff = bytes_reader(tiff)
+        if xmp_id is not None:
+            out.xmp = _item_bytes(read, data, idat, locations.get(xmp_id), "XMP", out)
     except (ValueError, struct.error, IndexError) as exc:
         out.problems.append(f"HEIF: 'meta' box damaged ({exc})")
     return out
+
+
+_XMP_TYPES = frozenset({b"application/rdf+xml"})
+
+
+def _exif_payload(payload: bytes, out: Found) -> bytes | None:
+    """The TIFF block of an Exif item: after its 4-byte exif_tiff_header_offset."""
+    if payload[:4] in (b"II*\x00", b"MM\x00*"):
+        out.problems.append(
+            "HEIF: the Exif item has no exif_tiff_header_offset (ISO/IEC 23008-12 §A.2.1); "
+            "read from byte 0"
+        )
+        return payload
+    if len(payload) < 8:
+        out.problems.append("HEIF: Exif item too short")
+        return None
+    skip = struct.unpack(">I", payload[:4])[0]
+    if 4 + skip + 4 <= len(payload) and payload[4 + skip : 8 + skip] in (b"II*\x00", b"MM\x00*"):
+        return payload[4 + skip :]
+    tiff = _tiff_in(payload[4:])
+    if tiff is None:
+        out.problems.append("HEIF: EXIF item without a TIFF header")
+    return tiff
+
+
+def _describing(
+    candidates: list[int],
+    primary: int | None,
+    refs: dict[int, set[int]],
+    what: str,
+    out: Found,
+) -> int | None:
+    """Of the metadata items, the one whose 'cdsc' reference names the primary image."""
+    if not candidates:
+        return None
+    linked = [i for i in candidates if primary is not None and primary in refs.get(i, set())]
+    if linked:
+        return linked[0]
+    if len(candidates) > 1:
+        out.problems.append(
+            f"HEIF: {len(candidates)} {what} items and none describes the primary image: "
+            f"item {candidates[0]} read"
+        )
+    return candidates[0]
+
+
+def _item_bytes(
+    read: Reader,
+    data: bytes,
+    idat: tuple[int, int] | None,
+    where: tuple[int, list[tuple[int, int]]] | None,
+    what: str,
+    out: Found,
+) -> bytes | None:
+    """An item's bytes: its extents joined, in the file (method 0) or in 'idat' (1)."""
+    if where is None:
+        out.problems.append(f"HEIF: the {what} item has no location ('iloc')")
+        return None
+    method, extents = where
+    if method not in (0, 1) or (method == 1 and idat is None):
+        out.problems.append(f"HEIF: the {what} item's construction method {method} is not read")
+        return None
+    total = sum(length for _, length in extents)
+    if total > _MAX_EXIF:
+        out.problems.append(f"HEIF: the {what} item of {total} bytes is too large: not read")
+        return None
+    parts = []
+    for offset, length in extents:
+        if method == 1 and idat is not None:
+            part = data[idat[0] + offset : idat[1]][:length]
+        else:
+            part = read(offset, length)
+        if len(part) < length:
+            out.problems.append(f"HEIF: the {what} item is cut short (file truncated)")
+            return None
+        parts.append(part)
+    return b"".join(parts)
 
 
 def _primary(data: bytes, children: dict[bytes, tuple[int, int]]) -> int | None:
@@ -116,13 +209,13 @@ def _primary(data: bytes, children: dict[bytes, tuple[int, int]]) -> int | None:
     return _uint(data, s + 4, 2 if version == 0 else 4)[0]
 
 
-def _exif_item(data: bytes, children: dict[bytes, tuple[int, int]]) -> int | None:
-    if b"iinf" not in children:
-        return None
-    s, e = children[b"iinf"]
+def _items(data: bytes, iinf: tuple[int, int]) -> dict[int, tuple[bytes, bytes]]:
+    """item id → (item_type, content_type) from 'infe' version 2/3 entries (§8.11.6)."""
+    s, e = iinf
     version = data[s]
     _, pos = _uint(data, s + 4, 2 if version == 0 else 4)
-    for kind, bs, _be in boxes(bytes_reader(data), pos, e):
+    out: dict[int, tuple[bytes, bytes]] = {}
+    for kind, bs, be in boxes(bytes_reader(data), pos, e):
         if kind != b"infe":
             continue
         v = data[bs]
@@ -130,13 +223,37 @@ def _exif_item(data: bytes, children: dict[bytes, tuple[int, int]]) -> int | Non
             continue
         item_id, p = _uint(data, bs + 4, 2 if v == 2 else 4)
         p += 2  # protection index
-        if data[p : p + 4] == b"Exif":
-            return item_id
-    return None
+        item_type = data[p : p + 4]
+        rest = data[p + 4 : be]
+        content_type = b""
+        if item_type == b"mime":
+            fields = rest.split(b"\x00")  # item_name, content_type, content_encoding
+            content_type = fields[1].strip() if len(fields) > 1 else b""
+        out.setdefault(item_id, (item_type, content_type))
+    return out
 
 
-def _iloc(data: bytes, box: tuple[int, int]) -> dict[int, tuple[int, int, int]]:
-    """item id → (construction method, offset, length) of its first extent."""
+def _references(data: bytes, iref: tuple[int, int]) -> dict[int, set[int]]:
+    """'cdsc' references (§8.11.12): metadata item id → the ids of the items it describes."""
+    s, e = iref
+    version = data[s]
+    width = 2 if version == 0 else 4
+    out: dict[int, set[int]] = {}
+    for kind, bs, be in boxes(bytes_reader(data), s + 4, e):
+        if kind != b"cdsc":
+            continue
+        from_id, p = _uint(data, bs, width)
+        count, p = _uint(data, p, 2)
+        for _ in range(count):
+            if p + width > be:
+                break
+            to_id, p = _uint(data, p, width)
+            out.setdefault(from_id, set()).add(to_id)
+    return out
+
+
+def _iloc(data: bytes, box: tuple[int, int]) -> dict[int, tuple[int, list[tuple[int, int]]]]:
+    """item id → (construction method, [(offset, length) of each extent]) (§8.11.3)."""
     s, _e = box
     version = data[s]
     pos = s + 4
@@ -147,7 +264,7 @@ def _iloc(data: bytes, box: tuple[int, int]) -> dict[int, tuple[int, int, int]]:
     index_size = sizes2 & 15 if version in (1, 2) else 0
     pos += 2
     count, pos = _uint(data, pos, 2 if version < 2 else 4)
-    items: dict[int, tuple[int, int, int]] = {}
+    items: dict[int, tuple[int, list[tuple[int, int]]]] = {}
     for _ in range(min(count, 100_000)):
         item_id, pos = _uint(data, pos, 2 if version < 2 else 4)
         method = 0
@@ -156,16 +273,14 @@ def _iloc(data: bytes, box: tuple[int, int]) -> dict[int, tuple[int, int, int]]:
             method = raw & 15
         pos += 2  # data reference index
         base, pos = _uint(data, pos, base_size)
-        extents, pos = _uint(data, pos, 2)
-        first: tuple[int, int] | None = None
-        for _ in range(extents):
+        extent_count, pos = _uint(data, pos, 2)
+        extents: list[tuple[int, int]] = []
+        for _ in range(extent_count):
             _, pos = _uint(data, pos, index_size)
             off, pos = _uint(data, pos, off_size)
             length, pos = _uint(data, pos, len_size)
-            if first is None:
-                first = (base + off, length)
-        if first is not None:
-            items[item_id] = (method, *first)
+            extents.append((base + off, length))
+        items.setdefault(item_id, (method, extents))
     return items
 
 

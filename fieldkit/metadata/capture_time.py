@@ -7,39 +7,31 @@
    local − GPS rounded to 15 minutes, the remainder is the camera's clock error.
 3. ``coordinates-tz``: the zone of the photo's own position and the offset it had then.
 4. ``camera-correction``: a zone/offset the user entered for this camera.
-5. ``unknown``: the local reading is kept, no UTC instant is claimed.
+5. ``xmp-offset``: an offset written in XMP with the reading. Ranked low on purpose:
+   Lightroom and other editors write the *computer's* zone there when the camera gave
+   none, so it is used only when nothing better is known, and a note says when it
+   disagrees with the offset that was used.
+6. ``unknown``: the local reading is kept, no UTC instant is claimed.
 
 A correction's clock error is applied whenever the camera's clock is what the answer rests on
-(sources 1, 3 and 4), and said so in the notes.
+(sources 1, 3 and 4), and said so in the notes. Every UTC instant is written in the one
+canonical form of :func:`fieldkit.timezones.format_utc`. ``local_source`` passes through:
+which tag the local reading came from is decided by the readers, not here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from fieldkit import timezones
 from fieldkit.metadata.model import Camera, CameraCorrection, CaptureTime, Position, RawTime
+from fieldkit.timezones import format_utc
 
 _QUARTER = 15 * 60
 _MAX_OFFSET = timedelta(hours=14)
-
-
-def format_utc(value: datetime, digits: int | None = None) -> str:
-    """ISO 8601 with 'Z'; ``digits`` sub-second digits (default: as many as needed, ≤ 6)."""
-    value = value.astimezone(UTC).replace(tzinfo=None)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    micro = f"{value.microsecond:06d}"
-    micro = micro.rstrip("0") if digits is None else micro[: min(digits, 6)]
-    if micro:
-        text += "." + micro
-    return text + "Z"
-
-
-def _subsec_digits(local_text: str | None) -> int | None:
-    if local_text and "." in local_text:
-        return len(local_text.rsplit(".", 1)[1])
-    return 0
 
 
 def match_correction(
@@ -82,10 +74,28 @@ def resolve_time(
     camera: Camera | None = None,
 ) -> CaptureTime:
     """The capture time in UTC with where it came from; a pure function of its inputs."""
+    result = _resolve(raw, position, corrections, camera)
+    if raw.offset_source == "xmp-offset" and raw.offset and result.offset not in (None, raw.offset):
+        note = (
+            f"XMP gives the offset {raw.offset}; {result.offset} (from {result.source}) "
+            "was used: an editor may have written its computer's zone there"
+        )
+        result = dataclasses.replace(result, notes=(*result.notes, note))
+    return result
+
+
+def _resolve(
+    raw: RawTime,
+    position: Position | None,
+    corrections: Sequence[CameraCorrection],
+    camera: Camera | None,
+) -> CaptureTime:
     correction = match_correction(camera, corrections)
     notes: list[str] = []
     gps_text = format_utc(raw.gps_utc) if raw.gps_utc else None
-    digits = _subsec_digits(raw.local_text)
+    # Video readers name their source in local_tag ("quicktime", "riff", "bext", "id3").
+    local_source = raw.local_source or (raw.local_tag if raw.local is not None else None)
+    made = partial(CaptureTime, local_source=local_source)
 
     if raw.local is None:
         if raw.utc is not None:
@@ -98,10 +108,10 @@ def resolve_time(
                     f"camera correction applied: clock error {correction.clock_error_s:+g} s "
                     "subtracted"
                 )
-            return CaptureTime(None, None, format_utc(utc), "quicktime-utc", notes=tuple(notes))
+            return made(None, None, format_utc(utc), "quicktime-utc", notes=tuple(notes))
         if raw.gps_utc is not None:
-            return CaptureTime(None, None, gps_text, "gps", gps_text, None, notes=())
-        return CaptureTime(None, None, None, "unknown", None, None)
+            return made(None, None, gps_text, "gps", gps_text, None, notes=())
+        return made(None, None, None, "unknown", None, None)
 
     # The camera's reading, minus its known clock error (the camera was fast by that much).
     camera_local = raw.local
@@ -116,12 +126,13 @@ def resolve_time(
             return None
         return round((camera_utc - raw.gps_utc).total_seconds(), 6)
 
-    if raw.offset is not None:
+    xmp_offset = raw.offset if raw.offset_source == "xmp-offset" else None
+    if raw.offset is not None and xmp_offset is None:
         camera_utc = camera_local.replace(tzinfo=UTC) - timezones.parse_offset_delta(raw.offset)
-        return CaptureTime(
+        return made(
             raw.local_text,
             raw.offset,
-            format_utc(camera_utc, digits),
+            format_utc(camera_utc),
             raw.offset_source,
             gps_text,
             clock_error(camera_utc),
@@ -134,7 +145,7 @@ def resolve_time(
         derived = timedelta(seconds=quarters * _QUARTER)
         if abs(derived) <= _MAX_OFFSET:
             camera_utc = raw.local.replace(tzinfo=UTC) - derived
-            return CaptureTime(
+            return made(
                 raw.local_text,
                 timezones.format_offset(derived),
                 gps_text,
@@ -144,9 +155,7 @@ def resolve_time(
                 notes=tuple(notes),
             )
         notes.append(f"camera clock and GPS clock differ by {diff / 3600:.1f} h: no offset derived")
-        return CaptureTime(
-            raw.local_text, None, gps_text, "gps", gps_text, None, notes=tuple(notes)
-        )
+        return made(raw.local_text, None, gps_text, "gps", gps_text, None, notes=tuple(notes))
 
     if position is not None:
         zone = timezones.zone_at(position.lat, position.lon)
@@ -156,10 +165,10 @@ def resolve_time(
             if caveat:
                 notes.append(caveat)
             camera_utc = camera_local.replace(tzinfo=UTC) - delta
-            return CaptureTime(
+            return made(
                 raw.local_text,
                 timezones.format_offset(delta),
-                format_utc(camera_utc, digits),
+                format_utc(camera_utc),
                 "coordinates-tz",
                 None,
                 None,
@@ -189,10 +198,10 @@ def resolve_time(
                     notes.append(caveat)
         if fixed is not None:
             camera_utc = camera_local.replace(tzinfo=UTC) - fixed
-            return CaptureTime(
+            return made(
                 raw.local_text,
                 timezones.format_offset(fixed),
-                format_utc(camera_utc, digits),
+                format_utc(camera_utc),
                 "camera-correction",
                 None,
                 None,
@@ -200,5 +209,17 @@ def resolve_time(
                 notes=tuple(notes),
             )
 
+    if xmp_offset is not None:
+        camera_utc = camera_local.replace(tzinfo=UTC) - timezones.parse_offset_delta(xmp_offset)
+        return made(
+            raw.local_text,
+            xmp_offset,
+            format_utc(camera_utc),
+            "xmp-offset",
+            None,
+            None,
+            notes=tuple(notes),
+        )
+
     notes.append("no UTC offset known for the camera time: UTC unknown")
-    return CaptureTime(raw.local_text, None, None, "unknown", None, None, notes=tuple(notes))
+    return made(raw.local_text, None, None, "unknown", None, None, notes=tuple(notes))

@@ -27,6 +27,9 @@ class Found:
     width: int | None = None
     height: int | None = None
     problems: list[str] = field(default_factory=list)
+    #: The XMP packet (XML bytes) when the container has one outside the TIFF block.
+    xmp: bytes | None = None
+    xmp_extended: bool = False
 
 
 def _tiff_in(payload: bytes) -> bytes | None:
@@ -37,7 +40,18 @@ def _tiff_in(payload: bytes) -> bytes | None:
     return None
 
 
+XMP_APP1 = b"http://ns.adobe.com/xap/1.0/\x00"  # XMP Specification Part 3, §1.1.3
+_XMP_EXTENDED = b"http://ns.adobe.com/xmp/extension/\x00"
+_SOF = frozenset((*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), 0xCD, 0xCE, 0xCF))
+
+
 def find_jpeg(fh: BinaryIO, base: int = 0) -> Found:
+    """EXIF (first APP1 'Exif'), XMP (APP1 with the XMP namespace) and the frame size.
+
+    Every marker segment up to the start of scan is looked at: an APP1 after the frame
+    header is legal JPEG syntax (ITU T.81 §B.2.4: tables/misc may precede any scan) and
+    real files have one there, so the scan does not stop at SOF.
+    """
     out = Found()
     fh.seek(base)
     if fh.read(2) != b"\xff\xd8":
@@ -73,33 +87,52 @@ def find_jpeg(fh: BinaryIO, base: int = 0) -> Found:
         if length < 2:
             out.problems.append(f"JPEG: bad segment length at byte {pos - base}")
             return out
-        if kind == 0xE1 and out.tiff is None:
+        if kind == 0xE1:
             payload = fh.read(length - 2)
             if payload.startswith(b"Exif\x00"):
-                if len(payload) < length - 2:
-                    out.problems.append(
-                        f"EXIF block truncated at byte {pos + 4 + len(payload) - base}"
-                    )
-                tiff = _tiff_in(payload)
-                if tiff:
-                    out.tiff = bytes_reader(tiff)
+                if out.tiff is not None:
+                    out.problems.append("JPEG: a second EXIF segment is ignored")
                 else:
-                    out.problems.append("EXIF segment without a TIFF header")
-        elif kind in (*range(0xC0, 0xC4), *range(0xC5, 0xC8), *range(0xC9, 0xCC), 0xCD, 0xCE, 0xCF):
+                    if len(payload) < length - 2:
+                        out.problems.append(
+                            f"EXIF block truncated at byte {pos + 4 + len(payload) - base}"
+                        )
+                    tiff = _tiff_in(payload)
+                    if tiff:
+                        out.tiff = bytes_reader(tiff)
+                    else:
+                        out.problems.append("EXIF segment without a TIFF header")
+            elif payload.startswith(XMP_APP1) and out.xmp is None:
+                out.xmp = payload[len(XMP_APP1) :]
+            elif payload.startswith(_XMP_EXTENDED):
+                # Extended XMP (XMP Part 3 §1.1.3.1) carries what overflows 64 KiB: depth
+                # maps, edit history. The dates and GPS FieldKit reads are in the main packet.
+                out.xmp_extended = True
+        elif kind in _SOF and out.width is None:
             frame = fh.read(5)
             if len(frame) == 5:
                 out.height, out.width = struct.unpack(">HH", frame[1:5])
-            # EXIF always precedes the frame header; nothing more to find.
-            return out
         pos += 2 + length
     out.problems.append("JPEG: too many segments (corrupt)")
     return out
 
 
+#: PNG text keyword of an XMP packet (XMP Specification Part 3, §1.1.5: an iTXt chunk).
+_PNG_XMP_KEYWORD = b"XML:com.adobe.xmp"
+_MAX_PNG_TEXT = 4 << 20
+_PNG_KEYWORDS = frozenset(
+    {b"Raw profile type exif", b"Raw profile type APP1", b"Raw profile type xmp", _PNG_XMP_KEYWORD}
+)
+#: A 2 GB scan written in 8 KiB IDAT chunks has ~250,000 of them.
+_MAX_PNG_CHUNKS = 1_000_000
+
+
 def find_png(fh: BinaryIO) -> Found:
+    """EXIF from ``eXIf`` (PNG 1.5 extension) or an ImageMagick raw profile text chunk;
+    XMP from the ``iTXt`` chunk 'XML:com.adobe.xmp' or a 'Raw profile type xmp'."""
     out = Found()
     pos = 8
-    for _ in range(_MAX_SEGMENTS):
+    for _ in range(_MAX_PNG_CHUNKS):
         fh.seek(pos)
         head = fh.read(8)
         if len(head) < 8:
@@ -116,35 +149,76 @@ def find_png(fh: BinaryIO) -> Found:
             tiff = _tiff_in(data)
             if tiff:
                 out.tiff = bytes_reader(tiff)
-        elif kind in (b"zTXt", b"iTXt", b"tEXt") and out.tiff is None and length < (4 << 20):
-            tiff = _png_text_exif(kind, fh.read(length))
-            if tiff:
-                out.tiff = bytes_reader(tiff)
+            else:
+                out.problems.append("PNG: eXIf chunk without a TIFF header")
+        elif kind in (b"zTXt", b"iTXt", b"tEXt"):
+            if length >= _MAX_PNG_TEXT:
+                out.problems.append(f"PNG: {kind.decode()} chunk of {length} bytes not read")
+            else:
+                _png_text_chunk(out, kind, fh.read(length))
         elif kind == b"IEND":
             return out
         pos += 12 + length
+    out.problems.append("PNG: too many chunks (corrupt)")
     return out
 
 
-def _png_text_exif(kind: bytes, data: bytes) -> bytes | None:
-    """ImageMagick's 'Raw profile type exif' text chunk: hex of an APP1 payload."""
-    keyword, _, rest = data.partition(b"\x00")
-    if keyword not in (b"Raw profile type exif", b"Raw profile type APP1"):
-        return None
+def _png_text_chunk(out: Found, kind: bytes, data: bytes) -> None:
+    keyword, payload = png_text(kind, data)
+    if payload is None:
+        if keyword in _PNG_KEYWORDS:
+            out.problems.append(f"PNG: {kind.decode()} chunk {_printable(keyword)!r} is damaged")
+    elif keyword in (b"Raw profile type exif", b"Raw profile type APP1"):
+        tiff = _tiff_in(raw_profile(payload) or b"")
+        if tiff and out.tiff is None:
+            out.tiff = bytes_reader(tiff)
+    elif keyword == _PNG_XMP_KEYWORD and out.xmp is None:
+        out.xmp = payload
+    elif keyword == b"Raw profile type xmp" and out.xmp is None:
+        out.xmp = raw_profile(payload)
+
+
+def _printable(keyword: bytes) -> str:
+    return "".join(c if c.isprintable() else "?" for c in keyword[:79].decode("latin-1"))
+
+
+def png_text(kind: bytes, data: bytes) -> tuple[bytes, bytes | None]:
+    """(keyword, text) of a tEXt, zTXt or iTXt chunk (PNG §11.3.4); text None if damaged.
+
+    Decompression is bounded: a small zTXt may inflate to gigabytes.
+    """
+    keyword, sep, rest = data.partition(b"\x00")
+    if not sep:
+        return keyword, None
     try:
         if kind == b"zTXt":
-            text = zlib.decompress(rest[1:])
-        elif kind == b"iTXt":
+            return keyword, _inflate(rest[1:])
+        if kind == b"iTXt":
             compressed = rest[:1] == b"\x01"
-            text = rest[2:].split(b"\x00", 2)[-1]
-            text = zlib.decompress(text) if compressed else text
-        else:
-            text = rest
+            parts = rest[2:].split(b"\x00", 2)  # language tag, translated keyword, text
+            if len(parts) < 3:
+                return keyword, None
+            return keyword, _inflate(parts[2]) if compressed else parts[2]
+        return keyword, rest
+    except (zlib.error, ValueError):
+        return keyword, None
+
+
+def _inflate(data: bytes) -> bytes:
+    inflater = zlib.decompressobj()
+    out = inflater.decompress(data, _MAX_PNG_TEXT)
+    if inflater.unconsumed_tail:
+        raise ValueError("text chunk inflates past the limit")
+    return out
+
+
+def raw_profile(text: bytes) -> bytes | None:
+    """ImageMagick's 'Raw profile type …' text: a name line, a length line, then hex."""
+    try:
         lines = text.strip().split(b"\n", 2)
-        payload = bytes.fromhex(lines[2].decode("ascii").replace("\n", "").replace(" ", ""))
-    except (zlib.error, ValueError, IndexError, UnicodeDecodeError):
+        return bytes.fromhex(lines[2].decode("ascii").replace("\n", "").replace(" ", ""))
+    except (ValueError, IndexError, UnicodeDecodeError):
         return None
-    return _tiff_in(payload)
 
 
 def find_webp(fh: BinaryIO) -> Found:
@@ -176,6 +250,8 @@ def find_webp(fh: BinaryIO) -> Found:
             tiff = _tiff_in(fh.read(length))
             if tiff:
                 out.tiff = bytes_reader(tiff)
+        elif kind == b"XMP " and length < (4 << 20) and out.xmp is None:
+            out.xmp = fh.read(length)
         pos += 8 + length + (length & 1)
     return out
 

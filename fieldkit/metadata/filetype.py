@@ -37,6 +37,8 @@ TIFF_LIKE = frozenset(
         "image/x-nikon-nef",
         "image/x-panasonic-rw2",
         "image/x-olympus-orf",
+        "image/x-sony-arw",
+        "image/x-pentax-pef",
     }
 )
 
@@ -79,6 +81,10 @@ def sniff_type(head: bytes) -> str:
         if head[:4] == b"II*\x00" and head[8:10] == b"CR":
             return "image/x-canon-cr2"
         return "image/tiff"
+    if head[:8] in (b"II+\x00\x08\x00\x00\x00", b"MM\x00+\x00\x08\x00\x00"):
+        return "image/tiff"  # BigTIFF: 64-bit offsets (scans, orthomosaics)
+    if head.startswith(b"\x00\x00\x00\x0cjP  \r\n\x87\n"):
+        return "image/jp2"  # JPEG 2000 signature box (ISO/IEC 15444-1 §I.5.1)
     if head[:4] == b"IIU\x00":
         return "image/x-panasonic-rw2"
     if head[:4] in (b"IIRO", b"IIRS", b"MMOR"):
@@ -117,6 +123,55 @@ def sniff_type(head: bytes) -> str:
     if _looks_like_text(head):
         return "text/plain"
     return "application/octet-stream"
+
+
+#: PhotometricInterpretation values of sensor data (TIFF/EP CFA, DNG LinearRaw) and
+#: Nikon's own raw compression: an image stored so is a camera raw, whatever its make.
+_RAW_PHOTOMETRIC = frozenset({32803, 34892})
+_RAW_COMPRESSION = frozenset({34713})
+#: TIFF-structured raw formats by the maker that wrote them (only once the structure says
+#: raw: a plain TIFF saved by Photoshop from a Nikon photo keeps Make "NIKON CORPORATION").
+_RAW_BY_MAKE = (
+    ("NIKON", "image/x-nikon-nef"),
+    ("SONY", "image/x-sony-arw"),
+    ("PENTAX", "image/x-pentax-pef"),
+    ("RICOH", "image/x-pentax-pef"),
+)
+
+
+def tiff_type(ifd0: dict[str, object], subifds: list[dict[str, object]]) -> str:
+    """The type of a TIFF-structured file from its structure, never from the make alone.
+
+    DNG: IFD0 has DNGVersion (DNG 1.6 §"DNGVersion"). A camera raw: some image is sensor
+    data (PhotometricInterpretation CFA 32803 or LinearRaw 34892, or Nikon compression
+    34713), or the file follows TIFF/EP's raw layout — IFD0 a reduced-resolution image
+    (NewSubfileType bit 0) with TIFF-EPStandardID and SubIFDs (ISO 12234-2). Only then does
+    the make name the raw format. Everything else is ``image/tiff``.
+    """
+    if "DNGVersion" in ifd0:
+        return "image/x-adobe-dng"
+    images = [ifd0, *subifds]
+    sensor = any(
+        _first(im.get("PhotometricInterpretation")) in _RAW_PHOTOMETRIC
+        or _first(im.get("Compression")) in _RAW_COMPRESSION
+        for im in images
+    )
+    reduced = (_first(ifd0.get("NewSubfileType")) or 0) & 1
+    tiff_ep = bool(reduced) and "TIFF-EPStandardID" in ifd0 and bool(subifds)
+    if not (sensor or tiff_ep):
+        return "image/tiff"
+    make = ifd0.get("Make")
+    text = make.decode("latin-1").strip(" \x00").upper() if isinstance(make, bytes) else ""
+    for prefix, mime in _RAW_BY_MAKE:
+        if text.startswith(prefix):
+            return mime
+    return "image/tiff"
+
+
+def _first(value: object) -> int | None:
+    if isinstance(value, tuple) and value and isinstance(value[0], int):
+        return value[0]
+    return None
 
 
 def _looks_like_text(head: bytes) -> bool:

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-#: Where a capture time's UTC offset came from, best first.
+#: Where a capture time's UTC offset came from, best first (``time.source``).
 #: ``quicktime-offset`` (Apple's creation date with its offset) and ``quicktime-utc`` (the
 #: ``mvhd`` creation time, UTC by the QuickTime spec) are the video/audio counterparts of
-#: ``exif-offset``.
+#: ``exif-offset``; ``xmp-offset`` ranks low (editors write the computer's zone there).
 TIME_SOURCES = (
     "exif-offset",
     "quicktime-offset",
@@ -17,19 +17,31 @@ TIME_SOURCES = (
     "gps",
     "coordinates-tz",
     "camera-correction",
+    "xmp-offset",
     "unknown",
 )
+#: Where the camera's local reading came from (``time.local_source``), best first for a
+#: still photo: capture dates, then digitizing dates, then the modify date.
+LOCAL_SOURCES = ("DateTimeOriginal", "xmp", "DateTimeDigitized", "DateTime")
 
 
 @dataclass(frozen=True)
 class Position:
-    """WGS84 decimal degrees (south and west negative), metres (below sea level negative)."""
+    """WGS84 decimal degrees (south and west negative), metres (below sea level negative).
+
+    ``direction`` is degrees clockwise from north (0..360) the camera faced;
+    ``accuracy_m`` the horizontal error in metres (EXIF GPSHPositioningError) where known;
+    ``relative_alt`` metres above the take-off point (drones: drone-dji:RelativeAltitude).
+    ``source`` is one of :data:`fieldkit.records.POSITION_SOURCES`.
+    """
 
     lat: float
     lon: float
     alt: float | None = None
     direction: float | None = None
     source: str = "exif"
+    accuracy_m: float | None = None
+    relative_alt: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -38,6 +50,8 @@ class Position:
             "alt": self.alt,
             "direction": self.direction,
             "source": self.source,
+            "accuracy_m": self.accuracy_m,
+            "relative_alt": self.relative_alt,
         }
 
 
@@ -73,8 +87,12 @@ class RawTime:
     """What the file itself says about when it was taken, before any interpretation.
 
     ``local`` is the camera's reading (naive), ``local_text`` the same in ISO 8601 with the
-    sub-seconds exactly as stored; ``local_tag`` names the EXIF tag it came from.
-    ``offset`` is OffsetTimeOriginal as "+HH:MM" (validated) and ``gps_utc`` the GPS clock.
+    sub-seconds exactly as stored; ``local_tag`` names the tag or property it came from
+    ("DateTimeOriginal", "xmp:CreateDate"…) and ``local_source`` its kind, one of
+    :data:`LOCAL_SOURCES` (video readers add "quicktime", "riff"…). ``offset`` is the
+    reading's UTC offset as "+HH:MM" (validated) and ``offset_source`` the time source
+    reported when it is used ("exif-offset", or "xmp-offset" for an offset only XMP gave,
+    which ranks low: see :mod:`fieldkit.metadata.capture_time`); ``gps_utc`` is the GPS clock.
     """
 
     local: datetime | None = None
@@ -82,6 +100,7 @@ class RawTime:
     local_tag: str | None = None
     offset: str | None = None
     gps_utc: datetime | None = None
+    local_source: str | None = None
     #: A UTC instant the container itself states (QuickTime ``mvhd`` creation time), used
     #: when there is no local reading; aware (UTC).
     utc: datetime | None = None
@@ -92,7 +111,13 @@ class RawTime:
 
 @dataclass(frozen=True)
 class CaptureTime:
-    """A capture time with its provenance: ``source`` is one of :data:`TIME_SOURCES`."""
+    """A capture time with its provenance.
+
+    ``source`` (one of :data:`TIME_SOURCES`) says where the UTC offset came from;
+    ``local_source`` (one of :data:`LOCAL_SOURCES`, or a video reader's) where the local
+    reading came from. ``utc`` and ``gps_utc`` are in the canonical form of
+    :func:`fieldkit.timezones.format_utc`.
+    """
 
     local: str | None
     offset: str | None
@@ -102,6 +127,7 @@ class CaptureTime:
     clock_error_s: float | None = None
     zone: str | None = None
     notes: tuple[str, ...] = field(default=())
+    local_source: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -109,6 +135,7 @@ class CaptureTime:
             "offset": self.offset,
             "utc": self.utc,
             "source": self.source,
+            "local_source": self.local_source,
             "gps_utc": self.gps_utc,
             "clock_error_s": self.clock_error_s,
         }

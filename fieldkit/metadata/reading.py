@@ -1,7 +1,8 @@
 """Reading what a file says about itself: type, pixel size, GPS, camera and time readings.
 
 No interpretation of time zones happens here (that is :mod:`fieldkit.metadata.capture_time`);
-this module turns EXIF's many spellings into plain values and says what was odd about them.
+this module turns EXIF's and XMP's many spellings into plain values, decides which of them
+is the camera's reading (EXIF first, XMP as the fallback) and says what was odd about them.
 """
 
 from __future__ import annotations
@@ -10,27 +11,48 @@ import io
 import math
 import os
 import re
+import struct
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, BinaryIO
 
-from fieldkit.metadata import av, bmff, containers
+from fieldkit.metadata import av, bmff, containers, jpeg2000, jpegxl
 from fieldkit.metadata.containers import Found
-from fieldkit.metadata.filetype import HEIF_FAMILY, SNIFF_BYTES, sniff_type
+from fieldkit.metadata.filetype import HEIF_FAMILY, SNIFF_BYTES, sniff_type, tiff_type
 from fieldkit.metadata.model import Camera, Metadata, Position, RawTime
 from fieldkit.metadata.tiff import TiffTags, file_reader, read_tiff
+from fieldkit.metadata.xmp import Xmp, read_xmp
 
-_FINDERS: dict[str, Callable[[BinaryIO], Found]] = {
-    "image/jpeg": containers.find_jpeg,
-    "image/png": containers.find_png,
-    "image/webp": containers.find_webp,
-    "image/tiff": containers.find_tiff,
-    "image/x-canon-cr2": containers.find_tiff,
-    "image/x-panasonic-rw2": containers.find_tiff,
-    "image/x-olympus-orf": containers.find_tiff,
-    "image/x-fuji-raf": containers.find_raf,
+_FINDERS: dict[str, Callable[[BinaryIO, int], Found]] = {
+    "image/jpeg": lambda fh, _size: containers.find_jpeg(fh),
+    "image/png": lambda fh, _size: containers.find_png(fh),
+    "image/webp": lambda fh, _size: containers.find_webp(fh),
+    "image/tiff": lambda fh, _size: containers.find_tiff(fh),
+    "image/x-canon-cr2": lambda fh, _size: containers.find_tiff(fh),
+    "image/x-panasonic-rw2": lambda fh, _size: containers.find_tiff(fh),
+    "image/x-olympus-orf": lambda fh, _size: containers.find_tiff(fh),
+    "image/x-fuji-raf": lambda fh, _size: containers.find_raf(fh),
+    "image/x-sigma-x3f": lambda fh, _size: containers.find_embedded_exif(fh),
+    "image/jxl": jpegxl.find_jxl,
+    "image/jp2": jpeg2000.find_jp2,
+    "image/gif": lambda fh, _size: _gif_size(fh),
+    "image/bmp": lambda fh, _size: _bmp_size(fh),
 }
-_NO_EXIF_READER = {"image/x-canon-crw", "image/jxl"}
+for _heif in HEIF_FAMILY:
+    _FINDERS[_heif] = lambda fh, size: bmff.find_heif(file_reader(fh), size)
+_NO_EXIF_READER = {"image/x-canon-crw"}
+#: Types whose IFD0/SubIFDs describe the image itself (not a preview), so their
+#: ImageWidth/ImageLength are the pixel size.
+_TIFF_SIZED = frozenset(
+    {"image/tiff", "image/x-adobe-dng", "image/x-nikon-nef", "image/x-sony-arw"}
+    | {"image/x-pentax-pef"}
+)
+#: Two readings of the same instant that differ by more than this disagree.
+_TIME_TOLERANCE = timedelta(seconds=1)
+#: Two positions further apart than this (metres) disagree.
+_POSITION_TOLERANCE_M = 30.0
+_ALTITUDE_TOLERANCE_M = 10.0
+_DIRECTION_TOLERANCE = 5.0
 
 _DATE_RE = re.compile(
     r"^\s*(\d{4})[:\-/.](\d{1,2})[:\-/.](\d{1,2})[ T]+(\d{1,2}):(\d{1,2}):(\d{1,2})"
@@ -69,25 +91,14 @@ def read_metadata(source: bytes | BinaryIO, *, size: int | None = None) -> Metad
     found = Found()
     preset: TiffTags | None = None
     try:
-        if mime in HEIF_FAMILY:
-            found = bmff.find_heif(file_reader(fh), size)
-            if found.tiff is None or found.width is None:
-                # libheif copes with some damage our box reader refuses; it needs the file
-                # in memory, so only below MAX_HEIF_BYTES.
-                second = containers.find_heif(fh, size)
-                found.tiff = found.tiff or second.tiff
-                found.width = found.width or second.width
-                found.height = found.height or second.height
-        elif mime == "image/x-canon-cr3":
+        if mime == "image/x-canon-cr3":
             preset, problems = bmff.read_cr3(file_reader(fh), size)
             found.problems.extend(problems)
-        elif mime == "image/x-sigma-x3f":
-            found = containers.find_embedded_exif(fh)
         elif mime in _FINDERS:
-            found = _FINDERS[mime](fh)
+            found = _FINDERS[mime](fh, size)
         elif mime in _NO_EXIF_READER:
             warnings.append(f"metadata of {mime} files is not read by FieldKit")
-    except (OSError, ValueError, OverflowError, IndexError) as exc:
+    except (OSError, ValueError, OverflowError, IndexError, struct.error) as exc:
         found.problems.append(f"container unreadable: {exc}")
     warnings.extend(found.problems)
 
@@ -99,17 +110,15 @@ def read_metadata(source: bytes | BinaryIO, *, size: int | None = None) -> Metad
             tags.problems.append(f"EXIF unreadable: {exc}")
         warnings.extend(tags.problems)
     if mime == "image/tiff":
-        if "DNGVersion" in tags.ifd0:
-            mime = "image/x-adobe-dng"
-        elif (_text(tags.ifd0.get("Make")) or "").upper().startswith("NIKON"):
-            mime = "image/x-nikon-nef"
+        mime = tiff_type(tags.ifd0, tags.subifds)
 
     width, height = found.width, found.height
-    if width is None and mime in ("image/tiff", "image/gif", "image/bmp"):
-        width, height = _pillow_size(fh, warnings)
+    if width is None and mime in _TIFF_SIZED:
+        width, height = _tiff_size(tags)
 
-    position = _position(tags.gps, warnings)
-    raw_time = _raw_time(tags, warnings)
+    xmp = _xmp(found, tags, warnings)
+    position = _merge_position(_position(tags.gps, warnings), xmp, warnings)
+    raw_time = _raw_time(tags, xmp, warnings)
     make = _text(tags.ifd0.get("Make"))
     model = _text(tags.ifd0.get("Model"))
     serial = (
@@ -132,16 +141,64 @@ def read_metadata(source: bytes | BinaryIO, *, size: int | None = None) -> Metad
     )
 
 
-def _pillow_size(fh: BinaryIO, warnings: list[str]) -> tuple[int | None, int | None]:
-    try:
-        from PIL import Image
+def _xmp(found: Found, tags: TiffTags, warnings: list[str]) -> Xmp | None:
+    """The file's XMP packet (its own box/segment, else TIFF tag 700), parsed."""
+    packet = found.xmp
+    if packet is None:
+        value = tags.ifd0.get("XMP")
+        if isinstance(value, bytes):
+            packet = value
+        elif isinstance(value, tuple) and all(isinstance(v, int) and 0 <= v < 256 for v in value):
+            packet = bytes(value)  # some writers store tag 700 as BYTE, not UNDEFINED
+    if not packet or not packet.strip(b"\x00 \r\n\t"):
+        return None
+    xmp = read_xmp(packet)
+    warnings.extend(xmp.warnings)
+    return xmp
 
-        fh.seek(0)
-        with Image.open(fh) as im:
-            return im.size
-    except Exception as exc:  # Pillow raises many types for damaged files
-        warnings.append(f"pixel size unreadable: {' '.join(str(exc).split())[:200]}")
-        return None, None
+
+def _tiff_size(tags: TiffTags) -> tuple[int | None, int | None]:
+    """ImageWidth × ImageLength of the full-resolution image (NewSubfileType bit 0 clear)."""
+    for ifd in (tags.ifd0, *tags.subifds):
+        kind = _first_number(ifd.get("NewSubfileType")) or 0
+        if int(kind) & 1:
+            continue  # a reduced-resolution preview
+        w, h = _first_number(ifd.get("ImageWidth")), _first_number(ifd.get("ImageLength"))
+        if w and h:
+            return int(w), int(h)
+    return None, None
+
+
+def _first_number(value: Any) -> float | None:
+    if isinstance(value, tuple) and value and isinstance(value[0], int | float):
+        return value[0]
+    return None
+
+
+def _gif_size(fh: BinaryIO) -> Found:
+    """GIF logical screen size (GIF89a §18): two little-endian words after the signature."""
+    fh.seek(6)
+    data = fh.read(4)
+    if len(data) < 4:
+        return Found(problems=["GIF truncated in its header"])
+    w, h = struct.unpack("<HH", data)
+    return Found(width=w, height=h)
+
+
+def _bmp_size(fh: BinaryIO) -> Found:
+    """BMP size from BITMAPINFOHEADER (or the old OS/2 BITMAPCOREHEADER)."""
+    fh.seek(14)
+    data = fh.read(12)
+    if len(data) < 12:
+        return Found(problems=["BMP truncated in its header"])
+    header_size = struct.unpack("<I", data[:4])[0]
+    if header_size == 12:
+        w, h = struct.unpack("<HH", data[4:8])
+        return Found(width=w, height=h)
+    if header_size < 40:
+        return Found(problems=[f"BMP header of {header_size} bytes is unknown"])
+    w, h = struct.unpack("<ii", data[4:12])
+    return Found(width=abs(w), height=abs(h))  # a negative height is a top-down bitmap
 
 
 # --- values -------------------------------------------------------------------------
@@ -262,6 +319,14 @@ def _position(gps: dict[str, Any], warnings: list[str]) -> Position | None:
                 ref_num = [float(ref[0])]
             if ref_num and ref_num[0] == 1:
                 alt = -abs(alt)
+    accuracy: float | None = None
+    error_nums = _numbers(gps.get("GPSHPositioningError"))
+    if error_nums:
+        if error_nums[0] is None or error_nums[0] < 0:
+            warnings.append("GPSHPositioningError is not a distance: accuracy unknown")
+        else:
+            accuracy = error_nums[0]
+    _check_datum(_text(gps.get("GPSMapDatum")), "GPSMapDatum", warnings)
     direction: float | None = None
     dir_nums = _numbers(gps.get("GPSImgDirection"))
     if dir_nums:
@@ -271,7 +336,93 @@ def _position(gps: dict[str, Any], warnings: list[str]) -> Position | None:
             direction = dir_nums[0]
             if _ref_letter(gps.get("GPSImgDirectionRef")) == "M":
                 warnings.append("GPSImgDirection is relative to magnetic north")
-    return Position(lat=lat, lon=lon, alt=alt, direction=direction, source="exif")
+    return Position(
+        lat=lat, lon=lon, alt=alt, direction=direction, source="exif", accuracy_m=accuracy
+    )
+
+
+def _check_datum(datum: str | None, tag: str, warnings: list[str]) -> None:
+    """A warning unless the datum is WGS 84 (or unstated, which EXIF 2.3 §4.6.6 allows)."""
+    if not datum:
+        return
+    compact = re.sub(r"[^A-Z0-9]", "", datum.upper())
+    if compact not in ("WGS84", "WGS1984", "EPSG4326"):
+        warnings.append(
+            f"{tag} is {datum!r}, not WGS-84: the coordinates may be off by up to "
+            "hundreds of metres and are used as they are"
+        )
+
+
+def _merge_position(exif: Position | None, xmp: Xmp | None, warnings: list[str]) -> Position | None:
+    """EXIF's position, with XMP filling what EXIF lacks; XMP's alone has source ``xmp``.
+
+    Where both give a value and they disagree, EXIF's is kept and a warning says so.
+    """
+    if xmp is None:
+        return exif
+    _check_datum(xmp.map_datum, "XMP exif:GPSMapDatum", warnings)
+    if exif is None:
+        if xmp.lat is None or xmp.lon is None:
+            return None
+        if xmp.lat == 0 and xmp.lon == 0:
+            warnings.append("XMP GPS position is exactly 0, 0 (often a placeholder, not a fix)")
+        return Position(
+            lat=xmp.lat,
+            lon=xmp.lon,
+            alt=xmp.alt,
+            direction=xmp.direction,
+            source="xmp",
+            accuracy_m=xmp.accuracy_m,
+            relative_alt=xmp.relative_alt,
+        )
+    alt, direction, accuracy = exif.alt, exif.direction, exif.accuracy_m
+    if xmp.lat is not None and xmp.lon is not None:
+        apart = _distance_m(exif.lat, exif.lon, xmp.lat, xmp.lon)
+        if apart > _POSITION_TOLERANCE_M:
+            warnings.append(
+                f"EXIF and XMP positions differ by {apart:,.0f} m "
+                f"(XMP {xmp.lat:.6f}, {xmp.lon:.6f}): the EXIF position is used"
+            )
+    if xmp.alt is not None:
+        if alt is None:
+            alt = xmp.alt
+            warnings.append(f"altitude from XMP {xmp.alt_source} (EXIF has none)")
+        elif abs(alt - xmp.alt) > _ALTITUDE_TOLERANCE_M:
+            warnings.append(
+                f"EXIF altitude {alt:.1f} m and XMP {xmp.alt_source} {xmp.alt:.1f} m differ: "
+                "the EXIF altitude is used"
+            )
+    if xmp.direction is not None:
+        if direction is None:
+            direction = xmp.direction
+            warnings.append(f"direction from XMP {xmp.direction_source} (EXIF has none)")
+        else:
+            turn = abs((direction - xmp.direction + 180) % 360 - 180)
+            if turn > _DIRECTION_TOLERANCE:
+                warnings.append(
+                    f"EXIF direction {direction:.1f}° and XMP {xmp.direction_source} "
+                    f"{xmp.direction:.1f}° differ: the EXIF direction is used"
+                )
+    if accuracy is None:
+        accuracy = xmp.accuracy_m
+    return Position(
+        lat=exif.lat,
+        lon=exif.lon,
+        alt=alt,
+        direction=direction,
+        source=exif.source,
+        accuracy_m=accuracy,
+        relative_alt=xmp.relative_alt,
+    )
+
+
+def _distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine on a 6,371 km sphere): enough to tell
+    a disagreement from rounding."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _orientation(value: Any, warnings: list[str]) -> int | None:
@@ -336,40 +487,105 @@ def parse_offset(text: str | None) -> str | None:
     return f"{m.group(1)}{hours:02d}:{minutes:02d}"
 
 
-def _raw_time(tags: TiffTags, warnings: list[str]) -> RawTime:
-    exif, ifd0 = tags.exif, tags.ifd0
-    candidates = (
-        ("DateTimeOriginal", "SubSecTimeOriginal", "OffsetTimeOriginal"),
-        ("DateTimeDigitized", "SubSecTimeDigitized", "OffsetTimeDigitized"),
-        ("DateTime", "SubSecTime", "OffsetTime"),
-    )
-    local: tuple[datetime, str] | None = None
-    offset: str | None = None
-    used: str | None = None
-    for tag, sub_tag, off_tag in candidates:
-        raw = exif.get(tag) if tag in exif else ifd0.get(tag)
-        sub = exif.get(sub_tag) if sub_tag in exif else ifd0.get(sub_tag)
-        local = parse_exif_datetime(_text(raw), _text(sub), tag, warnings)
+#: The camera's reading, best first: (EXIF tag, sub-seconds tag, offset tag) or the XMP
+#: properties that stand for the same kind of date (MWG 2.0 §5.7). Capture dates come
+#: before digitizing dates, and the modify date is the last resort.
+_TIME_ORDER: tuple[tuple[str, ...], ...] = (
+    ("DateTimeOriginal", "SubSecTimeOriginal", "OffsetTimeOriginal"),
+    ("xmp", "exif:DateTimeOriginal", "photoshop:DateCreated"),
+    ("DateTimeDigitized", "SubSecTimeDigitized", "OffsetTimeDigitized"),
+    ("xmp", "xmp:CreateDate"),
+    ("DateTime", "SubSecTime", "OffsetTime"),
+    ("xmp", "xmp:ModifyDate"),
+)
+#: For an EXIF reading without an offset: the XMP properties that may carry the same
+#: reading with its offset (Lightroom and phones write both).
+_SAME_IN_XMP = {
+    "DateTimeOriginal": ("exif:DateTimeOriginal", "photoshop:DateCreated"),
+    "DateTimeDigitized": ("xmp:CreateDate",),
+    "DateTime": ("xmp:ModifyDate",),
+}
+
+
+def _exif_value(tags: TiffTags, tag: str) -> Any:
+    return tags.exif.get(tag) if tag in tags.exif else tags.ifd0.get(tag)
+
+
+def _raw_time(tags: TiffTags, xmp: Xmp | None, warnings: list[str]) -> RawTime:
+    """The camera's reading: the first of :data:`_TIME_ORDER` the file has."""
+    gps_utc = _gps_utc(tags.gps, warnings)
+    if gps_utc is None and xmp is not None:
+        gps_utc = xmp.gps_utc
+    for entry in _TIME_ORDER:
+        if entry[0] == "xmp":
+            found = xmp.date(*entry[1:]) if xmp is not None else None
+            if found is None:
+                continue
+            if found.prop == "xmp:ModifyDate":
+                warnings.append(
+                    "no capture date in EXIF or XMP: the camera time is from XMP "
+                    "xmp:ModifyDate, when the file was last changed"
+                )
+            else:
+                warnings.append(
+                    f"no EXIF {_EXIF_OF[found.prop]}: the camera time is from XMP {found.prop}"
+                )
+            return RawTime(
+                local=found.local,
+                local_text=found.text,
+                local_tag=found.prop,
+                offset=found.offset,
+                gps_utc=gps_utc,
+                local_source="xmp",
+                offset_source="xmp-offset",
+            )
+        tag, sub_tag, off_tag = entry
+        raw = _exif_value(tags, tag)
+        local = parse_exif_datetime(_text(raw), _text(_exif_value(tags, sub_tag)), tag, warnings)
         if local is None:
             continue
-        used = tag
-        off_raw = exif.get(off_tag) if off_tag in exif else ifd0.get(off_tag)
-        off_text = _text(off_raw)
+        off_text = _text(_exif_value(tags, off_tag))
         offset = parse_offset(off_text)
+        offset_source = "exif-offset"
         if off_text and offset is None and off_text.strip(" :"):
             warnings.append(f"{off_tag} {off_text!r} is not a UTC offset: ignored")
         m = _DATE_RE.match(_text(raw) or "")
         if offset is None and m and m.group(8):
             offset = parse_offset(m.group(8))
-        if tag != "DateTimeOriginal":
+        if tag == "DateTime":
+            warnings.append(
+                "no DateTimeOriginal: the camera time is from DateTime, when the file was "
+                "last changed, which may be later than when the photo was taken"
+            )
+        elif tag != "DateTimeOriginal":
             warnings.append(f"no DateTimeOriginal: the camera time is from {tag}")
-        break
-    gps_utc = _gps_utc(tags.gps, warnings)
-    if local is None:
-        return RawTime(gps_utc=gps_utc)
-    return RawTime(
-        local=local[0], local_text=local[1], local_tag=used, offset=offset, gps_utc=gps_utc
-    )
+        if xmp is not None:
+            same = xmp.date(*_SAME_IN_XMP[tag])
+            if same is not None and abs(same.local - local[0]) > _TIME_TOLERANCE:
+                warnings.append(
+                    f"EXIF {tag} {local[1]} and XMP {same.prop} {same.text} differ: "
+                    f"the EXIF {tag} is used"
+                )
+            elif same is not None and offset is None and same.offset is not None:
+                offset, offset_source = same.offset, "xmp-offset"
+        return RawTime(
+            local=local[0],
+            local_text=local[1],
+            local_tag=tag,
+            offset=offset,
+            gps_utc=gps_utc,
+            local_source=tag,
+            offset_source=offset_source,
+        )
+    return RawTime(gps_utc=gps_utc)
+
+
+_EXIF_OF = {
+    "exif:DateTimeOriginal": "DateTimeOriginal",
+    "photoshop:DateCreated": "DateTimeOriginal",
+    "xmp:CreateDate": "DateTimeOriginal or DateTimeDigitized",
+    "xmp:ModifyDate": "date",
+}
 
 
 def _gps_utc(gps: dict[str, Any], warnings: list[str]) -> datetime | None:
@@ -395,8 +611,6 @@ def _gps_utc(gps: dict[str, Any], warnings: list[str]) -> datetime | None:
         if not (0 <= h < 24 and 0 <= mi < 60 and 0 <= whole <= 60) or h != int(h):
             raise ValueError("out of range")
         value = datetime.combine(day, time(int(h), int(mi)), tzinfo=UTC)
-        from datetime import timedelta
-
         return value + timedelta(seconds=whole, microseconds=micro)
     except ValueError:
         warnings.append(f"GPS clock {day_text} {nums[:3]} is not a valid time: not used")
