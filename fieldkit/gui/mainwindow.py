@@ -41,7 +41,7 @@ from fieldkit.gui.panels import FormPane, HistoryPane, PhotosPane, RemnantsPane,
 from fieldkit.gui.tasks import Task, TaskRunner
 from fieldkit.gui.viewer import CameraDialog, PhotoViewer
 from fieldkit.ingest import import_media
-from fieldkit.thumbnails import BROKEN_PREFIX, check_pending
+from fieldkit.thumbnails import BROKEN_PREFIX, check_pending, pending_checks
 
 CASE_ROLE = ID_ROLE
 KIND_ROLE = ID_ROLE + 10
@@ -624,7 +624,9 @@ class MainWindow(QMainWindow):
             if self.current_site_id:
                 self._loaded_tabs = set()
                 self._load_tab()
-            self.check_photos()
+            # After a cancelled import the check waits for the next one (it resumes then).
+            if not doc.get("cancelled") and pending_checks(self.store):
+                self.check_photos()
 
         def cancelled() -> None:
             self.statusBar().showMessage(self.tr("Import cancelled"), 5000)
