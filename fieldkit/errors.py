@@ -71,5 +71,17 @@ class BundleError(FieldkitError):
     """A bundle that cannot be written, read, verified or merged."""
 
 
+class DiskFull(FieldkitError):
+    """The disk (or the user's quota) filled during a write; what is half-made was removed.
+
+    The message says how many items were not written, e.g. "disk full: 12 files not
+    imported; nothing half-made". ``report`` is what was finished before, when known.
+    """
+
+    def __init__(self, message: str, *, report: object = None) -> None:
+        super().__init__(message)
+        self.report = report
+
+
 class Cancelled(FieldkitError):
     """The user cancelled a long operation; what finished before stays, nothing is half-done."""

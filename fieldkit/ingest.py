@@ -34,9 +34,12 @@ A file is never changed: it is opened read-only and only ever read.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
+import sqlite3
+import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -46,8 +49,8 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit import records
-from fieldkit.errors import FieldkitError, MediaError, NotFound, ValidationError
-from fieldkit.fsutil import open_regular
+from fieldkit.errors import DiskFull, FieldkitError, MediaError, NotFound, ValidationError
+from fieldkit.fsutil import display_name, display_path, is_disk_full, open_regular
 from fieldkit.mediastore import MediaStore
 from fieldkit.metadata import CameraCorrection, CaptureTime, Metadata, read_metadata, resolve_time
 from fieldkit.metadata.av import is_av
@@ -153,12 +156,15 @@ class _Prepared:
     sha256: str
     fields: dict[str, Any]
     warnings: tuple[str, ...]
+    new: bool = True  # its bytes were stored by this import (removed if never recorded)
 
 
 @dataclass(frozen=True)
 class _Rejected:
     path: str
     reason: str
+    disk_full: bool = False  # the disk filled while storing it: the import stops
+    sha256: str | None = None  # bytes stored new before the disk filled (to remove)
 
 
 _Outcome = _Prepared | _Rejected
@@ -206,7 +212,7 @@ def collect_files(
         if given.is_dir():
             _walk(given, add, rejected, skipped)
         elif os.path.islink(given) and not given.exists():
-            rejected.append({"path": str(given), "reason": "broken symbolic link"})
+            rejected.append({"path": display_path(given), "reason": "broken symbolic link"})
         else:
             add(given)  # named one by one: imported even if hidden
     return files, rejected, skipped
@@ -221,7 +227,12 @@ def _walk(
     root = Path(os.path.realpath(top))
 
     def onerror(exc: OSError) -> None:
-        rejected.append({"path": str(exc.filename), "reason": f"folder unreadable: {_reason(exc)}"})
+        rejected.append(
+            {
+                "path": display_path(str(exc.filename)),
+                "reason": f"folder unreadable: {_reason(exc)}",
+            }
+        )
 
     for dirpath, dirnames, filenames in os.walk(top, onerror=onerror, followlinks=False):
         here = Path(dirpath)
@@ -229,10 +240,13 @@ def _walk(
         for d in sorted(dirnames):
             sub = here / d
             if _is_junk(d) or d.casefold() in JUNK_DIRS:
-                skipped.append({"path": str(sub), "reason": "hidden or system folder"})
+                skipped.append({"path": display_path(sub), "reason": "hidden or system folder"})
             elif sub.is_symlink():
                 skipped.append(
-                    {"path": str(sub), "reason": "symbolic link to a folder (not followed)"}
+                    {
+                        "path": display_path(sub),
+                        "reason": "symbolic link to a folder (not followed)",
+                    }
                 )
             else:
                 keep.append(d)
@@ -240,17 +254,17 @@ def _walk(
         for name in sorted(filenames):
             path = here / name
             if _is_junk(name):
-                skipped.append({"path": str(path), "reason": "hidden or system file"})
+                skipped.append({"path": display_path(path), "reason": "hidden or system file"})
                 continue
             if path.is_symlink():
                 target = Path(os.path.realpath(path))
                 if not target.exists():
-                    rejected.append({"path": str(path), "reason": "broken symbolic link"})
+                    rejected.append({"path": display_path(path), "reason": "broken symbolic link"})
                     continue
                 if not _inside(root, target):
                     skipped.append(
                         {
-                            "path": str(path),
+                            "path": display_path(path),
                             "reason": "symbolic link to outside the imported folder (not followed)",
                         }
                     )
@@ -279,7 +293,7 @@ def prepare_file(
     Never raises for a bad file: the outcome says it was rejected and why. ``fast``: see
     :func:`import_media`'s ``fast_previews``.
     """
-    shown = str(path)
+    shown = display_path(path)
     head = bytearray()
 
     def keep_head(block: bytes) -> None:
@@ -299,6 +313,8 @@ def prepare_file(
                 return _Rejected(shown, "empty file (0 bytes): nothing to keep")
             stored = media.put_stream(source, on_block=keep_head)
     except OSError as exc:
+        if is_disk_full(exc):
+            return _Rejected(shown, "disk full", disk_full=True)
         return _Rejected(shown, f"could not be read or stored: {_reason(exc)}")
     except FieldkitError as exc:
         return _Rejected(shown, str(exc))
@@ -328,15 +344,26 @@ def prepare_file(
             warnings.append(f"metadata could not be read: {exc!r}"[:300])
             meta = None
         if thumbnails and (mime in PILLOW_SIZED or is_av(mime)):
-            _thumbnail(stored_path, stored.sha256, cache_dir, mime, meta, head, fast, warnings)
+            try:
+                _thumbnail(stored_path, stored.sha256, cache_dir, mime, meta, head, fast, warnings)
+            except OSError as exc:  # only a full disk comes out of it
+                sha = stored.sha256 if stored.new else None
+                return _Rejected(shown, f"disk full: {exc.strerror}", True, sha)
     elif path.suffix.casefold() in IMAGE_SUFFIXES:
         warnings.append(
             f"named {path.suffix} but the content is {mime}, not an image; kept as it is"
         )
 
+    file_name, file_name_bytes = display_name(path.name)
+    if file_name_bytes is not None:
+        warnings.append(
+            f"the file name is not UTF-8; recorded as {file_name!r} "
+            "with its original bytes in file_name_bytes"
+        )
     values: dict[str, Any] = {
         "sha256": stored.sha256,
-        "file_name": path.name,
+        "file_name": file_name,
+        "file_name_bytes": file_name_bytes,
         "size": stored.size,
         "mime": mime,
     }
@@ -372,7 +399,7 @@ def prepare_file(
         )
     fields = _valid_fields(values, warnings)
     fields["warnings"] = list(dict.fromkeys(w for w in warnings if w.strip()))
-    return _Prepared(shown, stored.sha256, fields, tuple(fields["warnings"]))
+    return _Prepared(shown, stored.sha256, fields, tuple(fields["warnings"]), stored.new)
 
 
 def _thumbnail(
@@ -463,10 +490,17 @@ class _Writer:
         self.report = report
         self.pending: list[_Outcome] = []
         self.started = time.monotonic()
+        self.disk_full = False
+        self.unrecorded: list[_Outcome] = []  # stored or tried, never recorded (disk full)
 
     def add(self, outcome: _Outcome) -> None:
+        if self.disk_full:
+            self.unrecorded.append(outcome)
+            return
         self.pending.append(outcome)
-        if len(self.pending) >= BATCH_FILES or time.monotonic() - self.started >= BATCH_SECONDS:
+        if isinstance(outcome, _Rejected) and outcome.disk_full:
+            self.flush()  # commit what came before it; stop here
+        elif len(self.pending) >= BATCH_FILES or time.monotonic() - self.started >= BATCH_SECONDS:
             self.flush()
 
     def flush(self) -> None:
@@ -474,11 +508,26 @@ class _Writer:
         self.started = time.monotonic()
         if not batch:
             return
+        try:
+            self._commit(batch)
+        except (OSError, sqlite3.OperationalError) as exc:
+            if not is_disk_full(exc):
+                raise
+            # The transaction was rolled back: nothing of this batch is recorded.
+            self.unrecorded.extend(batch)
+            self.disk_full = True
+
+    def _commit(self, batch: list[_Outcome]) -> None:
+        if any(isinstance(o, _Rejected) and o.disk_full for o in batch):
+            self.disk_full = True
         imported: list[dict[str, Any]] = []
         duplicates: list[dict[str, Any]] = []
         rejected: list[dict[str, Any]] = []
         with self.store.transaction():
             for outcome in batch:
+                if isinstance(outcome, _Rejected) and outcome.disk_full:
+                    self.unrecorded.append(outcome)
+                    continue
                 if isinstance(outcome, _Rejected):
                     rejected.append({"path": outcome.path, "reason": outcome.reason})
                     continue
@@ -518,7 +567,7 @@ class _Writer:
             # the evidence with the fields that cannot be wrong.
             minimal: dict[str, Any] = {
                 k: outcome.fields[k]
-                for k in ("sha256", "file_name", "size", "mime")
+                for k in ("sha256", "file_name", "file_name_bytes", "size", "mime")
                 if k in outcome.fields
             }
             minimal["warnings"] = [*outcome.warnings, f"metadata not recorded: {exc}"]
@@ -594,29 +643,70 @@ def import_media(
 
     done = 0
     throttle(0, total, "")
+    stop = _Stop(cancel, writer)
     if serial:
         for path in files:
-            if cancel is not None and cancel.cancelled:
-                report.cancelled = True
+            if stop.cancelled:
+                report.cancelled = not writer.disk_full
                 break
             writer.add(work(path))
             done += 1
-            throttle(done, total, path.name)
+            throttle(done, total, display_path(path.name))
     else:
-        for outcome, path in _parallel(work, files, workers or default_workers(), cancel):
+        for outcome, path in _parallel(work, files, workers or default_workers(), stop):
             writer.add(outcome)
             done += 1
-            throttle(done, total, path.name)
+            throttle(done, total, display_path(path.name))
         report.cancelled = cancel is not None and cancel.cancelled and done < total
     writer.flush()
+    if writer.disk_full:
+        _remove_unrecorded(store, writer.unrecorded)
+        missing = total - done + len(writer.unrecorded)
+        raise DiskFull(
+            f"disk full: {missing} files not imported; nothing half-made "
+            f"({len(report.imported) + len(report.duplicates)} recorded before it filled)",
+            report=report,
+        )
     return report
+
+
+class _Stop:
+    """Cancelled by the user, or by a full disk (then no further file is started)."""
+
+    def __init__(self, cancel: CancelToken | None, writer: _Writer) -> None:
+        self._cancel = cancel
+        self._writer = writer
+
+    @property
+    def cancelled(self) -> bool:
+        return self._writer.disk_full or (self._cancel is not None and self._cancel.cancelled)
+
+
+def _remove_unrecorded(store: Store, outcomes: Sequence[_Outcome]) -> None:
+    """Remove what this import stored but never recorded: the originals it added new
+    (unless a record now names them: another process may have stored the same bytes)
+    and their thumbnails. Runs on the disk-full path, so it only frees space."""
+    for outcome in outcomes:
+        sha = outcome.sha256 if isinstance(outcome, _Prepared) and outcome.new else None
+        if isinstance(outcome, _Rejected):
+            sha = outcome.sha256
+        if sha is None:
+            continue
+        with contextlib.suppress(OSError, FieldkitError, sqlite3.Error):
+            thumbnail_path(store.cache_dir, sha, THUMB_SIZE).unlink(missing_ok=True)
+            if store.find("media", where={"sha256": sha}, include_retracted=True, limit=1):
+                continue
+            path = store.media.path_of(sha)
+            with contextlib.suppress(OSError):
+                os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)  # Windows: read-only blocks unlink
+            path.unlink(missing_ok=True)
 
 
 def _parallel(
     work: Callable[[Path], _Outcome],
     files: Sequence[Path],
     workers: int,
-    cancel: CancelToken | None,
+    cancel: CancelToken | _Stop | None,
 ) -> Iterator[tuple[_Outcome, Path]]:
     """Results in file order, with at most ``2 × workers`` files in flight (flat memory)."""
     window = max(1, workers * 2)

@@ -7,6 +7,7 @@
       signing_key.pub                 ssh-ed25519 AAAA… <identity>
       age_identity.age          0600  age X25519 identity, passphrase-encrypted (scrypt), armored
       age_recipient.txt               age1…
+      age_recipient.txt.sig           SSHSIG of age_recipient's text by signing_key
       allowed_signers                 trusted signers, OpenSSH allowed_signers format
 
 Everything is in formats other tools read: ``ssh-keygen -y -f signing_key`` opens the
@@ -15,6 +16,17 @@ and ``allowed_signers`` is what ``ssh-keygen -Y verify -f`` takes. Our own key i
 in ``allowed_signers``. The age recipient of a trusted person is kept in the same file,
 as a comment just above their line (``# fieldkit-age-recipient <fingerprint> age1…``),
 which ssh-keygen ignores.
+
+The age recipient is bound to the signing key: the key signs it (namespace
+``fieldkit-age-recipient@v1``), the export carries that signature, and ``trust`` refuses
+an export whose recipient it does not vouch for, so a recipient swapped in a file sent
+by e-mail is caught even when the fingerprint read over the phone matches.
+
+Another user of the computer must not be able to change whom we trust or read our
+secrets: on POSIX systems every use of the folder first checks its permissions
+(:func:`check_permissions`) and refuses with the ``chmod`` to run. On Windows, modes
+mean nothing; the folder lives in the user's profile, whose access list admits only
+that user, administrators and SYSTEM (docs/trust-model.md, "Key files").
 
 The laptop may be seized: both secrets are only ever on disk encrypted with the
 passphrase, and every file is written to a temporary file in the same folder, synced and
@@ -44,7 +56,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from fieldkit import sshsig
-from fieldkit.errors import KeyFileError, ValidationError, WrongPassphrase
+from fieldkit.errors import FieldkitError, KeyFileError, ValidationError, WrongPassphrase
 from fieldkit.fsutil import fsync_dir
 
 if TYPE_CHECKING:
@@ -53,6 +65,8 @@ if TYPE_CHECKING:
 __all__ = [
     "AGE_IDENTITY",
     "AGE_RECIPIENT",
+    "AGE_RECIPIENT_NAMESPACE",
+    "AGE_RECIPIENT_SIG",
     "ALLOWED_SIGNERS",
     "BUNDLE_NAMESPACE",
     "CHECKPOINT_NAMESPACE",
@@ -62,6 +76,7 @@ __all__ = [
     "PublicIdentity",
     "TrustedSigner",
     "change_passphrase",
+    "check_permissions",
     "create_keys",
     "export_public",
     "keys_exist",
@@ -69,6 +84,7 @@ __all__ = [
     "load_public",
     "parse_exported",
     "read_allowed_signers",
+    "sign_age_recipient",
     "trust",
     "trusted_identity",
     "unlock_age_identity",
@@ -79,12 +95,16 @@ __all__ = [
 
 BUNDLE_NAMESPACE = "fieldkit-bundle@v1"
 CHECKPOINT_NAMESPACE = "fieldkit-checkpoint@v1"
+#: The signing key vouches for its person's age recipient (issue 9): the signed message
+#: is the recipient text (``age1…``) in ASCII; the signature travels with the export.
+AGE_RECIPIENT_NAMESPACE = "fieldkit-age-recipient@v1"
 RELEASE_NAMESPACE = "fieldkit-release@v1"  # a public release (fieldkit/release.py)
 
 SIGNING_KEY = "signing_key"
 SIGNING_KEY_PUB = "signing_key.pub"
 AGE_IDENTITY = "age_identity.age"
 AGE_RECIPIENT = "age_recipient.txt"
+AGE_RECIPIENT_SIG = "age_recipient.txt.sig"
 ALLOWED_SIGNERS = "allowed_signers"
 
 # Bounds on what we read: key files are a few hundred bytes; a trust list of thousands
@@ -248,6 +268,39 @@ def _check_age_recipient(text: str, where: str) -> str:
     return text
 
 
+_PRIVATE_FILES = (SIGNING_KEY, AGE_IDENTITY)
+_PUBLIC_FILES = (ALLOWED_SIGNERS, SIGNING_KEY_PUB, AGE_RECIPIENT, AGE_RECIPIENT_SIG)
+
+
+def check_permissions(keys_dir: Path) -> None:
+    """Refuse a keys folder that other users of this computer could change or read.
+
+    POSIX only: the folder and every file in it must not be writable by group or others
+    (or a line appended to ``allowed_signers`` would be trusted at once), and the
+    secret keys must not be readable by them either. Raises :class:`KeyFileError` whose
+    message gives the ``chmod`` to run. On Windows it does nothing (see the module text).
+    """
+    if os.name != "posix" or not keys_dir.is_dir():
+        return
+    checks = [(keys_dir, 0o022, "700")]
+    checks += [(keys_dir / n, 0o022, "644") for n in _PUBLIC_FILES]
+    checks += [(keys_dir / n, 0o077, "600") for n in _PRIVATE_FILES]
+    for path, forbidden, fix in checks:
+        try:
+            mode = stat.S_IMODE(path.lstat().st_mode)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise KeyFileError(f"cannot check {path}: {exc.strerror}") from exc
+        if mode & forbidden:
+            who = "read or written" if forbidden == 0o077 else "written"
+            raise KeyFileError(
+                f"{path} can be {who} by other users of this computer (mode {mode:03o}); "
+                f"FieldKit will not use it. Check nobody changed it, then run: "
+                f"chmod {fix} '{path}'"
+            )
+
+
 def keys_exist(keys_dir: Path) -> bool:
     """Whether ``keys_dir`` holds a signing key."""
     return (keys_dir / SIGNING_KEY).exists()
@@ -299,12 +352,14 @@ def create_keys(keys_dir: Path, *, identity: str, passphrase: bytes) -> PublicId
         f"{_signer_line(identity, pub)}\n"
     )
     pub_line = f"{sshsig.public_key_to_openssh(pub, identity)}\n"
+    recipient_sig = sshsig.sign(signing, recipient.encode("ascii"), AGE_RECIPIENT_NAMESPACE)
     # signing_key goes last: its presence is what "keys exist" means.
     _replace_all(
         [
             (keys_dir / ALLOWED_SIGNERS, allowed.encode("utf-8"), 0o644),
             (keys_dir / SIGNING_KEY_PUB, pub_line.encode(), 0o644),
             (keys_dir / AGE_RECIPIENT, f"{recipient}\n".encode("ascii"), 0o644),
+            (keys_dir / AGE_RECIPIENT_SIG, recipient_sig.encode("ascii"), 0o644),
             (keys_dir / AGE_IDENTITY, bytes(age_encrypted), 0o600),
             (keys_dir / SIGNING_KEY, signing_pem, 0o600),
         ]
@@ -312,6 +367,55 @@ def create_keys(keys_dir: Path, *, identity: str, passphrase: bytes) -> PublicId
     return PublicIdentity(
         identity=identity, public_key=_public_line(pub), fingerprint=fp, age_recipient=recipient
     )
+
+
+def _recipient_signature_line(armored: str) -> str:
+    """An armored SSHSIG as one line (the export keeps it in a comment)."""
+    return "".join(line.strip() for line in armored.strip().splitlines()[1:-1])
+
+
+def _recipient_signature_armor(line: str) -> str:
+    body = line.strip()
+    width = sshsig.ARMOR_WIDTH
+    rows = [body[i : i + width] for i in range(0, len(body), width)]
+    return "\n".join([sshsig.ARMOR_BEGIN, *rows, sshsig.ARMOR_END]) + "\n"
+
+
+def age_recipient_signed(pub: Ed25519PublicKey, recipient: str, signature: str) -> bool:
+    """Whether ``signature`` (armored, or its one-line body) is ``pub``'s over ``recipient``."""
+    if "BEGIN" not in signature:
+        signature = _recipient_signature_armor(signature)
+    try:
+        signer = sshsig.verify(signature, recipient.encode("ascii"), AGE_RECIPIENT_NAMESPACE)
+    except FieldkitError:
+        return False
+    return sshsig.fingerprint(signer) == sshsig.fingerprint(pub)
+
+
+def own_recipient_signature(keys_dir: Path) -> str | None:
+    """Our signature over our age recipient, if it has been made (stores made before it
+    existed get one from :func:`sign_age_recipient`, which needs the passphrase)."""
+    path = keys_dir / AGE_RECIPIENT_SIG
+    if not path.exists():
+        return None
+    me = load_public(keys_dir)
+    text = _read_text(path, MAX_KEY_FILE)
+    pub = sshsig.parse_openssh_public_key(me.public_key)
+    if me.age_recipient is None or not age_recipient_signed(pub, me.age_recipient, text):
+        raise KeyFileError(
+            f"{path} does not vouch for {keys_dir / AGE_RECIPIENT}: one of them was changed"
+        )
+    return text
+
+
+def sign_age_recipient(keys_dir: Path, passphrase: bytes) -> None:
+    """Sign our age recipient with our signing key (for stores made before it was signed)."""
+    me = load_public(keys_dir)
+    if me.age_recipient is None:
+        raise KeyFileError(f"no age recipient in {keys_dir}")
+    key = unlock_signing_key(keys_dir, passphrase)
+    armored = sshsig.sign(key, me.age_recipient.encode("ascii"), AGE_RECIPIENT_NAMESPACE)
+    _write_atomic(keys_dir / AGE_RECIPIENT_SIG, armored.encode("ascii"), 0o644)
 
 
 def _no_keys(keys_dir: Path) -> KeyFileError:
@@ -383,6 +487,7 @@ def _openssh_envelope(data: bytes, path: Path) -> tuple[str, Ed25519PublicKey]:
 def unlock_signing_key(keys_dir: Path, passphrase: bytes) -> Ed25519PrivateKey:
     """Decrypt the signing key; :class:`WrongPassphrase` if the passphrase is not it."""
     _check_passphrase(passphrase)
+    check_permissions(keys_dir)
     path = keys_dir / SIGNING_KEY
     if not path.exists():
         raise _no_keys(keys_dir)
@@ -406,6 +511,7 @@ def unlock_signing_key(keys_dir: Path, passphrase: bytes) -> Ed25519PrivateKey:
 
 def _decrypt_age_identity(keys_dir: Path, passphrase: bytes) -> tuple[bytes, AgeIdentity]:
     _check_passphrase(passphrase)
+    check_permissions(keys_dir)
     path = keys_dir / AGE_IDENTITY
     if not path.exists():
         if not (keys_dir / SIGNING_KEY).exists():
@@ -486,7 +592,14 @@ def export_public(keys_dir: Path) -> str:
         f"# fingerprint: {me.fingerprint}",
     ]
     if me.age_recipient:
+        signature = own_recipient_signature(keys_dir)
+        if signature is None:
+            raise KeyFileError(
+                "the age recipient is not signed yet (a store made by an older FieldKit): "
+                "`fieldkit keys export` signs it once with your passphrase"
+            )
         lines.append(f"# age-recipient: {me.age_recipient}")
+        lines.append(f"# age-recipient-signature: {_recipient_signature_line(signature)}")
     lines.append(f"{me.identity} {me.public_key} {me.identity}")
     return "\n".join(lines) + "\n"
 
@@ -618,6 +731,8 @@ def _parse_signer_text(text: str) -> tuple[str | None, Ed25519PublicKey, str | N
         raise KeyFileError(f"public key file is {len(text)} characters; an export is tiny")
     claimed_fp: str | None = None
     recipient: str | None = None
+    recipient_sig: str | None = None
+    recipient_from_comment = False
     signer_lines: list[tuple[int, str]] = []
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
@@ -631,8 +746,11 @@ def _parse_signer_text(text: str) -> tuple[str | None, Ed25519PublicKey, str | N
                 claimed_fp = value.strip()
             elif sep and key.strip().lower() == "age-recipient":
                 recipient = _check_age_recipient(value, where)
+            elif sep and key.strip().lower() == "age-recipient-signature":
+                recipient_sig = value.strip()
             elif (found := _parse_recipient_comment(line, where)) is not None:
                 recipient = found[1]
+                recipient_from_comment = True
             continue
         signer_lines.append((number, line))
     if not signer_lines:
@@ -664,6 +782,20 @@ def _parse_signer_text(text: str) -> tuple[str | None, Ed25519PublicKey, str | N
             f"the file says fingerprint {claimed_fp} but its key's fingerprint is {fp}: "
             "it has been altered or damaged"
         )
+    if recipient is not None and not recipient_from_comment:
+        # An export: its recipient must be vouched for by its own key. (A line copied
+        # from an allowed_signers file is the user's own trusted file, not an export.)
+        if recipient_sig is None:
+            raise KeyFileError(
+                f"the age recipient {recipient} is not signed by the key {fp} (an export by "
+                "an older FieldKit, or an altered file): ask its owner for a fresh "
+                "`fieldkit keys export`"
+            )
+        if not age_recipient_signed(pub, recipient, recipient_sig):
+            raise KeyFileError(
+                f"the age recipient {recipient} is not the one the key {fp} signed: the file "
+                "has been altered; bundles encrypted to it would go to someone else"
+            )
     return identity, pub, recipient
 
 
@@ -685,6 +817,7 @@ def parse_exported(text: str) -> TrustedSigner:
 
 
 def _allowed_signers_lines(keys_dir: Path) -> list[str]:
+    check_permissions(keys_dir)
     path = keys_dir / ALLOWED_SIGNERS
     if not path.exists():
         return []
@@ -807,6 +940,7 @@ def _own_signer(me: PublicIdentity) -> TrustedSigner:
 
 def list_trusted(keys_dir: Path) -> list[TrustedSigner]:
     """Every trusted signer, our own key first."""
+    check_permissions(keys_dir)
     me = load_public(keys_dir)
     path = keys_dir / ALLOWED_SIGNERS
     others = read_allowed_signers(path) if path.exists() else []

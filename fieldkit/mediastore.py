@@ -2,7 +2,10 @@
 
 A file is copied to a temp file in ``media/tmp/``, hashed while copying (read once),
 fsynced, then renamed to its hash and made read-only. Any file type is accepted. The
-same bytes are stored once. A crash leaves at most a temp file, removed on next open.
+same bytes are stored once. A crash leaves at most a temp file, removed on a later open
+only when it is provably abandoned (:func:`fieldkit.fsutil.temp_is_abandoned`: its
+writer's pid, recorded in its name, is gone and nobody holds its lock), never because a
+second process opened the store while this one was writing.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import BinaryIO
 
 from fieldkit.canonical import is_sha256
 from fieldkit.errors import MediaError
-from fieldkit.fsutil import fsync_dir
+from fieldkit.fsutil import fsync_dir, lock_temp, owned_temp_prefix, temp_is_abandoned
 
 BLOCK = 1 << 20
 TEMP_PREFIX = ".incoming-"
@@ -49,12 +52,16 @@ class MediaStore:
         return self.path_of(sha256).is_file()
 
     def remove_orphan_temps(self) -> int:
-        """Remove temp files left by a crash; returns how many."""
+        """Remove temp files whose writer provably died (crash); returns how many.
+
+        A temp file of a live process (another import, in this or another process) is
+        left alone: see :func:`fieldkit.fsutil.temp_is_abandoned`.
+        """
         if not self.tmp.is_dir():
             return 0
         count = 0
         for entry in self.tmp.iterdir():
-            if entry.name.startswith(TEMP_PREFIX):
+            if entry.name.startswith(TEMP_PREFIX) and temp_is_abandoned(entry, TEMP_PREFIX):
                 entry.unlink(missing_ok=True)
                 count += 1
         return count
@@ -75,9 +82,10 @@ class MediaStore:
         self.ensure()
         digest = hashlib.sha256()
         size = 0
-        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=self.tmp)
+        fd, tmp_name = tempfile.mkstemp(prefix=owned_temp_prefix(TEMP_PREFIX), dir=self.tmp)
         tmp = Path(tmp_name)
         try:
+            lock_temp(fd)  # held until the file is closed: it is in use, not abandoned
             with os.fdopen(fd, "wb") as out:
                 while True:
                     block = source.read(BLOCK)

@@ -18,6 +18,12 @@ from fieldkit.errors import ValidationError
 from fieldkit.ids import is_id
 from fieldkit.timezones import format_utc
 
+# Every whole number is stored as an SQLite INTEGER (signed 64 bits, sqlite.org/datatype3):
+# a field without its own maximum is still bounded by that, so a value past it is a
+# ValidationError naming the field, never an OverflowError at write time.
+INT_MIN = -(2**63)
+INT_MAX = 2**63 - 1
+
 
 @dataclass(frozen=True)
 class Field:
@@ -286,6 +292,12 @@ MEDIA = Kind(
     (
         Field("sha256", "text", "SHA-256", required=True),
         Field("file_name", "text", "Original file name"),
+        Field(
+            "file_name_bytes",
+            "text",
+            "Original file name bytes",
+            help="hexadecimal bytes of a name that was not UTF-8; file_name shows it escaped",
+        ),
         Field("size", "int", "Size (bytes)", minimum=0),
         Field("mime", "text", "Type"),
         Field("width", "int", "Width", minimum=0),
@@ -482,6 +494,25 @@ MUNITION = Kind(
     title_field="designation",
 )
 
+REVOCATION = Kind(
+    "revocation",
+    "revocations",
+    "Key revocation",
+    (
+        Field("fingerprint", "text", "Revoked key fingerprint", required=True),
+        Field(
+            "revoked_from",
+            "datetime",
+            "Revoked from (UTC)",
+            required=True,
+            help="events this key signs from this time on are held back everywhere",
+        ),
+        Field("reason", "text", "Reason", required=True, help="e.g. laptop seized at a checkpoint"),
+    ),
+    title_field="fingerprint",
+    user_editable=False,
+)
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
@@ -498,6 +529,7 @@ KINDS: dict[str, Kind] = {
         MUNITION,
         PUBLICATION,
         DERIVATION,
+        REVOCATION,
     )
 }
 USER_KINDS = ("case", "site", "remnant", "statement")
@@ -569,6 +601,10 @@ def _check_one(kind: Kind, f: Field, value: Any) -> Any:
             if low is not None:
                 raise ValidationError(f"{where}: {value} is below the minimum {low:g}")
             raise ValidationError(f"{where}: {value} is above the maximum {high:g}")
+        if t == "int" and not INT_MIN <= number <= INT_MAX:
+            raise ValidationError(
+                f"{where}: {value} is beyond the largest whole number stored (2^63 - 1)"
+            )
         return number
     if t == "bool":
         if isinstance(value, bool):

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldkit.canonical import is_sha256
+from fieldkit.fsutil import is_disk_full, lock_temp, owned_temp_prefix, temp_is_abandoned
 from fieldkit.metadata.pillow import captured_warnings
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle
 
@@ -47,6 +48,18 @@ PREVIEW_SIDE = 2048
 #: Images with more pixels than this are refused (a "decompression bomb" guard that
 #: still admits 200-MP panoramas).
 MAX_PIXELS = 400_000_000
+#: At most this many pixels are ever decoded at once (about 0.5 GB as RGBA): a JPEG is
+#: decoded reduced (``draft``, 1/2..1/8 scale) so a big photo passes; a format that
+#: cannot be decoded reduced (PNG, TIFF, HEIF) is refused above it, checked on
+#: ``width × height`` from the header before any pixel is decoded (issue 9, case 14).
+MAX_DECODE_PIXELS = 128_000_000
+_THUMB_TEMP = ".thumb-"
+
+
+class ImageTooLarge(ValueError):
+    """Width × height over the guard; raised from the header, before decoding."""
+
+
 #: Frames decoded at most while looking for a poster frame.
 _POSTER_FRAMES = 48
 #: EXIF Orientation → the Pillow transpose that makes the stored pixels upright (CIPA DC-008
@@ -171,9 +184,20 @@ def _open(
         _register_heif()
         Image.MAX_IMAGE_PIXELS = MAX_PIXELS
         with Image.open(src) as opened:
+            width, height = opened.size
+            if width * height > MAX_PIXELS:
+                raise ImageTooLarge(
+                    f"{width} × {height} pixels is over the {MAX_PIXELS:,} pixel limit"
+                )
             if opened.format == "JPEG":
                 # Scale so that the *shorter* requested side is still covered after rotation.
                 opened.draft("RGB", (side, side))
+            width, height = opened.size  # after draft: what will really be decoded
+            if width * height > MAX_DECODE_PIXELS:
+                raise ImageTooLarge(
+                    f"{width} × {height} pixels cannot be decoded reduced and is over the "
+                    f"{MAX_DECODE_PIXELS:,} pixels decoded at once"
+                )
             opened.load()
             im = opened.copy()
         if mime in HEIF_FAMILY:
@@ -216,7 +240,10 @@ def _pending_marker(dest: Path) -> Path:
 def _save(im: PILImage.Image, dest: Path) -> None:
     im = _rgb(im)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".thumb-", suffix=".jpg", dir=dest.parent)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=owned_temp_prefix(_THUMB_TEMP), suffix=".jpg", dir=dest.parent
+    )
+    lock_temp(fd)  # in use until closed: another process's cleaner leaves it alone
     try:
         with os.fdopen(fd, "wb") as out:
             im.save(out, "JPEG", quality=82)
@@ -303,6 +330,8 @@ def _thumbnail_problem(
         im.thumbnail((size, size))
         _save(im, dest)
     except Exception as exc:  # Pillow and FFmpeg raise many kinds for damaged files
+        if is_disk_full(exc):
+            raise  # not a problem of the image: the importer stops and cleans up
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         if mime.startswith("video/"):
             with contextlib.suppress(Exception):
@@ -312,11 +341,15 @@ def _thumbnail_problem(
 
 
 def _remove_orphan_temps(root: Path) -> None:
-    """Half-written thumbnails left by a crash (the rename never happened)."""
+    """Half-written thumbnails left by a crash (the rename never happened).
+
+    Only those whose writer provably died: another process may be writing one now.
+    """
     if root.is_dir():
-        for tmp in root.glob("*/.thumb-*"):
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+        for tmp in root.glob(f"*/{_THUMB_TEMP}*"):
+            if temp_is_abandoned(tmp, _THUMB_TEMP):
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
 
 
 def preview(

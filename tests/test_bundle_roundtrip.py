@@ -117,6 +117,10 @@ def test_three_stores_merge_in_any_order(
     # (another person's store: copies of one template share a device id)
     c3 = copy_store(templates, "mallory", tmp_path / "c3")
     trust(c3, c1)
+    # Issue 9: a relay carries anna's and bob's chains but cannot vouch for them; each
+    # chain's own key must be trusted too (or accepted explicitly).
+    trust(c3, world["a"])
+    trust(c3, world["b"])
     _imported(c3, Path(full.path))
     skip = ("custody", "person", "device")  # c3 also holds its own person and device
     assert snapshot(c3, skip=skip) == snapshot(c1, skip=skip)

@@ -85,7 +85,7 @@ def test_create_writes_files_with_private_modes(anna: Path) -> None:
     names = sorted(p.name for p in anna.iterdir())
     assert names == sorted(
         [keys.SIGNING_KEY, keys.SIGNING_KEY_PUB, keys.AGE_IDENTITY, keys.AGE_RECIPIENT,
-         keys.ALLOWED_SIGNERS]
+         keys.AGE_RECIPIENT_SIG, keys.ALLOWED_SIGNERS]
     )  # fmt: skip
     assert _mode(anna) == 0o700
     assert _mode(anna / keys.SIGNING_KEY) == 0o600
@@ -551,7 +551,15 @@ def test_cli_every_keys_command_has_help() -> None:
     assert keys_parser.description
     actions = [a for a in keys_parser._actions if isinstance(a, argparse._SubParsersAction)]
     commands = actions[0]._choices_actions
-    assert {c.dest for c in commands} == {"show", "export", "trust", "untrust", "list", "passwd"}
+    assert {c.dest for c in commands} == {
+        "show",
+        "export",
+        "trust",
+        "untrust",
+        "revoke",
+        "list",
+        "passwd",
+    }
     assert all(c.help for c in commands)
 
 

@@ -21,6 +21,9 @@ from fieldkit.fsutil import fsync_dir
 from fieldkit.problems import Problem
 
 FORMAT_VERSION = "1"
+#: "2" when the bundle carries an event of version 2 (a reinstatement); "1" otherwise,
+#: so a FieldKit that reads only version 1 still reads every bundle without one.
+FORMAT_VERSIONS = ("1", "2")
 BLOCK = 1 << 20  # 1 MiB: hashing and copying unit
 
 BAGIT_TXT_NAME = "bagit.txt"

@@ -12,7 +12,14 @@ import re
 from pathlib import Path
 
 from fieldkit import keys, sshsig
-from fieldkit.bundle.bag import BAG_INFO, FORMAT_VERSION, MEDIA_DIR, SIGNATURE, TAGMANIFEST, Problem
+from fieldkit.bundle.bag import (
+    BAG_INFO,
+    FORMAT_VERSIONS,
+    MEDIA_DIR,
+    SIGNATURE,
+    TAGMANIFEST,
+    Problem,
+)
 from fieldkit.bundle.journals import JournalFile
 from fieldkit.bundle.report import UNTRUSTED, VerifyReport
 from fieldkit.canonical import is_sha256
@@ -68,7 +75,7 @@ def check_bag_info(info: dict[str, list[str]], report: VerifyReport) -> None:
         if len(info.get(label, [])) > 1:
             problems.append(Problem("bag-info", f"{label} appears more than once", path=BAG_INFO))
     version = info.get("FieldKit-Format-Version", [""])[0]
-    if version and version != FORMAT_VERSION:
+    if version and version not in FORMAT_VERSIONS:
         problems.append(
             Problem("bag-info", f"format version {version!r} is not supported", path=BAG_INFO)
         )

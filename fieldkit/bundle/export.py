@@ -49,8 +49,8 @@ from fieldkit.bundle.bag import (
 )
 from fieldkit.bundle.zippolicy import ZipWriter
 from fieldkit.canonical import is_sha256
-from fieldkit.errors import BundleError, FieldkitError
-from fieldkit.fsutil import fsync_dir
+from fieldkit.errors import BundleError, DiskFull, FieldkitError
+from fieldkit.fsutil import fsync_dir, is_disk_full
 from fieldkit.ids import is_id, new_id
 from fieldkit.store import Store
 from fieldkit.tasks import CancelToken, ProgressFn, Throttle, check_cancel
@@ -271,11 +271,16 @@ def export_bundle(
                 os.fsync(f.fileno())
             os.rename(partial, final)
             fsync_dir(final.parent)
-    except BaseException:
+    except BaseException as exc:
         if partial.is_dir():
             shutil.rmtree(partial, ignore_errors=True)
         else:
             partial.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            raise DiskFull(
+                f"disk full: the bundle was not written to {final.parent}; nothing half-made "
+                f"(the partial {partial.name} was removed)"
+            ) from None
         raise
     report.events = plan.events
     report.media_files = len(plan.media)
@@ -364,6 +369,7 @@ class _BagWriter:
         self.payload_bytes = 0
         self.payload_files = 0
         self.tag_bytes = 0
+        self.event_version = 1  # the highest event version written (bag-info's format)
         self.total = plan.events + sum(size for _, size in plan.media) + 1
         self.done = 0
 
@@ -388,6 +394,7 @@ class _BagWriter:
                 n = 0
                 for event in store.iter_events(plan.since, device=device):
                     w.write(event.data + b"\n")
+                    self.event_version = max(self.event_version, int(event.body["v"]))
                     n += 1
                     if n % 1000 == 0:
                         check_cancel(self.cancel)
@@ -494,7 +501,7 @@ def _bag_info(
         ("Source-Organization", identity.get("organisation") or identity.get("name") or ""),
         ("Contact-Name", identity.get("name") or ""),
         ("Contact-Email", identity.get("email") or me.identity),
-        ("FieldKit-Format-Version", FORMAT_VERSION),
+        ("FieldKit-Format-Version", str(max(int(FORMAT_VERSION), writer.event_version))),
         ("FieldKit-Created", now.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"),
         ("FieldKit-Export", "full" if report.full else "incremental"),
         ("FieldKit-Signer", me.fingerprint),

@@ -16,22 +16,28 @@ missing; a fork) is refused as a whole: nothing is merged, the problems say why.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
+import os
+import sqlite3
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fieldkit import journal
+from fieldkit import journal, keys
 from fieldkit.bundle.bag import JOURNAL_DIR
 from fieldkit.bundle.sources import Source
 from fieldkit.bundle.verify import UNTRUSTED, Contents, VerifyReport, verify_path
 from fieldkit.bundle.zippolicy import ZipReadError
-from fieldkit.errors import BundleError, ChainError
+from fieldkit.errors import BundleError, ChainError, DiskFull, FieldkitError
+from fieldkit.fsutil import is_disk_full
 from fieldkit.journal import ChainWalker, Event
 from fieldkit.problems import Problem
 from fieldkit.store import MergeReport, Store
+from fieldkit.store.merge import ChainProof
 from fieldkit.tasks import CancelToken, ProgressFn, check_cancel
 
 
@@ -56,6 +62,12 @@ class ImportReport:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     verify: VerifyReport | None = None
+    # Merged but not shown, or shown and flagged (docs/trust-model.md):
+    held_back: list[dict[str, Any]] = field(default_factory=list)  # clock, revoked
+    invalid: list[dict[str, Any]] = field(default_factory=list)  # failed validation
+    reviews: list[dict[str, Any]] = field(default_factory=list)  # changed by a non-creator
+    waiting: list[dict[str, Any]] = field(default_factory=list)  # names a record not yet here
+    chain_keys: dict[str, str] = field(default_factory=dict)  # device -> its key
 
     @property
     def ok(self) -> bool:
@@ -80,6 +92,11 @@ class ImportReport:
             "devices": self.devices,
             "problems": [p.to_json() for p in self.problems],
             "warnings": [p.to_json() for p in self.warnings],
+            "held_back": self.held_back,
+            "invalid": self.invalid,
+            "reviews": self.reviews,
+            "waiting": self.waiting,
+            "chain_keys": self.chain_keys,
         }
 
 
@@ -204,6 +221,8 @@ def import_bundle(
             )
         return found
 
+    copied: list[str] = []  # media stored new by this import (removed if it cannot finish)
+
     def merge(source: Source, contents: Contents, verified: VerifyReport) -> None:
         if blocking(verified):
             return
@@ -222,22 +241,39 @@ def import_bundle(
                     expected_sha256=sha,
                 )
                 result.media_new += int(stored.new)
+                if stored.new:
+                    copied.append(sha)
             if progress is not None:
                 progress(n, total + 1, f"media {sha[:12]}…")
         check_cancel(cancel)
-        _merge_events(store, source, contents, verified, result, untrusted, cancel, dry_run)
+        _merge_events(
+            store, source, contents, verified, result, untrusted, cancel, dry_run, accept_untrusted
+        )
+        if not result.merged:
+            _remove_unmerged(store, copied)  # refused: what it copied belongs to nothing
+            copied.clear()
 
-    verified, _ = verify_path(
-        path,
-        trust=store.keys_dir,
-        keys_dir=store.keys_dir,
-        age_identity=None,
-        passphrase=passphrase,
-        progress=None,
-        cancel=cancel,
-        keep=True,
-        on_source=merge,
-    )
+    try:
+        verified, _ = verify_path(
+            path,
+            trust=store.keys_dir,
+            keys_dir=store.keys_dir,
+            age_identity=None,
+            passphrase=passphrase,
+            progress=None,
+            cancel=cancel,
+            keep=True,
+            on_source=merge,
+        )
+    except (OSError, sqlite3.OperationalError) as exc:
+        if not is_disk_full(exc):
+            raise
+        # The merge transaction (if it had begun) was rolled back; remove what it copied.
+        _remove_unmerged(store, copied)
+        raise DiskFull(
+            f"disk full: the bundle was not imported ({len(copied)} media files copied "
+            "before the disk filled were removed); nothing half-made"
+        ) from None
     result.verify = verified
     result.bundle_id = verified.bundle_id
     result.signer = dict(verified.signer)
@@ -258,8 +294,17 @@ def _merge_events(
     untrusted: bool,
     cancel: CancelToken | None,
     dry_run: bool = False,
+    accept_untrusted: bool = False,
 ) -> None:
     signer = str(verified.signer.get("fingerprint") or "")
+    by_device: dict[str, list[dict[str, Any]]] = {}
+    for cp in contents.checkpoints:
+        by_device.setdefault(str(cp.get("device")), []).append(dict(cp))
+
+    def is_trusted(public_key: Any) -> bool:
+        return keys.trusted_identity(store.keys_dir, public_key) is not None
+
+    proof = ChainProof(by_device, is_trusted, accept_untrusted)
 
     def extra(merge: MergeReport) -> None:
         # Runs inside the merge transaction; raising undoes everything.
@@ -290,6 +335,7 @@ def _merge_events(
             _journal_events(source, contents, cancel),
             checkpoints=contents.checkpoints,
             extra=extra,
+            proof=proof,
         )
     except _Changed as exc:
         # The transaction was rolled back: nothing was merged.
@@ -307,11 +353,15 @@ def _merge_events(
                 )
                 for p in merge.problems
             ]
+            unproven = {"unproven", "author", "forged-chain", "two-keys"}
+            continuity = not all(p.code in unproven for p in merge.problems)
             result.problems.append(
                 Problem(
                     "merge",
                     "nothing was merged: the bundle does not continue this store's chains "
-                    "(import the earlier bundle first)",
+                    "(import the earlier bundle first)"
+                    if continuity
+                    else "nothing was merged: not every event is proven by its own device's key",
                     path=JOURNAL_DIR,
                 )
             )
@@ -325,6 +375,23 @@ def _merge_events(
     result.changed_records = merge.changed_records
     result.conflicts = merge.conflicts
     result.devices = merge.devices
+    result.held_back = merge.held_back
+    result.invalid = merge.invalid
+    result.reviews = merge.reviews
+    result.waiting = merge.waiting
+    result.chain_keys = merge.chain_keys
+
+
+def _remove_unmerged(store: Store, shas: list[str]) -> None:
+    """Remove originals this import stored that no record names (it did not merge)."""
+    for sha in shas:
+        with contextlib.suppress(OSError, FieldkitError, sqlite3.Error):
+            if store.find("media", where={"sha256": sha}, include_retracted=True, limit=1):
+                continue
+            path = store.media.path_of(sha)
+            with contextlib.suppress(OSError):
+                os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+            path.unlink(missing_ok=True)
 
 
 __all__ = ["BundleError", "ImportReport", "import_bundle"]

@@ -8,12 +8,12 @@ checkpoints (format: docs/bundle-format.md).
 
 from __future__ import annotations
 
-import json
-
-from fieldkit import journal
+from fieldkit import journal, sshsig
 from fieldkit.bundle.bag import CHECKPOINT_FILE, JOURNAL_DIR, Problem
 from fieldkit.bundle.report import Contents, VerifyReport
+from fieldkit.canonical import loads_bounded
 from fieldkit.errors import ChainError, FieldkitError
+from fieldkit.ids import device_id_for_key, is_key_bound_id
 
 
 class JournalFile:
@@ -38,6 +38,7 @@ class JournalFile:
         self.hashes: dict[int, tuple[str, str]] = {}  # seq -> hash, hlc
         self.media: set[str] = set()
         self.device_keys: dict[str, str] = {}  # device id -> fingerprint, from device events
+        self.authors: dict[str, int] = {}  # author fingerprint -> the first seq naming it
         self.count = 0
         # The bundle may start mid-chain (incremental): where it starts is checked by the
         # store that holds the earlier events, when it merges.
@@ -89,6 +90,7 @@ class JournalFile:
         if self.first is None:
             self.first, self.first_prev = event.seq, event.prev
         self.last, self.last_hash = event.seq, event.hash
+        self.authors.setdefault(str(event.body["author"]), event.seq)
         if self.wanted is None or event.seq in self.wanted:
             self.hashes[event.seq] = (event.hash, event.hlc)
         if event.kind == "media":
@@ -140,6 +142,7 @@ def check_journals(
                 "missing", "bag-info lists it; it is absent", path=f"{JOURNAL_DIR}/{device}.jsonl"
             )
         )
+    author_reported: set[tuple[str, str]] = set()
     for rel, data in sorted(checkpoint_bytes.items()):
         m = CHECKPOINT_FILE.match(rel)
         if not m:
@@ -147,7 +150,7 @@ def check_journals(
         device = m.group(1)
         cj = journals.get(device)
         try:
-            items = json.loads(data.decode("utf-8"))
+            items = loads_bounded(data)
         except (UnicodeDecodeError, ValueError) as exc:
             problems.append(Problem("checkpoint", f"not UTF-8 JSON: {exc}", path=rel))
             continue
@@ -161,7 +164,8 @@ def check_journals(
                 problems.append(Problem("checkpoint", f"{where} is malformed", path=rel))
                 continue
             try:
-                signer = journal.checkpoint_signer(cp)
+                signer_key = journal.checkpoint_key(cp)
+                signer = sshsig.fingerprint(signer_key)
             except ChainError:
                 problems.append(Problem("checkpoint", f"{where} is malformed", path=rel))
                 continue
@@ -171,6 +175,34 @@ def check_journals(
                 )
                 continue
             seq, head, hlc = cp["seq"], cp["head"], cp["hlc"]
+            if is_key_bound_id(device) and (
+                device_id_for_key(sshsig.public_key_blob(signer_key)) != device
+            ):
+                problems.append(
+                    Problem(
+                        "checkpoint",
+                        f"{where} (seq {seq}) is signed by {signer}, but device {device}'s id "
+                        "derives from another key: a chain forged under this device's id",
+                        path=rel,
+                        device=device,
+                        seq=seq,
+                    )
+                )
+                continue
+            if cj is not None:
+                for author, first in sorted(cj.authors.items()):
+                    if author != signer and (device, author) not in author_reported:
+                        author_reported.add((device, author))
+                        problems.append(
+                            Problem(
+                                "author",
+                                f"seq {first}: author {author[:60]!r} is not the key that "
+                                f"signs this device's chain ({signer})",
+                                path=cj.rel,
+                                device=device,
+                                seq=first,
+                            )
+                        )
             expected = device_keys.get(device)
             if expected is None:
                 report.warnings.append(

@@ -8,7 +8,6 @@ read everything on the calling thread, in order, and give the same outcomes.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import threading
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from fieldkit.bundle.bag import (
 from fieldkit.bundle.journals import JournalFile
 from fieldkit.bundle.sources import FolderSource, Source
 from fieldkit.bundle.zippolicy import ZipReadError
+from fieldkit.canonical import loads_bounded
 from fieldkit.tasks import CancelToken, Throttle, check_cancel
 
 
@@ -57,7 +57,7 @@ def wanted_seqs(checkpoints: bytes | None) -> set[int]:
     if checkpoints is None:
         return set()
     try:
-        items = json.loads(checkpoints.decode("utf-8"))
+        items = loads_bounded(checkpoints)
     except (UnicodeDecodeError, ValueError):
         return set()
     if not isinstance(items, list):

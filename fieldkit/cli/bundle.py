@@ -199,6 +199,20 @@ def cmd_import(args: argparse.Namespace) -> int:
                 print(f"  {bucket.replace('_', ' ')}: {kind} {len(ids)}")
         for c in report.conflicts:
             print(f"  CONFLICT {c['kind']} {c['id']} {c['field']}: {escape(c['values'])}")
+        for r in report.reviews:
+            print(f"  REVIEW {r['kind']} {r['id']}: {r['op']} by {r['author']}, not its creator")
+        for i in report.invalid:
+            print(
+                f"  INVALID device {i['device']} seq {i['seq']} ({i['kind']} {i['id']}): "
+                f"{escape(i['reason'])}; kept in the journal, not shown"
+            )
+        for h in report.held_back:
+            print(
+                f"  HELD BACK device {h['device']} seq {h['seq']}: {escape(h['reason'])}; "
+                "kept in the journal, not shown"
+            )
+        for w in report.waiting:
+            print(f"  WAITING {w['kind']} {w['id']}: {w['field']} {w['waiting_for']} not here yet")
         _problem_lines(report.problems, report.warnings)
     if not report.ok:
         first = report.problems[0] if report.problems else None

@@ -40,6 +40,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "`fieldkit keys trust`; an auditor can give it to `ssh-keygen -Y verify -f`.",
     )
     p.add_argument("--out", metavar="FILE", help="write here (default: standard output)")
+    add_passphrase(p)
     p.set_defaults(handler=cmd_export)
 
     p = keys_sub.add_parser(
@@ -65,6 +66,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("fingerprint", metavar="FINGERPRINT", help="SHA256:… as `keys list` shows")
     p.set_defaults(handler=cmd_untrust)
+
+    p = keys_sub.add_parser(
+        "revoke",
+        help="revoke a key (a seized laptop) from a given time",
+        description="Record that the key with this fingerprint must not be believed from "
+        "TIME on (a laptop seized or lost). The revocation is a signed event of this store: "
+        "it travels in your bundles, and every store that imports it holds back (keeps in "
+        "the journal, does not show, reports) what that key signed from TIME on. Earlier "
+        "events stay. The key is also removed from your trusted signers.",
+    )
+    p.add_argument("fingerprint", metavar="FINGERPRINT", help="SHA256:… as `keys list` shows")
+    p.add_argument(
+        "--from",
+        dest="revoked_from",
+        required=True,
+        metavar="TIME",
+        help="ISO 8601 time with offset or Z, e.g. 2026-11-28T06:00Z (when it was taken)",
+    )
+    p.add_argument("--reason", required=True, help="why, e.g. 'laptop seized at a checkpoint'")
+    add_json(p)
+    p.set_defaults(handler=cmd_revoke)
 
     p = keys_sub.add_parser(
         "list",
@@ -119,7 +141,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    text = keys.export_public(keys_dir_of(args))
+    keys_dir = keys_dir_of(args)
+    if keys.load_public(keys_dir).age_recipient and keys.own_recipient_signature(keys_dir) is None:
+        # A store made before the recipient was signed: sign it once.
+        keys.sign_age_recipient(keys_dir, read_passphrase(args))
+    text = keys.export_public(keys_dir)
     if not args.out:
         sys.stdout.write(text)
         return 0
@@ -160,7 +186,10 @@ def cmd_trust(args: argparse.Namespace) -> int:
     else:
         print(f"Trusted {signer.identity}")
         print(f"  fingerprint:   {signer.fingerprint}")
-        print(f"  age recipient: {signer.age_recipient or '(none)'}")
+        if signer.age_recipient:
+            print(f"  age recipient: {signer.age_recipient} (signed by this key)")
+        else:
+            print("  age recipient: (none)")
         print("Compare the fingerprint with its owner before relying on their bundles.")
     return 0
 
@@ -168,6 +197,20 @@ def cmd_trust(args: argparse.Namespace) -> int:
 def cmd_untrust(args: argparse.Namespace) -> int:
     keys.untrust(keys_dir_of(args), args.fingerprint)
     print(f"No longer trusted: {args.fingerprint}")
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    from fieldkit.revocation import revoke
+    from fieldkit.store import Store
+
+    with Store.open(home_of(args)) as store:
+        record = revoke(store, args.fingerprint, args.revoked_from, args.reason)
+    if args.json:
+        print_json(record)
+    else:
+        print(f"Revoked {record['fingerprint']} from {record['revoked_from']}")
+        print("  it travels in your next export; importers hold back what it signed since")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""`fieldkit case|site|remnant|statement add|edit|list|show|retract|resolve`, `conflicts`.
+"""`fieldkit case|site|remnant|statement add|edit|list|show|retract|reinstate|resolve`, `conflicts`.
 
 Options are made from the field specifications in :mod:`fieldkit.records`, so the CLI,
 the GUI forms and validation never disagree about what a field is.
@@ -76,6 +76,17 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         v.add_argument("--reason", required=True, help="why it is withdrawn")
         add_json(v)
         v.set_defaults(handler=cmd_retract, kind=name)
+
+        v = verbs.add_parser(
+            "reinstate",
+            help=f"bring a retracted {name} back, with a reason",
+            description="Reinstate a retracted record (whoever retracted it): a new event; "
+            "the retraction stays in its history.",
+        )
+        v.add_argument("id", help="the record id")
+        v.add_argument("--reason", required=True, help="why it comes back")
+        add_json(v)
+        v.set_defaults(handler=cmd_reinstate, kind=name)
 
         v = verbs.add_parser(
             "resolve",
@@ -222,6 +233,17 @@ def cmd_retract(args: argparse.Namespace) -> int:
         print_json(record)
     else:
         print(f"retracted {record['id']}")
+    return 0
+
+
+def cmd_reinstate(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        store.get(args.id, args.kind)
+        record = store.reinstate(args.id, args.reason)
+    if args.json:
+        print_json(record)
+    else:
+        print(f"reinstated {record['id']}")
     return 0
 
 

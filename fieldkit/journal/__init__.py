@@ -16,26 +16,37 @@ Where each part lives: :mod:`.events` (an event's bytes, hash and parsing),
 from __future__ import annotations
 
 from fieldkit.journal.chain import ChainWalker, verify_chain
-from fieldkit.journal.checkpoints import CHECKPOINT_KEYS, checkpoint_payload, checkpoint_signer
+from fieldkit.journal.checkpoints import (
+    CHECKPOINT_KEYS,
+    checkpoint_key,
+    checkpoint_payload,
+    checkpoint_signer,
+)
 from fieldkit.journal.events import (
+    EVENT_VERSIONS,
     FORMAT_VERSION,
     MAX_EVENT_BYTES,
     OPS,
+    REINSTATE_VERSION,
     Event,
     make_event,
     parse_event,
 )
-from fieldkit.journal.projection import Candidate, EntityState, project
+from fieldkit.journal.projection import Candidate, EntityState, Review, project
 
 __all__ = [
     "CHECKPOINT_KEYS",
+    "EVENT_VERSIONS",
     "FORMAT_VERSION",
     "MAX_EVENT_BYTES",
     "OPS",
+    "REINSTATE_VERSION",
     "Candidate",
     "ChainWalker",
     "EntityState",
     "Event",
+    "Review",
+    "checkpoint_key",
     "checkpoint_payload",
     "checkpoint_signer",
     "make_event",

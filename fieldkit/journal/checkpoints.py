@@ -7,17 +7,27 @@ Signed with the device's Ed25519 key in the SSHSIG format, namespace
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldkit.canonical import canonical_bytes, is_sha256
 from fieldkit.errors import ChainError
 from fieldkit.journal.events import FORMAT_VERSION
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 CHECKPOINT_KEYS = frozenset({"device", "seq", "head", "hlc", "signature"})
 
 
 def checkpoint_signer(cp: Any) -> str:
-    """The fingerprint of the key that signed a checkpoint (a dict of CHECKPOINT_KEYS).
+    """The fingerprint of :func:`checkpoint_key`."""
+    from fieldkit import sshsig
+
+    return sshsig.fingerprint(checkpoint_key(cp))
+
+
+def checkpoint_key(cp: Any) -> Ed25519PublicKey:
+    """The public key that signed a checkpoint (a dict of CHECKPOINT_KEYS).
 
     Raises :class:`ChainError` if it is malformed, and the SSHSIG module's
     :class:`~fieldkit.errors.SignatureError` if its signature does not verify. Whether
@@ -40,7 +50,7 @@ def checkpoint_signer(cp: Any) -> str:
     ):
         raise ChainError("checkpoint is malformed")
     payload = checkpoint_payload(device, seq, head, hlc)
-    return sshsig.fingerprint(sshsig.verify(sig, payload, CHECKPOINT_NAMESPACE))
+    return sshsig.verify(sig, payload, CHECKPOINT_NAMESPACE)
 
 
 def checkpoint_payload(device: str, seq: int, head: str, hlc: str) -> bytes:

@@ -6,18 +6,23 @@ bytes (format: docs/bundle-format.md, "Journal"). Pure: no SQLite, no files.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fieldkit.canonical import canonical_bytes, is_sha256, sha256_hex
+from fieldkit.canonical import canonical_bytes, is_sha256, loads_bounded, sha256_hex
 from fieldkit.errors import ChainError
 from fieldkit.ids import is_id
 
-FORMAT_VERSION = 1
-OPS = ("create", "update", "link", "retract", "resolve")
+FORMAT_VERSION = 1  # events of the five version-1 ops; checkpoints (their payload's "v")
+#: Version 2 adds the op ``reinstate`` (a retracted record brought back). An event with
+#: it says ``"v": 2``; every other event is still written as version 1, so a bundle
+#: without reinstatements reads in a FieldKit that knows only version 1.
+REINSTATE_VERSION = 2
+EVENT_VERSIONS = (1, 2)
+OPS_V1 = ("create", "update", "link", "retract", "resolve")
+OPS = (*OPS_V1, "reinstate")
 MAX_EVENT_BYTES = 1_000_000  # an event is a record's fields, never a file
 
 _EVENT_KEYS = {
@@ -100,7 +105,7 @@ def parse_event(data: bytes) -> Event:
     if len(data) > MAX_EVENT_BYTES:
         raise ChainError(f"event of {len(data)} bytes is over the {MAX_EVENT_BYTES} limit")
     try:
-        body = json.loads(data.decode("utf-8"))
+        body = loads_bounded(data)
     except (UnicodeDecodeError, ValueError) as exc:
         raise ChainError(f"event is not UTF-8 JSON: {exc}") from None
     if not isinstance(body, dict):
@@ -111,10 +116,11 @@ def parse_event(data: bytes) -> Event:
     extra = set(body) - _EVENT_KEYS
     if extra:
         raise ChainError(f"event has unknown keys {', '.join(sorted(extra))}")
-    if body["v"] != FORMAT_VERSION:
+    if body["v"] not in EVENT_VERSIONS or isinstance(body["v"], bool):
         raise ChainError(f"event format version {body['v']!r} is not supported")
-    if body["op"] not in OPS:
-        raise ChainError(f"event op {body['op']!r} is not one of {', '.join(OPS)}")
+    ops = OPS_V1 if body["v"] == 1 else OPS
+    if body["op"] not in ops:
+        raise ChainError(f"event op {body['op']!r} is not one of {', '.join(ops)}")
     if not isinstance(body["seq"], int) or isinstance(body["seq"], bool) or body["seq"] < 1:
         raise ChainError(f"event seq {body['seq']!r} is not a positive integer")
     for key in ("device", "hlc", "kind", "entity", "author", "id", "at"):

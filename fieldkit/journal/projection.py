@@ -22,6 +22,22 @@ class Candidate:
     device: str
 
 
+@dataclass(frozen=True)
+class Review:
+    """A change to a record by someone other than its creator: applied, flagged for a person.
+
+    Cleared when the creator, or the person of the store that projects it, makes a later
+    change that has seen it (its ``base`` reaches the flagged event).
+    """
+
+    event: str
+    op: str
+    author: str
+    creator: str | None
+    hlc: str
+    reason: str | None = None
+
+
 @dataclass
 class EntityState:
     """An entity's record as its events make it, with conflicts and heads."""
@@ -37,6 +53,11 @@ class EntityState:
     created_by: str | None = None
     heads: set[str] = field(default_factory=set)
     events: int = 0
+    creator_key: str | None = None  # the author (key fingerprint) of the first event
+    owners: frozenset[str] = frozenset()  # keys whose changes need no review here
+    reviews: dict[str, Review] = field(default_factory=dict)
+    # Events the store did not project, with (field, reason): filled by the store.
+    invalid: list[tuple[Event, str, str]] = field(default_factory=list)
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     @property
@@ -53,12 +74,25 @@ class EntityState:
         self.heads = (self.heads - ancestors) | {event.hash}
         self.events += 1
         self.updated_hlc = event.hlc
+        author = str(event.body.get("author") or "")
         if self.created_hlc is None:
             self.created_hlc = event.hlc
             self.created_by = event.device
+            self.creator_key = author
+        elif author == self.creator_key or author in self.owners:
+            for seen in ancestors:  # the creator (or we) saw these changes: reviewed
+                self.reviews.pop(seen, None)
+        else:
+            self.reviews[event.hash] = Review(
+                event.hash, event.op, author, self.creator_key, event.hlc, event.body.get("reason")
+            )
         if event.op == "retract":
             self.retracted = True
             self.retract_reason = event.body.get("reason")
+            return
+        if event.op == "reinstate":
+            self.retracted = False
+            self.retract_reason = None
             return
         for name, value in event.fields.items():
             kept = [c for c in self.candidates.get(name, []) if c.event not in ancestors]
@@ -69,13 +103,17 @@ class EntityState:
             self.values[name] = kept[-1].value
 
 
-def project(events: Iterable[Event]) -> EntityState | None:
-    """The state of one entity from all its events (any order in; HLC order applied)."""
-    ordered = sorted(events, key=lambda e: e.hlc)
+def project(events: Iterable[Event], *, owners: frozenset[str] = frozenset()) -> EntityState | None:
+    """The state of one entity from all its events (any order in; HLC order applied).
+
+    ``owners`` are the keys (fingerprints) whose changes to others' records are not
+    flagged for review: the projecting store's own person.
+    """
+    ordered = sorted(events, key=lambda e: (e.hlc, e.hash))
     if not ordered:
         return None
     first = ordered[0]
-    state = EntityState(kind=first.kind, id=first.entity)
+    state = EntityState(kind=first.kind, id=first.entity, owners=owners)
     for event in ordered:
         state.apply(event)
     return state

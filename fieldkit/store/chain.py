@@ -53,7 +53,7 @@ class StoreChain(StoreProjection):
         now = clock.tick(self._clock())
         self._save_clock(now)
         body: dict[str, Any] = {
-            "v": journal.FORMAT_VERSION,
+            "v": journal.REINSTATE_VERSION if op == "reinstate" else journal.FORMAT_VERSION,
             "id": new_id(),
             "device": self.device_id,
             "seq": seq,

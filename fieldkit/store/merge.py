@@ -1,4 +1,22 @@
-"""Merging other devices' events: chain continuity per device, in one transaction."""
+"""Merging other devices' events: chain continuity and authorship per device, one transaction.
+
+Continuity (seq + 1, prev = hash of the previous event) is checked for every merge. A
+bundle import also gives a :class:`ChainProof`; then every new event must be proven by
+its own device's key (docs/trust-model.md, "What a bundle proves"):
+
+* the device's key is the one whose checkpoints sign its chain; a device id made by
+  this version derives from that key (:func:`fieldkit.ids.device_id_for_key`), so a
+  checkpoint by any other key for that id is a forgery; an older (random) id is bound
+  to the first key this store saw sign it, and a second key claiming it is reported;
+* every event is covered by such a checkpoint (its seq is at or below a checkpoint's,
+  whose head is that event's hash) and its ``author`` is that key's fingerprint;
+* that key is trusted here (allowed_signers, or a chain this store already holds with
+  it), or the person accepted it explicitly.
+
+Events kept in the journal but not projected (``held_back``): a clock more than
+:data:`fieldkit.clock.MAX_AHEAD_MS` ahead of this computer's, or signed by a revoked key
+from its revocation's time on.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +24,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldkit import clock
-from fieldkit.errors import StoreError
+from fieldkit import clock, journal, records, revocation, sshsig
+from fieldkit.errors import FieldkitError, StoreError
+from fieldkit.ids import device_id_for_key, is_key_bound_id
 from fieldkit.journal import ChainWalker, Event
 from fieldkit.problems import Problem
-from fieldkit.store.chain import StoreChain
 from fieldkit.store.schema import chunks, now_iso
 from fieldkit.store.writes import StoreWrites
 
@@ -27,6 +45,17 @@ class MergeReport:
     problems: list[Problem] = field(default_factory=list)
     devices: dict[str, list[int]] = field(default_factory=dict)  # device -> [first, last] new
 
+    # Kept in the journal, not projected: {device, seq, event, entity, cause, reason}.
+    held_back: list[dict[str, Any]] = field(default_factory=list)
+    # New events whose values fail validation: {device, seq, event, id, kind, field, reason}.
+    invalid: list[dict[str, Any]] = field(default_factory=list)
+    # New changes to records by someone other than their creator: {id, kind, op, author, ...}.
+    reviews: list[dict[str, Any]] = field(default_factory=list)
+    # Records that name a record not (yet) held: {id, kind, field, waiting_for}.
+    waiting: list[dict[str, Any]] = field(default_factory=list)
+    # Chain keys of the devices merged: device -> fingerprint (proof given only).
+    chain_keys: dict[str, str] = field(default_factory=dict)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "new_events": self.new_events,
@@ -36,7 +65,31 @@ class MergeReport:
             "conflicts": self.conflicts,
             "problems": [p.to_json() for p in self.problems],
             "devices": self.devices,
+            "held_back": self.held_back,
+            "invalid": self.invalid,
+            "reviews": self.reviews,
+            "waiting": self.waiting,
+            "chain_keys": self.chain_keys,
         }
+
+
+@dataclass
+class ChainProof:
+    """What proves a bundle's events (see the module text): the checkpoints it carries,
+    per device, and who is trusted. ``is_trusted(public_key)`` answers from the store's
+    allowed_signers; ``accept_untrusted`` is the person's explicit acceptance."""
+
+    checkpoints: Mapping[str, Sequence[Mapping[str, Any]]]
+    is_trusted: Callable[[Any], bool]
+    accept_untrusted: bool = False
+
+
+@dataclass
+class _DeviceKey:
+    fingerprint: str | None = None
+    heads: dict[int, str] = field(default_factory=dict)  # seq -> head hash it signed
+    proven: int = 0  # the highest seq a checkpoint by the device's key covers
+    refusal: str | None = None  # why none of this device's new events can be merged
 
 
 class StoreMerge(StoreWrites):
@@ -46,6 +99,8 @@ class StoreMerge(StoreWrites):
         *,
         checkpoints: Iterable[Mapping[str, Any]] = (),
         extra: Callable[[MergeReport], None] | None = None,
+        proof: ChainProof | None = None,
+        now_ms: int | None = None,
     ) -> MergeReport:
         """Merge other devices' events in one transaction; idempotent, order-independent.
 
@@ -61,20 +116,29 @@ class StoreMerge(StoreWrites):
         with the number of events (only with the ids of the records they touch). A stream
         out of that order raises :class:`StoreError`, and nothing is merged; so does any
         exception the stream raises (a bundle changed while being read).
+
+        With ``proof`` (a bundle import), authorship is proven as the module text says;
+        an event that fails is refused with a problem naming its device, seq and reason.
+        ``now_ms`` is this computer's clock for the clock bound (tests set it).
         """
         if isinstance(events, Sequence):
             events = sorted(events, key=lambda e: (e.device, e.seq))
         report = MergeReport()
         with self.transaction():
-            merge = _Merge(self, report)
+            merge = _Merge(self, report, proof, now_ms)
             for event in events:
                 merge.add(event)
             merge.finish()
             self._save_clock(merge.max_seen)
-            touched = sorted(merge.touched)
-            for chunk in chunks(touched, _REPROJECT_BATCH):
+            touched = set(merge.touched)
+            if merge.revocations:  # projected first: they decide what is held back
+                self._reproject(sorted(merge.revocations))
+            touched |= self.apply_revocations(report)
+            exists: dict[str, bool] = {}
+            for chunk in chunks(sorted(touched), _REPROJECT_BATCH):
                 # Batches: the projected states (record values) of one chunk at a time.
                 for state in self._reproject(chunk):
+                    self._report_state(state, merge.new_hashes, report, exists)
                     new = not merge.before.get(state.id)
                     bucket = report.new_records if new else report.changed_records
                     bucket.setdefault(state.kind, []).append(state.id)
@@ -91,10 +155,124 @@ class StoreMerge(StoreWrites):
                 for ids in bucket.values():
                     ids.sort()
             report.conflicts.sort(key=lambda c: (c["id"], c["field"]))
+            for items in (report.invalid, report.reviews, report.waiting):
+                items.sort(key=lambda x: (x["id"], str(x.get("seq") or x.get("field"))))
             report.problems.extend(self.add_checkpoints(checkpoints))
             if extra is not None:
                 extra(report)
         return report
+
+    def _report_state(
+        self,
+        state: journal.EntityState,
+        new_hashes: set[str],
+        report: MergeReport,
+        exists: dict[str, bool],
+    ) -> None:
+        for event, fname, reason in state.invalid:
+            if event.hash in new_hashes:
+                report.invalid.append(
+                    {
+                        "device": event.device,
+                        "seq": event.seq,
+                        "event": event.hash,
+                        "id": state.id,
+                        "kind": event.kind,
+                        "field": fname,
+                        "reason": reason,
+                    }
+                )
+        for review in state.reviews.values():
+            if review.event in new_hashes:
+                report.reviews.append(
+                    {
+                        "id": state.id,
+                        "kind": state.kind,
+                        "op": review.op,
+                        "event": review.event,
+                        "author": review.author,
+                        "creator": review.creator,
+                        "reason": review.reason,
+                    }
+                )
+        k = records.KINDS.get(state.kind)
+        if k is None or state.retracted:
+            return
+        for f in k.fields:
+            target = state.values.get(f.name)
+            if f.type != "ref" or not isinstance(target, str):
+                continue
+            if target not in exists:
+                exists[target] = (
+                    self.conn.execute(
+                        "SELECT 1 FROM events WHERE entity = ? LIMIT 1", (target,)
+                    ).fetchone()
+                    is not None
+                )
+            if not exists[target]:
+                report.waiting.append(
+                    {"id": state.id, "kind": state.kind, "field": f.name, "waiting_for": target}
+                )
+
+    def apply_revocations(self, report: MergeReport | None = None) -> set[str]:
+        """Hold back what revoked keys signed from their revocation's time on.
+
+        Returns the records whose events were newly held back (to reproject). Runs after
+        every merge and after a local revocation (:func:`fieldkit.revocation.revoke`).
+        """
+        rows = self.find("revocation", include_retracted=False)
+        touched: set[str] = set()
+        for rev in revocation.in_force(rows, self.fingerprint).values():
+            found = self.conn.execute(
+                "SELECT hash, device, seq, entity FROM events WHERE hlc >= ? "
+                "AND json_extract(CAST(data AS TEXT), '$.author') = ? "
+                "AND hash NOT IN (SELECT hash FROM held_back)",
+                (f"{rev.from_ms:015d}", rev.fingerprint),
+            ).fetchall()
+            reason = (
+                f"signed by {rev.fingerprint}, revoked from "
+                f"{clock.iso_of_ms(rev.from_ms)} ({rev.reason})"
+            )
+            for h, device, seq, entity in found:
+                self._hold_back(h, device, seq, entity, "revoked", reason, report)
+                touched.add(entity)
+        return touched
+
+    def _hold_back(
+        self,
+        event_hash: str,
+        device: str,
+        seq: int,
+        entity: str,
+        cause: str,
+        reason: str,
+        report: MergeReport | None,
+    ) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO held_back (hash, device, seq, entity, cause, reason, held_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (event_hash, device, seq, entity, cause, reason, now_iso()),
+        )
+        if report is not None:
+            report.held_back.append(
+                {
+                    "device": device,
+                    "seq": seq,
+                    "event": event_hash,
+                    "id": entity,
+                    "cause": cause,
+                    "reason": reason,
+                }
+            )
+
+    def held_back(self) -> list[dict[str, Any]]:
+        """Every event kept in the journal but not projected, with its cause and reason."""
+        cursor = self.conn.execute(
+            "SELECT hash, device, seq, entity, cause, reason, held_at FROM held_back "
+            "ORDER BY device, seq"
+        )
+        names = ("event", "device", "seq", "id", "cause", "reason", "held_at")
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
 _INSERT_BATCH = 2000  # events inserted per executemany
@@ -108,10 +286,20 @@ class _Merge:
     the whole merge is the touched record ids (and whether each existed before).
     """
 
-    def __init__(self, store: StoreChain, report: MergeReport) -> None:
+    def __init__(
+        self,
+        store: StoreMerge,
+        report: MergeReport,
+        proof: ChainProof | None = None,
+        now_ms: int | None = None,
+    ) -> None:
         self.store = store
         self.conn = store.conn
         self.report = report
+        self.proof = proof
+        self.now_ms = clock.wall_ms() if now_ms is None else now_ms
+        self.key = _DeviceKey()
+        self.new_hashes: set[str] = set()
         self.heads = store.chain_heads()
         self.max_seen = store._clock()
         self.touched: set[str] = set()
@@ -123,6 +311,95 @@ class _Merge:
         self.refused = False
         self.walker = ChainWalker("")
         self.first_new: int | None = None
+        self.held: list[tuple[Event, str]] = []
+        self.revocations: set[str] = set()
+
+    def _device_key(self, device: str) -> _DeviceKey:
+        """Which key signs ``device``'s chain, how far its checkpoints cover it, or why not."""
+        assert self.proof is not None
+        out = _DeviceKey()
+        carried = list(self.proof.checkpoints.get(device, ()))
+        held = self.store.checkpoints(device)
+        signers: dict[str, Any] = {}  # fingerprint -> public key
+        signed: list[tuple[str, Mapping[str, Any], bool]] = []
+        for cp, from_store in [(c, False) for c in carried] + [(c, True) for c in held]:
+            try:
+                pub = journal.checkpoint_key(cp)
+            except FieldkitError:
+                continue  # the verifier reports it; it proves nothing here
+            if cp.get("device") != device:
+                continue
+            fp = sshsig.fingerprint(pub)
+            signers[fp] = pub
+            signed.append((fp, cp, from_store))
+        if is_key_bound_id(device):
+            owners = [
+                fp
+                for fp, pub in signers.items()
+                if device_id_for_key(sshsig.public_key_blob(pub)) == device
+            ]
+            for fp in sorted(set(signers) - set(owners)):
+                self.report.problems.append(
+                    Problem(
+                        "forged-chain",
+                        f"device {device}: a checkpoint signed by {fp} claims it, but the "
+                        "device's id derives from another key: a chain forged under its id; "
+                        "not merged",
+                        device=device,
+                    )
+                )
+        else:
+            held_keys = {fp for fp, _cp, from_store in signed if from_store}
+            owners = sorted(held_keys) or sorted(signers)
+            if len(owners) > 1 or (held_keys and set(signers) - held_keys):
+                others = sorted(set(signers) - set(owners[:1]))
+                self.report.problems.append(
+                    Problem(
+                        "two-keys",
+                        f"device {device}: two keys claim it ({owners[0]} and "
+                        f"{', '.join(others)}); not resolved silently: the chain signed by "
+                        "the other key was not merged",
+                        device=device,
+                    )
+                )
+                owners = owners[:1]
+        if not owners:
+            out.refusal = "no checkpoint signed by the device's own key covers it"
+            return out
+        fp = owners[0]
+        out.fingerprint = fp
+        self.report.chain_keys[device] = fp
+        for cfp, cp, _from_store in signed:
+            if cfp == fp:
+                out.heads[int(cp["seq"])] = str(cp["head"])
+        out.proven = max(out.heads, default=0)
+        known = bool(held) and any(cfp == fp for cfp, _cp, s in signed if s)
+        if not (known or self.proof.accept_untrusted or self.proof.is_trusted(signers[fp])):
+            out.refusal = (
+                f"its chain is signed by {fp}, a key this store does not trust "
+                "(trust it with `fieldkit keys trust`, or accept it explicitly)"
+            )
+        return out
+
+    def _unproven(self, event: Event) -> str | None:
+        key = self.key
+        if key.refusal is not None:
+            return key.refusal
+        if event.seq > key.proven:
+            return (
+                f"not covered by a checkpoint signed by the device's key {key.fingerprint} "
+                f"(the last covers seq {key.proven})"
+            )
+        head = key.heads.get(event.seq)
+        if head is not None and head != event.hash:
+            return "the device's signed checkpoint names another event at this seq"
+        author = event.body.get("author")
+        if author != key.fingerprint:
+            return (
+                f"its author {str(author)[:60]!r} is not the key that signs this device's "
+                f"chain ({key.fingerprint})"
+            )
+        return None
 
     def add(self, event: Event) -> None:
         device, seq = event.device, event.seq
@@ -136,6 +413,11 @@ class _Merge:
             self.device, self.stream_seq, self.refused = device, seq, False
             self.walker = ChainWalker(device, after=self.heads.get(device, (0, None)))
             self.first_new = None
+            if self.proof is not None and device != self.store.device_id:
+                self.key = self._device_key(device)
+                self.walker = _ProvenWalker(
+                    device, self.key, after=self.heads.get(device, (0, None))
+                )
         elif seq < self.stream_seq:
             raise StoreError(
                 f"device {device} seq {seq} comes after seq {self.stream_seq}; a stream of "
@@ -178,10 +460,23 @@ class _Merge:
             return
         self.pending.append(event)
         self.touched.add(event.entity)
+        self.new_hashes.add(event.hash)
+        if event.kind == "revocation":
+            self.revocations.add(event.entity)
         if self.first_new is None:
             self.first_new = seq
         report.new_events += 1
-        self.max_seen = clock.observe(self.max_seen, clock.HLC.parse(event.hlc))
+        stamp = clock.HLC.parse(event.hlc)
+        if clock.too_far_ahead(stamp, self.now_ms):
+            self.held.append(
+                (
+                    event,
+                    f"its clock ({clock.iso_of_ms(stamp.wall_ms)}) is more than 24 h ahead "
+                    f"of this computer's ({clock.iso_of_ms(self.now_ms)})",
+                )
+            )
+        else:
+            self.max_seen = clock.observe(self.max_seen, stamp, self.now_ms)
         if len(self.pending) >= _INSERT_BATCH:
             self._flush()
 
@@ -208,6 +503,10 @@ class _Merge:
         self._end_device()
         self.device = None
         self._flush()
+        for event, reason in self.held:
+            self.store._hold_back(
+                event.hash, event.device, event.seq, event.entity, "clock", reason, self.report
+            )
 
     def _flush(self) -> None:
         if not self.pending:
@@ -234,3 +533,51 @@ class _Merge:
             ],
         )
         self.pending = []
+
+
+class _ProvenWalker(ChainWalker):
+    """The chain walker with the authorship rules of a bundle import (module text):
+    every event covered by a checkpoint of the device's own key, authored by that key."""
+
+    def __init__(
+        self, device: str, key: _DeviceKey, *, after: tuple[int, str | None] | None
+    ) -> None:
+        super().__init__(device, after=after)
+        self.key = key
+
+    def check_event(self, event: Event) -> list[Problem]:
+        key = self.key
+        if key.refusal is not None:
+            return [Problem("unproven", key.refusal, device=self.device, seq=event.seq)]
+        if event.seq > key.proven:
+            return [
+                Problem(
+                    "unproven",
+                    f"not covered by a checkpoint signed by the device's key {key.fingerprint} "
+                    f"(the last covers seq {key.proven})",
+                    device=self.device,
+                    seq=event.seq,
+                )
+            ]
+        head = key.heads.get(event.seq)
+        if head is not None and head != event.hash:
+            return [
+                Problem(
+                    "unproven",
+                    "the device's signed checkpoint names another event at this seq",
+                    device=self.device,
+                    seq=event.seq,
+                )
+            ]
+        author = event.body.get("author")
+        if author != key.fingerprint:
+            return [
+                Problem(
+                    "author",
+                    f"its author {str(author)[:60]!r} is not the key that signs this "
+                    f"device's chain ({key.fingerprint})",
+                    device=self.device,
+                    seq=event.seq,
+                )
+            ]
+        return []

@@ -9,7 +9,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from fieldkit.errors import StoreError, StoreExists, StoreNotFound, ValidationError
-from fieldkit.ids import new_id
+from fieldkit.ids import device_id_for_key, new_id
 from fieldkit.paths import DB_NAME
 from fieldkit.store.merge import StoreMerge
 from fieldkit.store.schema import migrate, projection_signature
@@ -59,7 +59,7 @@ class Store(StoreMerge):
         device_name: str | None = None,
     ) -> Store:
         """Create the store, the person, the device and the signing key."""
-        from fieldkit import keys
+        from fieldkit import keys, sshsig
 
         home = Path(home)
         if (home / DB_NAME).exists():
@@ -82,7 +82,11 @@ class Store(StoreMerge):
         except BaseException:
             _remove_partial_init(home, created_home)
             raise
-        device_id = new_id()
+        # The device id derives from the signing key (docs/trust-model.md): no one else can
+        # claim it, since every event must be covered by a checkpoint its key signed.
+        device_id = device_id_for_key(
+            sshsig.public_key_blob(sshsig.parse_openssh_public_key(public.public_key))
+        )
         person_id = new_id()
         with store.transaction():
             store._create_projection_tables()

@@ -36,7 +36,25 @@ class StoreReads(StoreChain):
         record = _from_row(k, dict(zip(names, row, strict=True)))
         if record["conflict"]:
             record["conflicts"] = self.conflicts_of(record_id)
+        waiting = self.waiting_for(k, record)
+        if waiting:
+            record["waiting_for"] = waiting
         return record
+
+    def waiting_for(self, k: records.Kind, record: dict[str, Any]) -> dict[str, str]:
+        """The references of a record that name a record this store does not hold yet:
+        ``{field: id}``. Bundles may arrive in any order, so a site may come before its
+        case: it is shown, waiting, never refused (docs/trust-model.md)."""
+        out = {}
+        for f in k.fields:
+            target = record.get(f.name)
+            if f.type == "ref" and isinstance(target, str):
+                row = self.conn.execute(
+                    "SELECT 1 FROM events WHERE entity = ? LIMIT 1", (target,)
+                ).fetchone()
+                if row is None:
+                    out[f.name] = target
+        return out
 
     def conflicts_of(self, record_id: str) -> dict[str, list[dict[str, Any]]]:
         rows = self.conn.execute(

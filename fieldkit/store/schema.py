@@ -20,8 +20,8 @@ from fieldkit import records
 from fieldkit.canonical import sha256_hex
 from fieldkit.errors import StoreError
 
-SCHEMA_VERSION = 1
-PROJECTION_VERSION = 1
+SCHEMA_VERSION = 2
+PROJECTION_VERSION = 2  # 2: invalid events and foreign changes (reviews) are projected apart
 META_COLUMNS = {
     "_created_at": str,
     "_updated_at": str,
@@ -102,7 +102,23 @@ def _migration_1(db: sqlite_utils.Database) -> None:
             ranges TEXT NOT NULL)""")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1]
+def _migration_2(db: sqlite_utils.Database) -> None:
+    # Events kept in the journal but not projected, for a reason that depends on this
+    # store (its clock, the revocations it holds), not on the journal alone; so this is
+    # state, not projection, and survives a rebuild. docs/trust-model.md.
+    db.execute("""
+        CREATE TABLE held_back (
+            hash TEXT PRIMARY KEY,
+            device TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            entity TEXT NOT NULL,
+            cause TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            held_at TEXT NOT NULL)""")
+    db.execute("CREATE INDEX held_back_entity ON held_back (entity)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_migration_1, _migration_2]
 
 
 def migrate(conn: sqlite3.Connection) -> None:

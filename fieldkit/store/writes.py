@@ -58,6 +58,43 @@ class StoreWrites(StoreReads):
             self._append(kind, record_id, "retract", base=current["heads"], reason=reason.strip())
         return self.get(record_id)
 
+    def reinstate(self, record_id: str, reason: str) -> dict[str, Any]:
+        """Bring a retracted record back, with a reason (an event of version 2, op
+        ``reinstate``; docs/bundle-format.md). The retraction stays in its history."""
+        if not reason or not reason.strip():
+            raise ValidationError("a reinstatement needs a reason")
+        kind = self.kind_of_id(record_id)
+        with self.transaction():
+            current = self.get(record_id)
+            if not current["retracted"]:
+                raise ValidationError(f"{kind} {record_id} is not retracted")
+            self._append(kind, record_id, "reinstate", base=current["heads"], reason=reason.strip())
+        return self.get(record_id)
+
+    def reviews(self, record_id: str | None = None) -> list[dict[str, Any]]:
+        """Changes to records by someone other than their creator, not yet seen by the
+        creator or this store's person: ``{event, id, kind, op, author, creator, hlc,
+        reason}``, oldest first (docs/trust-model.md, "Who may write what")."""
+        sql = "SELECT event, entity, kind, op, author, creator, hlc, reason FROM reviews"
+        params: tuple[Any, ...] = ()
+        if record_id is not None:
+            sql, params = sql + " WHERE entity = ?", (record_id,)
+        names = ("event", "id", "kind", "op", "author", "creator", "hlc", "reason")
+        return [
+            dict(zip(names, r, strict=True))
+            for r in self.conn.execute(sql + " ORDER BY hlc", params)
+        ]
+
+    def invalid_events(self) -> list[dict[str, Any]]:
+        """Events kept in the journal but not projected because their values fail
+        validation: ``{event, id, kind, device, seq, field, reason}``."""
+        names = ("event", "id", "kind", "device", "seq", "field", "reason")
+        cursor = self.conn.execute(
+            "SELECT event, entity, kind, device, seq, field, reason FROM invalid_events "
+            "ORDER BY device, seq"
+        )
+        return [dict(zip(names, r, strict=True)) for r in cursor]
+
     def resolve(self, record_id: str, field_name: str, value: Any) -> dict[str, Any]:
         """Settle a conflict on one field with the value a person chose."""
         kind = self.kind_of_id(record_id)
