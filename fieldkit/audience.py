@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 from fieldkit import catalogue
 from fieldkit.errors import FieldkitError, ValidationError
-from fieldkit.tasks import CancelToken, ProgressFn, check_cancel
+from fieldkit.progress import CancelToken, ProgressFn, check_cancel
 
 if TYPE_CHECKING:
     from fieldkit.store import Store

@@ -30,6 +30,10 @@ folder, or to a folder
 =====================================  =========================================
 
 A file is never changed: it is opened read-only and only ever read.
+
+Why about 600 lines: the pipeline (find the files, prepare each in a worker, record them
+on the one writer) reads top to bottom and its stages share the outcome types; it is kept
+whole while issues 9 and 12 change it, and is the next candidate for a package.
 """
 
 from __future__ import annotations
@@ -56,8 +60,9 @@ from fieldkit.metadata import CameraCorrection, CaptureTime, Metadata, read_meta
 from fieldkit.metadata.av import is_av
 from fieldkit.metadata.filetype import PILLOW_SIZED, SNIFF_BYTES, sniff_type
 from fieldkit.previews import embedded_jpeg
+from fieldkit.problems import Problem
+from fieldkit.progress import CancelToken, ProgressFn, Throttle
 from fieldkit.store import Store
-from fieldkit.tasks import CancelToken, ProgressFn, Throttle
 from fieldkit.thumbnails import THUMB_SIZE, thumbnail_path, thumbnail_problem
 
 #: Commit after this many files ...
@@ -117,13 +122,13 @@ _OS_REASONS = {
 
 
 @dataclass
-class ImportReport:
+class MediaImportReport:
     """What an import did, file by file. ``cancelled`` means the user stopped it early."""
 
     imported: list[dict[str, Any]] = field(default_factory=list)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
-    rejected: list[dict[str, Any]] = field(default_factory=list)
-    skipped: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[Problem] = field(default_factory=list)  # code "rejected", path, message
+    skipped: list[Problem] = field(default_factory=list)  # code "skipped": junk, links out
     cancelled: bool = False
     total: int = 0
 
@@ -131,8 +136,8 @@ class ImportReport:
         return {
             "imported": self.imported,
             "duplicates": self.duplicates,
-            "rejected": self.rejected,
-            "skipped": self.skipped,
+            "rejected": [p.to_json() for p in self.rejected],
+            "skipped": [p.to_json() for p in self.skipped],
             "cancelled": self.cancelled,
             "total": self.total,
             "counts": {
@@ -187,7 +192,7 @@ def _inside(root: Path, target: Path) -> bool:
 
 def collect_files(
     paths: Sequence[Path],
-) -> tuple[list[Path], list[dict[str, Any]], list[dict[str, Any]]]:
+) -> tuple[list[Path], list[Problem], list[Problem]]:
     """The files to import, those refused before reading, and those skipped as junk.
 
     Folders are walked recursively in name order. Raises :class:`MediaError` when a path
@@ -197,8 +202,8 @@ def collect_files(
     if missing:
         raise MediaError(f"no such file or folder: {', '.join(missing)}")
     files: list[Path] = []
-    rejected: list[dict[str, Any]] = []
-    skipped: list[dict[str, Any]] = []
+    rejected: list[Problem] = []
+    skipped: list[Problem] = []
     seen: set[Path] = set()
 
     def add(path: Path) -> None:
@@ -212,7 +217,9 @@ def collect_files(
         if given.is_dir():
             _walk(given, add, rejected, skipped)
         elif os.path.islink(given) and not given.exists():
-            rejected.append({"path": display_path(given), "reason": "broken symbolic link"})
+            rejected.append(
+                Problem("rejected", path=display_path(given), message="broken symbolic link")
+            )
         else:
             add(given)  # named one by one: imported even if hidden
     return files, rejected, skipped
@@ -221,17 +228,18 @@ def collect_files(
 def _walk(
     top: Path,
     add: Callable[[Path], None],
-    rejected: list[dict[str, Any]],
-    skipped: list[dict[str, Any]],
+    rejected: list[Problem],
+    skipped: list[Problem],
 ) -> None:
     root = Path(os.path.realpath(top))
 
     def onerror(exc: OSError) -> None:
         rejected.append(
-            {
-                "path": display_path(str(exc.filename)),
-                "reason": f"folder unreadable: {_reason(exc)}",
-            }
+            Problem(
+                "rejected",
+                path=display_path(str(exc.filename)),
+                message=f"folder unreadable: {_reason(exc)}",
+            )
         )
 
     for dirpath, dirnames, filenames in os.walk(top, onerror=onerror, followlinks=False):
@@ -240,13 +248,16 @@ def _walk(
         for d in sorted(dirnames):
             sub = here / d
             if _is_junk(d) or d.casefold() in JUNK_DIRS:
-                skipped.append({"path": display_path(sub), "reason": "hidden or system folder"})
+                skipped.append(
+                    Problem("skipped", path=display_path(sub), message="hidden or system folder")
+                )
             elif sub.is_symlink():
                 skipped.append(
-                    {
-                        "path": display_path(sub),
-                        "reason": "symbolic link to a folder (not followed)",
-                    }
+                    Problem(
+                        "skipped",
+                        "symbolic link to a folder (not followed)",
+                        path=display_path(sub),
+                    )
                 )
             else:
                 keep.append(d)
@@ -254,19 +265,24 @@ def _walk(
         for name in sorted(filenames):
             path = here / name
             if _is_junk(name):
-                skipped.append({"path": display_path(path), "reason": "hidden or system file"})
+                skipped.append(
+                    Problem("skipped", path=display_path(path), message="hidden or system file")
+                )
                 continue
             if path.is_symlink():
                 target = Path(os.path.realpath(path))
                 if not target.exists():
-                    rejected.append({"path": display_path(path), "reason": "broken symbolic link"})
+                    rejected.append(
+                        Problem("rejected", path=display_path(path), message="broken symbolic link")
+                    )
                     continue
                 if not _inside(root, target):
                     skipped.append(
-                        {
-                            "path": display_path(path),
-                            "reason": "symbolic link to outside the imported folder (not followed)",
-                        }
+                        Problem(
+                            "skipped",
+                            "symbolic link to outside the imported folder (not followed)",
+                            path=display_path(path),
+                        )
                     )
                     continue
             add(path)
@@ -484,7 +500,7 @@ def _valid_fields(values: dict[str, Any], warnings: list[str]) -> dict[str, Any]
 class _Writer:
     """Records prepared files in batches; only this object touches the database."""
 
-    def __init__(self, store: Store, site_id: str | None, report: ImportReport) -> None:
+    def __init__(self, store: Store, site_id: str | None, report: MediaImportReport) -> None:
         self.store = store
         self.site_id = site_id
         self.report = report
@@ -522,14 +538,14 @@ class _Writer:
             self.disk_full = True
         imported: list[dict[str, Any]] = []
         duplicates: list[dict[str, Any]] = []
-        rejected: list[dict[str, Any]] = []
+        rejected: list[Problem] = []
         with self.store.transaction():
             for outcome in batch:
                 if isinstance(outcome, _Rejected) and outcome.disk_full:
                     self.unrecorded.append(outcome)
                     continue
                 if isinstance(outcome, _Rejected):
-                    rejected.append({"path": outcome.path, "reason": outcome.reason})
+                    rejected.append(Problem("rejected", path=outcome.path, message=outcome.reason))
                     continue
                 existing = self.store.find(
                     "media", where={"sha256": outcome.sha256}, include_retracted=True, limit=1
@@ -610,7 +626,7 @@ def import_media(
     serial: bool = False,
     thumbnails: bool = True,
     fast_previews: bool = False,
-) -> ImportReport:
+) -> MediaImportReport:
     """Import files and folders into the store; returns what happened to each file.
 
     Raises before doing anything when a path does not exist or ``site_id`` names no site.
@@ -629,7 +645,7 @@ def import_media(
         except NotFound as exc:
             raise NotFound(f"--site: {exc}") from None
     files, rejected, skipped = collect_files([Path(p) for p in paths])
-    report = ImportReport(rejected=rejected, skipped=skipped, total=len(files) + len(rejected))
+    report = MediaImportReport(rejected=rejected, skipped=skipped, total=len(files) + len(rejected))
     corrections = camera_corrections(store)
     writer = _Writer(store, site_id, report)
     throttle = Throttle(progress)
@@ -736,7 +752,7 @@ def _parallel(
 __all__ = [
     "BATCH_FILES",
     "BATCH_SECONDS",
-    "ImportReport",
+    "MediaImportReport",
     "camera_corrections",
     "collect_files",
     "import_media",

@@ -474,7 +474,7 @@ def _openssh_envelope(data: bytes, path: Path) -> tuple[str, Ed25519PublicKey]:
         raise KeyFileError(f"{path} is damaged: its base64 body does not decode") from None
     if not blob.startswith(_OPENSSH_KEY_MAGIC):
         raise KeyFileError(f"{path} is not an OpenSSH private key (bad magic)")
-    reader = sshsig._Reader(blob[len(_OPENSSH_KEY_MAGIC) :], str(path), KeyFileError)
+    reader = sshsig.WireReader(blob[len(_OPENSSH_KEY_MAGIC) :], str(path), KeyFileError)
     cipher = reader.text("cipher name")
     reader.string("kdf name")
     reader.string("kdf options")

@@ -3,6 +3,10 @@
 One table of field specifications drives validation, the projection's SQL columns, the
 CLI's options and the GUI's forms, so a field is described once. Values are plain JSON
 types: text, numbers, booleans, lists; times are ISO 8601 text (UTC instants end in Z).
+
+Why over 500 lines: most of it is that one table (every kind and field, with labels, units
+and bounds); splitting it would scatter the description a field is meant to have in one
+place.
 """
 
 from __future__ import annotations

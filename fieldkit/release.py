@@ -64,8 +64,8 @@ from fieldkit.bundle.zippolicy import ZipWriter
 from fieldkit.errors import FieldkitError
 from fieldkit.fsutil import fsync_dir
 from fieldkit.ids import new_id
+from fieldkit.progress import CancelToken, ProgressFn, check_cancel
 from fieldkit.redact import Rect, burn, parse_rects
-from fieldkit.tasks import CancelToken, ProgressFn, check_cancel
 
 RELEASE_VERSION = "1"
 JPEG_QUALITY = 90

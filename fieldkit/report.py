@@ -37,7 +37,7 @@ from fieldkit.audience import Audience, OutputView, build_view, check_sensitive_
 from fieldkit.catalogue import resources_dir
 from fieldkit.errors import FieldkitError
 from fieldkit.gis.layers import flat, name_text, site_names
-from fieldkit.tasks import CancelToken, ProgressFn, Throttle, check_cancel
+from fieldkit.progress import CancelToken, ProgressFn, Throttle, check_cancel
 
 if TYPE_CHECKING:
     from fpdf import FPDF

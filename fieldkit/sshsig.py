@@ -67,8 +67,10 @@ def _string(data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + data
 
 
-class _Reader:
-    """Reads SSH wire fields from a byte string, refusing to run past its end."""
+class WireReader:
+    """Reads SSH wire fields (RFC 4251 section 5: uint32, string) from bytes, refusing to
+    run past their end; raises ``error`` naming ``what`` and the field. Used for
+    signatures here and for OpenSSH private-key files in :mod:`fieldkit.keys`."""
 
     def __init__(self, data: bytes, what: str, error: type[FieldkitError]) -> None:
         self._data = data
@@ -119,7 +121,7 @@ def public_key_from_blob(
     blob: bytes, *, what: str = "public key", error: type[FieldkitError] = KeyFileError
 ) -> Ed25519PublicKey:
     """Parse the SSH wire form of a public key; only ``ssh-ed25519`` is accepted."""
-    reader = _Reader(blob, what, error)
+    reader = WireReader(blob, what, error)
     key_type = reader.string("key type")
     if key_type != KEY_TYPE.encode():
         raise error(f"{what}: unsupported key type {_show(key_type)} (only {KEY_TYPE})")
@@ -247,7 +249,7 @@ def verify(armored: str | bytes, message: bytes, namespace: str) -> Ed25519Publi
     """
     expected_ns = _check_namespace(namespace)
     blob = _dearmor(armored)
-    reader = _Reader(blob, "signature", SignatureError)
+    reader = WireReader(blob, "signature", SignatureError)
     if reader.raw(len(MAGIC), "magic") != MAGIC:
         raise SignatureError("malformed signature: it does not start with SSHSIG")
     version = reader.uint32("version")
@@ -270,7 +272,7 @@ def verify(armored: str | bytes, message: bytes, namespace: str) -> Ed25519Publi
     public_key = public_key_from_blob(
         public_blob, what="signature's public key", error=SignatureError
     )
-    sig_reader = _Reader(sig_blob, "signature value", SignatureError)
+    sig_reader = WireReader(sig_blob, "signature value", SignatureError)
     sig_type = sig_reader.string("signature type")
     if sig_type != KEY_TYPE.encode():
         raise SignatureError(f"unsupported signature type {_show(sig_type)} (only {KEY_TYPE})")

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from fieldkit.canonical import is_sha256
 from fieldkit.fsutil import is_disk_full, lock_temp, owned_temp_prefix, temp_is_abandoned
 from fieldkit.metadata.pillow import captured_warnings
-from fieldkit.tasks import CancelToken, ProgressFn, Throttle
+from fieldkit.progress import CancelToken, ProgressFn, Throttle
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage

@@ -3,7 +3,7 @@
 Folder payloads are hashed by a thread pool unless ``serial=True``; the two must give
 identical reports, good or tampered. Import streams each journal twice (verify, then
 merge) instead of holding the events; a journal swapped between the two reads undoes
-the merge. ``Store.import_events`` takes a stream in device and sequence order.
+the merge. ``Store.merge_events`` takes a stream in device and sequence order.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from fieldkit.bundle import importer as importer_module
 from fieldkit.bundle import payload as payload_module
 from fieldkit.bundle import verify as verify_module
 from fieldkit.errors import Cancelled, StoreError
+from fieldkit.progress import CancelToken
 from fieldkit.store import Store
-from fieldkit.tasks import CancelToken
 from tests.test_bundle_support import (  # noqa: F401 - templates is a fixture
     PASS,
     add_media,
@@ -156,7 +156,7 @@ def test_import_streams_and_matches_a_list_merge(
     carried = [e for e in anna.iter_events() if e.device == device and e.seq <= last]
     assert len(carried) == anna.event_count() - 1  # the export's own custody event
     cps = [cp for cp in anna.checkpoints() if cp["seq"] <= last]
-    listed = d.import_events(list(carried), checkpoints=cps)
+    listed = d.merge_events(list(carried), checkpoints=cps)
     assert listed.problems == []
     assert (report.new_events, report.devices) == (listed.new_events, listed.devices)
     assert report.new_records == listed.new_records
@@ -165,9 +165,9 @@ def test_import_streams_and_matches_a_list_merge(
     )
     # A stream (a generator) in device and seq order gives the same as a list.
     e = copy_store(templates, "mallory", tmp_path / "e")
-    streamed = e.import_events(iter(carried), checkpoints=cps)
+    streamed = e.merge_events(iter(carried), checkpoints=cps)
     assert streamed.to_json() == listed.to_json()
-    again = e.import_events(anna.iter_events())  # a generator
+    again = e.merge_events(anna.iter_events())  # a generator
     assert (again.new_events, again.already_present) == (1, len(carried))
     for store in (anna, c, d, e):
         store.close()
@@ -185,11 +185,11 @@ def test_a_stream_out_of_order_merges_nothing(
     before = (snapshot(c), c.event_count())
     swapped = [*events[:3], events[4], events[3], *events[5:]]
     with pytest.raises(StoreError) as err:
-        c.import_events(iter(swapped))
+        c.merge_events(iter(swapped))
     assert "sequence order" in str(err.value)
     assert (snapshot(c), c.event_count()) == before
     # The same events as a list are sorted first and merge.
-    assert c.import_events(swapped).problems == []
+    assert c.merge_events(swapped).problems == []
     c.close()
 
 

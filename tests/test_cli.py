@@ -198,10 +198,10 @@ def test_conflicts_and_resolve_from_the_cli(make_store) -> None:  # type: ignore
     a, b = make_store("A"), make_store("B")
     case = a.create("case", {"title": "T"})
     site = a.create("site", {"case_id": case["id"], "name": "Market"})
-    b.import_events(list(a.iter_events()))
+    b.merge_events(list(a.iter_events()))
     a.update(site["id"], {"killed": 1})
     b.update(site["id"], {"killed": 2})
-    a.import_events(list(b.iter_events()))
+    a.merge_events(list(b.iter_events()))
     home = a.home
     conflicts = json.loads(fk(home, "conflicts", "--json").stdout)["conflicts"]
     assert [(c["id"], c["field"]) for c in conflicts] == [(site["id"], "killed")]

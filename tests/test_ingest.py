@@ -17,9 +17,9 @@ import piexif
 import pytest
 from PIL import Image
 
-from fieldkit.ingest import ImportReport, collect_files, import_media
+from fieldkit.ingest import MediaImportReport, collect_files, import_media
+from fieldkit.progress import CancelToken
 from fieldkit.store import Store
-from fieldkit.tasks import CancelToken
 
 DATA = Path(__file__).parent / "data" / "ingest"
 
@@ -251,7 +251,7 @@ def test_bad_files_each_get_a_reason(
     report = import_media(store, [batch], serial=True)
 
     imported = {Path(i["path"]).name: i for i in report.imported}
-    rejected = {Path(r["path"]).name: r["reason"] for r in report.rejected}
+    rejected = {Path(r.path).name: r.message for r in report.rejected}
     assert {p.name for p in good} <= set(imported)
     assert rejected == {
         "empty.jpg": "empty file (0 bytes): nothing to keep",
@@ -281,7 +281,7 @@ def test_unreadable_in_parallel_too(store: Store, tmp_path: Path, serial: bool) 
     (folder / "empty.jpg").write_bytes(b"")
     report = import_media(store, [folder], serial=serial, workers=3)
     assert len(report.imported) == 4
-    assert sorted(Path(r["path"]).name for r in report.rejected) == ["empty.jpg", "fifo.jpg"]
+    assert sorted(Path(r.path).name for r in report.rejected) == ["empty.jpg", "fifo.jpg"]
 
 
 def test_missing_path_raises_before_anything(store: Store, tmp_path: Path) -> None:
@@ -314,7 +314,7 @@ def test_junk_and_symlinks_out_of_the_tree(tmp_path: Path) -> None:
         "inside.jpg",
     ]
     assert rejected == []
-    reasons = {Path(s["path"]).name: s["reason"] for s in skipped}
+    reasons = {Path(s.path).name: s.message for s in skipped}
     assert set(reasons) == {
         ".DS_Store",
         "._IMG_0000.jpg",
@@ -457,7 +457,7 @@ def test_report_json_is_plain(store: Store, tmp_path: Path) -> None:
         "with_warnings": 0,
     }
     assert set(doc["imported"][0]) == {"path", "id", "sha256", "warnings"}
-    assert isinstance(report, ImportReport)
+    assert isinstance(report, MediaImportReport)
 
 
 def test_thumbnails_made_during_import(store: Store, tmp_path: Path) -> None:

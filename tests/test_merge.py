@@ -12,7 +12,7 @@ from tests.conftest import record_dump
 
 
 def send(src: Store, dst: Store, since: dict[str, int] | None = None):
-    return dst.import_events(list(src.iter_events(since)), checkpoints=src.checkpoints())
+    return dst.merge_events(list(src.iter_events(since)), checkpoints=src.checkpoints())
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def test_any_order_gives_the_same_tables(make_store: Callable[..., Store]) -> No
     for n, order in enumerate(itertools.permutations(range(3))):
         target = make_store("D", name=f"perm-{n}")
         for i in order:
-            target.import_events(bundles[i], checkpoints=checkpoints[i])
+            target.merge_events(bundles[i], checkpoints=checkpoints[i])
         dumps.append(record_dump(target))
         assert target.verify_chain() == []
     assert all(d == dumps[0] for d in dumps[1:])
@@ -138,7 +138,7 @@ def test_fork_gap_and_foreign_own_chain_are_refused(trio: tuple[Store, Store, St
         a.create("case", {"title": f"case {i}"})
     events = list(a.iter_events())
     # A gap: seq 3 missing.
-    report = c.import_events([e for e in events if e.seq != 3])
+    report = c.merge_events([e for e in events if e.seq != 3])
     assert any("gap" in p.message and "seq 2 to 4" in p.message for p in report.problems)
     assert c.chain_heads()[a.device_id][0] == 2
     # A fork: another event at seq 3 signed as the same device.
@@ -148,9 +148,9 @@ def test_fork_gap_and_foreign_own_chain_are_refused(trio: tuple[Store, Store, St
 
     forged = dict(events[2].body)
     forged["fields"] = {"title": "forged"}
-    report = c.import_events([*events[:2], make_event(forged)])
+    report = c.merge_events([*events[:2], make_event(forged)])
     assert report.problems == [] and report.new_events == 1  # alone, a forgery looks valid
-    report = c.import_events(events)  # the genuine seq 3 now forks
+    report = c.merge_events(events)  # the genuine seq 3 now forks
     assert any("fork" in p.message and "seq 3" in p.message for p in report.problems), (
         report.problems
     )
@@ -162,6 +162,6 @@ def test_fork_gap_and_foreign_own_chain_are_refused(trio: tuple[Store, Store, St
         prev=own[-1].hash,
         id="0192a000-0000-7000-8000-000000000000",
     )
-    report = c.import_events([make_event(body)])
+    report = c.merge_events([make_event(body)])
     assert any("own" in p.message for p in report.problems)
     assert json.dumps(report.to_json())

@@ -125,7 +125,7 @@ def test_corrupt_exif_block_gives_partial_reading() -> None:
     assert info.position.lon == pytest.approx(-1.6678410999975, abs=1e-6)
 
 
-def test_garbage_in_exif_segment_never_raises(tmp_path: Path) -> None:
+def test_flipped_bytes_in_the_exif_ifds_do_not_raise(tmp_path: Path) -> None:
     exif = piexif.dump(
         {"0th": {piexif.ImageIFD.Make: "X"}, "GPS": {piexif.GPSIFD.GPSLatitudeRef: "N"}}
     )

@@ -12,9 +12,9 @@ import pytest
 
 from fieldkit.audience import Audience
 from fieldkit.errors import Cancelled, WrongPassphrase
+from fieldkit.progress import CancelToken
 from fieldkit.report import REPORT_NAMESPACE, ReportError, write_report
 from fieldkit.store import Store
-from fieldkit.tasks import CancelToken
 from tests import outputs_case as oc
 from tests.conftest import PASSPHRASE
 

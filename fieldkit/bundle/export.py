@@ -52,8 +52,8 @@ from fieldkit.canonical import is_sha256
 from fieldkit.errors import BundleError, DiskFull, FieldkitError
 from fieldkit.fsutil import fsync_dir, is_disk_full
 from fieldkit.ids import is_id, new_id
+from fieldkit.progress import CancelToken, ProgressFn, Throttle, check_cancel
 from fieldkit.store import Store
-from fieldkit.tasks import CancelToken, ProgressFn, Throttle, check_cancel
 
 
 @dataclass

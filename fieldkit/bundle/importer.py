@@ -36,13 +36,13 @@ from fieldkit.errors import BundleError, ChainError, DiskFull, FieldkitError
 from fieldkit.fsutil import is_disk_full
 from fieldkit.journal import ChainWalker, Event
 from fieldkit.problems import Problem
+from fieldkit.progress import CancelToken, ProgressFn, check_cancel
 from fieldkit.store import MergeReport, Store
 from fieldkit.store.merge import ChainProof
-from fieldkit.tasks import CancelToken, ProgressFn, check_cancel
 
 
 @dataclass
-class ImportReport:
+class BundleImportReport:
     """What an import did; ``ok`` when the bundle verified and merged without problems."""
 
     path: str
@@ -193,7 +193,7 @@ def import_bundle(
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
     dry_run: bool = False,
-) -> ImportReport:
+) -> BundleImportReport:
     """Verify a bundle against this store's trusted keys, then merge it.
 
     With ``dry_run`` nothing is written: the merge runs inside its transaction and is
@@ -207,7 +207,7 @@ def import_bundle(
     for a ``.zip.age``.
     """
     path = Path(path)
-    result = ImportReport(path=str(path))
+    result = BundleImportReport(path=str(path))
 
     def blocking(verified: VerifyReport) -> list[Problem]:
         found = [p for p in verified.problems if not (accept_untrusted and p.code == UNTRUSTED)]
@@ -290,7 +290,7 @@ def _merge_events(
     source: Source,
     contents: Contents,
     verified: VerifyReport,
-    result: ImportReport,
+    result: BundleImportReport,
     untrusted: bool,
     cancel: CancelToken | None,
     dry_run: bool = False,
@@ -331,7 +331,7 @@ def _merge_events(
         )
 
     try:
-        merge = store.import_events(
+        merge = store.merge_events(
             _journal_events(source, contents, cancel),
             checkpoints=contents.checkpoints,
             extra=extra,
@@ -394,4 +394,4 @@ def _remove_unmerged(store: Store, shas: list[str]) -> None:
             path.unlink(missing_ok=True)
 
 
-__all__ = ["BundleError", "ImportReport", "import_bundle"]
+__all__ = ["BundleError", "BundleImportReport", "import_bundle"]

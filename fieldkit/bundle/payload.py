@@ -25,7 +25,7 @@ from fieldkit.bundle.journals import JournalFile
 from fieldkit.bundle.sources import FolderSource, Source
 from fieldkit.bundle.zippolicy import ZipReadError
 from fieldkit.canonical import loads_bounded
-from fieldkit.tasks import CancelToken, Throttle, check_cancel
+from fieldkit.progress import CancelToken, Throttle, check_cancel
 
 
 @dataclass

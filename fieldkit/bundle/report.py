@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldkit.bundle.bag import Problem
+from fieldkit.problems import Problem
 
 UNTRUSTED = "untrusted"  # the check name of "valid signature, key not trusted"
 

@@ -59,7 +59,7 @@ from fieldkit.bundle.sources import FolderSource, Source, ZipSource
 from fieldkit.bundle.zippolicy import ZipReadError
 from fieldkit.errors import BundleError
 from fieldkit.ids import is_id
-from fieldkit.tasks import CancelToken, ProgressFn, Throttle
+from fieldkit.progress import CancelToken, ProgressFn, Throttle
 
 if TYPE_CHECKING:
     from fieldkit.store import Store

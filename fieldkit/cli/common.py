@@ -13,8 +13,8 @@ from typing import Any
 
 from fieldkit.errors import FieldkitError, KeyFileError
 from fieldkit.paths import resolve_home
+from fieldkit.progress import ProgressFn
 from fieldkit.safetext import escape, json_dumps
-from fieldkit.tasks import ProgressFn
 
 
 def add_json(parser: argparse.ArgumentParser) -> None:

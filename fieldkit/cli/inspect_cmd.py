@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fieldkit.cli.common import add_json, home_of, print_json, terminal_progress
-from fieldkit.tasks import ProgressFn, Throttle
+from fieldkit.progress import ProgressFn, Throttle
 
 if TYPE_CHECKING:  # the readers load only when `inspect` runs, not for every command
     from fieldkit.metadata import CameraCorrection, MediaInfo

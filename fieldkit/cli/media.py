@@ -13,7 +13,8 @@ from types import FrameType
 from typing import Any
 
 from fieldkit.cli.common import add_json, open_store, print_json, terminal_progress
-from fieldkit.tasks import CancelToken
+from fieldkit.progress import CancelToken
+from fieldkit.safetext import escape
 
 # The media fields a person decides; the rest is what the file itself says.
 MEDIA_EDITABLE = ("release", "caption", "redactions")
@@ -222,9 +223,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     )
     for item in report.imported:
         for w in item["warnings"]:
-            print(f"  warning  {item['path']}: {w}")
-    for item in report.rejected:
-        print(f"  rejected {item['path']}: {item['reason']}")
+            print(f"  warning  {escape(item['path'])}: {escape(w)}")
+    for problem in report.rejected:
+        print(f"  rejected {escape(problem.path)}: {escape(problem.message)}")
     return 0
 
 

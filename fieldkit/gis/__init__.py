@@ -43,7 +43,7 @@ from fieldkit import __version__
 from fieldkit.audience import Audience, OutputView, build_view, tagged_path
 from fieldkit.errors import FieldkitError
 from fieldkit.gis.layers import FootprintFn, Layer, all_layers
-from fieldkit.tasks import CancelToken, ProgressFn, check_cancel
+from fieldkit.progress import CancelToken, ProgressFn, check_cancel
 
 if TYPE_CHECKING:
     from fieldkit.store import Store

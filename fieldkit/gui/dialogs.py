@@ -386,13 +386,13 @@ def import_summary(parent: QWidget | None, doc: dict[str, Any]) -> ReportDialog:
         if i.get("warnings")
     ]
     sections = [
-        (tr("Rejected"), [f"{Path(r['path']).name} — {r['reason']}" for r in doc["rejected"]]),
+        (tr("Rejected"), [f"{Path(r['path']).name} — {r['message']}" for r in doc["rejected"]]),
         (tr("Imported with warnings"), warned),
         (tr("Imported"), [Path(i["path"]).name for i in doc.get("imported", [])]),
         (tr("Duplicates"), [Path(i["path"]).name for i in doc.get("duplicates", [])]),
         (
             tr("Skipped"),
-            [f"{Path(r['path']).name} — {r.get('reason', '')}" for r in doc.get("skipped", [])],
+            [f"{Path(r['path']).name} — {r['message']}" for r in doc.get("skipped", [])],
         ),
     ]
     return ReportDialog(

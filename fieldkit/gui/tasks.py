@@ -22,7 +22,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QThread, Signal
 
 from fieldkit.errors import Cancelled
-from fieldkit.tasks import CancelToken, Throttle
+from fieldkit.progress import CancelToken, Throttle
 
 
 @dataclass

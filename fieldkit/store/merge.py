@@ -93,7 +93,7 @@ class _DeviceKey:
 
 
 class StoreMerge(StoreWrites):
-    def import_events(
+    def merge_events(
         self,
         events: Iterable[Event],
         *,
@@ -280,7 +280,7 @@ _REPROJECT_BATCH = 500  # records reprojected (their states held) at a time
 
 
 class _Merge:
-    """The per-event part of :meth:`Store.import_events`, fed one event at a time.
+    """The per-event part of :meth:`Store.merge_events`, fed one event at a time.
 
     Holds one device's chain position and a batch of rows to insert; what it keeps for
     the whole merge is the touched record ids (and whether each existed before).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import sqlite3
 import stat
 from contextlib import suppress
@@ -20,6 +21,12 @@ class Store(StoreMerge):
 
     @classmethod
     def open(cls, home: Path | str, *, _create: bool = False) -> Store:
+        """Open the store in folder ``home`` (migrating its schema, rebuilding the tables
+        when the record fields changed, removing temp files a crash left).
+
+        Raises :class:`StoreNotFound` (no folder or no database), :class:`StoreError`
+        (read-only folder, an unreadable database, a schema from a newer FieldKit).
+        """
         home = Path(home)
         db_path = home / DB_NAME
         if not _create:
@@ -58,7 +65,15 @@ class Store(StoreMerge):
         organisation: str | None = None,
         device_name: str | None = None,
     ) -> Store:
-        """Create the store, the person, the device and the signing key."""
+        """Create the store, the person, the device and the signing key.
+
+        Makes ``home`` (or uses it if empty of a store), the keys (Ed25519 signing key and
+        age identity, both encrypted with ``passphrase``), the database, and the person and
+        device records; signs the first checkpoint. The device is named ``device_name`` or
+        the computer's name (:func:`platform.node`). Raises :class:`StoreExists`,
+        :class:`ValidationError` (no name/email, empty passphrase), :class:`StoreError`;
+        a failure half-way removes what it made.
+        """
         from fieldkit import keys, sshsig
 
         home = Path(home)
@@ -116,7 +131,7 @@ class Store(StoreMerge):
                 {
                     "person_id": person_id,
                     "fingerprint": public.fingerprint,
-                    "name": device_name or os.uname().nodename,
+                    "name": device_name or platform.node() or "this computer",
                 },
             )
         store.checkpoint(passphrase)

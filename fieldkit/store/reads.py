@@ -1,4 +1,20 @@
-"""Reading records: get, find, count, conflicts, history with custody, identity."""
+"""Reading records: get, find, count, conflicts, history with custody, identity.
+
+A **record** is a plain dict (docs/core-api.md has the full table):
+
+* ``id`` (UUIDv7 text) and ``kind`` (``case``, ``site``, ``remnant``, ``statement``,
+  ``media``, ``link``, …: :data:`fieldkit.records.KINDS`);
+* every field of its kind (:mod:`fieldkit.records`), ``None`` when unset; units are the
+  field table's: positions WGS84 decimal degrees (``lat``/``lon``), ``alt`` metres,
+  ``*_accuracy_m`` metres, dates ``YYYY-MM-DD``, datetimes RFC 3339 UTC; ``list`` and
+  ``names`` fields as lists, ``bool`` fields as bools;
+* the meta keys: ``created_at``/``updated_at`` (UTC ``YYYY-MM-DDTHH:MM:SS.mmmZ``, from the
+  hybrid logical clock of the first/last event), ``created_by_device`` (device id),
+  ``retracted`` (bool) and ``retract_reason``, ``conflict`` (bool: some field holds
+  concurrent values), ``heads`` (the hashes of the record's latest events, sorted),
+  ``events`` (how many events made it); and, only when ``conflict`` is true,
+  ``conflicts``: ``{field: [{"value", "event", "device", "hlc"}, …]}``.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +31,7 @@ from fieldkit.store.schema import META_COLUMNS
 
 class StoreReads(StoreChain):
     def kind_of_id(self, record_id: str) -> str:
+        """The kind of the record with this id; :class:`NotFound` if none (or not an id)."""
         if not is_id(record_id):
             raise NotFound(f"{record_id!r} is not a record id")
         row = self.conn.execute(
@@ -25,6 +42,10 @@ class StoreReads(StoreChain):
         return str(row[0])
 
     def get(self, record_id: str, kind: str | None = None) -> dict[str, Any]:
+        """One record (shape: this module's docstring), retracted ones included.
+
+        Raises :class:`NotFound` when no record has this id, or it is not a ``kind``.
+        """
         actual = self.kind_of_id(record_id)
         if kind is not None and actual != kind:
             raise NotFound(f"{record_id} is a {actual}, not a {kind}")
@@ -57,6 +78,7 @@ class StoreReads(StoreChain):
         return out
 
     def conflicts_of(self, record_id: str) -> dict[str, list[dict[str, Any]]]:
+        """``{field: [{"value", "event", "device", "hlc"}, …]}`` for fields in conflict."""
         rows = self.conn.execute(
             "SELECT field, candidates FROM conflicts WHERE entity = ?", (record_id,)
         ).fetchall()
@@ -71,6 +93,13 @@ class StoreReads(StoreChain):
         limit: int | None = None,
         order: str | None = None,
     ) -> list[dict[str, Any]]:
+        """Records of ``kind`` whose fields equal ``where`` (exact match; ``id`` and the
+        ``_``-prefixed meta columns may be named too), oldest change first unless ``order``
+        names a column; retracted ones only with ``include_retracted``.
+
+        Raises :class:`~fieldkit.errors.ValidationError` for an unknown kind or a field the
+        kind does not have.
+        """
         k = records.kind_of(kind)
         clauses, params = [], []
         for name, value in (where or {}).items():
@@ -91,6 +120,7 @@ class StoreReads(StoreChain):
         return [_from_row(k, dict(zip(names, r, strict=True))) for r in cursor]
 
     def count(self, kind: str, *, include_retracted: bool = False) -> int:
+        """How many records of ``kind`` (not retracted, unless asked)."""
         k = records.kind_of(kind)
         sql = f"SELECT count(*) FROM [{k.plural}]"
         if not include_retracted:
@@ -102,6 +132,7 @@ class StoreReads(StoreChain):
         return int(self.conn.execute("SELECT count(*) FROM conflicts").fetchone()[0])
 
     def all_conflicts(self) -> list[dict[str, Any]]:
+        """Every field in conflict: ``[{"id", "kind", "field", "candidates"}]``, by id."""
         rows = self.conn.execute(
             "SELECT entity, kind, field, candidates FROM conflicts ORDER BY entity, field"
         )
@@ -112,7 +143,14 @@ class StoreReads(StoreChain):
     def history(
         self, record_id: str | None = None, *, limit: int | None = None
     ) -> list[dict[str, Any]]:
-        """The journal of one record, or of the whole store, oldest first."""
+        """The journal of one record, or of the whole store, oldest first (HLC order).
+
+        Each entry: ``hash``, ``device``, ``seq``, ``at`` (the author's wall clock, UTC),
+        ``hlc``, ``author`` (key fingerprint) and ``author_name``, ``op``, ``kind``,
+        ``entity``, ``fields``, ``base``, ``reason``. One record's history includes the
+        links naming it and the custody events (export, import, verify) of every bundle
+        that carried one of its events. :class:`NotFound` for an unknown id.
+        """
         if record_id is not None:
             self.kind_of_id(record_id)
             # Links name the record in their fields; CAST because SQLite >= 3.45 reads a
@@ -186,6 +224,8 @@ class StoreReads(StoreChain):
         }
 
     def identity(self) -> dict[str, Any]:
+        """This store's ``person_id``, ``device_id``, ``fingerprint``, ``name``, ``email``,
+        ``organisation`` and ``home`` (the folder, as text)."""
         person = self.get(self.person_id, "person") if self.person_id else {}
         return {
             "person_id": self.person_id,

@@ -15,6 +15,14 @@ class StoreWrites(StoreReads):
     def create(
         self, kind: str, values: Mapping[str, Any], *, record_id: str | None = None
     ) -> dict[str, Any]:
+        """Create a record of ``kind`` from ``values``; returns it as :meth:`get` does.
+
+        Values are validated by the field table (types, ranges, required fields, choices)
+        and references must name an existing record of the right kind: otherwise
+        :class:`~fieldkit.errors.ValidationError` (``.fields`` names the fields at fault)
+        and nothing is written. One journal event, appended with the projection in one
+        transaction. ``record_id`` fixes the id (tests, imports); it must be unused.
+        """
         k = records.kind_of(kind)
         clean = records.validate(k, values, partial=False)
         records.check_record(k, clean)
@@ -28,6 +36,10 @@ class StoreWrites(StoreReads):
         return self.get(entity)
 
     def update(self, record_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Change some fields; returns the record. Only changed values make an event
+        (none: nothing is written). :class:`NotFound` for an unknown id;
+        :class:`~fieldkit.errors.ValidationError` for invalid values or a retracted record.
+        """
         kind = self.kind_of_id(record_id)
         k = records.kind_of(kind)
         clean = records.validate(k, values, partial=True)
@@ -47,7 +59,11 @@ class StoreWrites(StoreReads):
         return self.get(record_id)
 
     def retract(self, record_id: str, reason: str) -> dict[str, Any]:
-        """Withdraw a record, with a reason; its events and media stay as evidence."""
+        """Withdraw a record, with a reason; its events and media stay as evidence.
+
+        Returns the record (``retracted`` true). ValidationError without a reason or when
+        already retracted; NotFound for an unknown id.
+        """
         if not reason or not reason.strip():
             raise ValidationError("a retraction needs a reason")
         kind = self.kind_of_id(record_id)
@@ -96,7 +112,11 @@ class StoreWrites(StoreReads):
         return [dict(zip(names, r, strict=True)) for r in cursor]
 
     def resolve(self, record_id: str, field_name: str, value: Any) -> dict[str, Any]:
-        """Settle a conflict on one field with the value a person chose."""
+        """Settle a conflict on one field with the value a person chose; returns the record.
+
+        The resolving event's ``base`` names every candidate, so every device that receives
+        it clears the flag. ValidationError when that field is not in conflict.
+        """
         kind = self.kind_of_id(record_id)
         k = records.kind_of(kind)
         clean = records.validate(k, {field_name: value}, partial=True)
@@ -110,6 +130,9 @@ class StoreWrites(StoreReads):
         return self.get(record_id)
 
     def link(self, media_id: str, target_id: str, caption: str | None = None) -> dict[str, Any]:
+        """Link a media record to any record (site, remnant, statement…); returns the link
+        record (``media_id``, ``target_kind``, ``target_id``, ``caption``). Linking twice
+        returns the existing link. NotFound for an unknown target."""
         target_kind = self.kind_of_id(target_id)
         existing = self.find("link", where={"media_id": media_id, "target_id": target_id})
         if existing:
@@ -140,5 +163,8 @@ class StoreWrites(StoreReads):
                     )
 
     def record_custody(self, action: str, **fields: Any) -> dict[str, Any]:
-        """A custody event (export, import, verify): where evidence has been."""
+        """A custody record (export, import, verify, accept_untrusted): where evidence has
+        been, by whom, with what result; ``fields`` are the custody kind's fields
+        (``bundle_id``, ``path``, ``signer``, ``result``, ``details``). See
+        docs/custody-and-prov.md for its W3C PROV reading."""
         return self.create("custody", {"action": action, **fields})

@@ -7,8 +7,8 @@ import threading
 from fieldkit.errors import ValidationError
 from fieldkit.gui.models import SiteFilterProxy, SiteTableModel, ThumbnailModel
 from fieldkit.gui.tasks import TaskRunner
+from fieldkit.progress import CancelToken
 from fieldkit.store import Store
-from fieldkit.tasks import CancelToken
 
 
 def slow_count(n: int, *, progress, cancel: CancelToken) -> int:
