@@ -209,7 +209,7 @@ def test_mutated_embedded_previews_never_crash(data: st.DataObject) -> None:
 
 
 def test_a_cancelled_check_stays_pending(store: Store, tmp_path: Path) -> None:
-    from fieldkit.tasks import CancelToken
+    from fieldkit.progress import CancelToken
 
     photo = tmp_path / "p.jpg"
     photo.write_bytes(_with_preview())
