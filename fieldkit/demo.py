@@ -8,6 +8,7 @@ capture time in their EXIF.
 
 from __future__ import annotations
 
+import math
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -191,16 +192,43 @@ def make_demo_store(home: Path | str, passphrase: bytes = DEMO_PASSPHRASE) -> St
         site_ids.append(store.create("site", values)["id"])
 
     market, school, station = site_ids
+    # (site, category, type, condition, hazard, notes, metres north and east of the site)
     remnants = [
-        (market, "cargo_section", "9M55K", "exploded", "no", "rear cargo section, 300 mm"),
-        (market, "submunition", "9N235", "dud", "yes", "unexploded, fins deployed"),
-        (market, "submunition", "9N235", "exploded", "no", "fragments and fuze well"),
-        (market, "crater", None, None, "no", "shallow crater, splash pattern towards north"),
-        (school, "submunition", "9N235", "dud", "yes", "in the yard near the fence"),
-        (school, "crater", None, None, "no", "impact on the asphalt, 40 cm"),
+        (
+            market,
+            "cargo_section",
+            "9M55K",
+            "exploded",
+            "no",
+            "rear cargo section, 300 mm",
+            (-160, -95),
+        ),
+        (market, "submunition", "9N235", "dud", "yes", "unexploded, fins deployed", (50, 81)),
+        (market, "submunition", "9N235", "exploded", "no", "fragments and fuze well", (-24, -65)),
+        (
+            market,
+            "crater",
+            None,
+            None,
+            "no",
+            "shallow crater, splash pattern towards north",
+            (0, 0),
+        ),
+        (market, "crater", None, None, "no", "crater in the market lane", (108, 58)),
+        (market, "fragment", "9N235", None, "no", "fragments in a stall's awning", (-97, -55)),
+        (market, "submunition", "9N235", "exploded", "no", "tail fins in the road", (-20, 55)),
+        (market, "submunition", "9N235", "exploded", "no", "fuze in a courtyard", (17, -51)),
+        (school, "submunition", "9N235", "dud", "yes", "in the yard near the fence", (25, -15)),
+        (school, "crater", None, None, "no", "impact on the asphalt, 40 cm", (-10, 20)),
     ]
-    for site, category, mtype, condition, hazard, notes in remnants:
+    positions = dict(zip(site_ids, [(s[4], s[5]) for s in SITES], strict=True))
+    for site, category, mtype, condition, hazard, notes, (north, east) in remnants:
         values = {"site_id": site, "category": category, "hazard": hazard, "notes": notes}
+        lat0, lon0 = positions[site]
+        values["lat"] = round(lat0 + north / 111_320, 6)
+        values["lon"] = round(lon0 + east / (111_320 * math.cos(math.radians(lat0))), 6)
+        values["position_source"] = "device"
+        values["position_accuracy_m"] = 4.0
         if mtype:
             values["munition_type"] = mtype
         if condition:

@@ -85,3 +85,7 @@ class DiskFull(FieldkitError):
 
 class Cancelled(FieldkitError):
     """The user cancelled a long operation; what finished before stays, nothing is half-done."""
+
+
+class MapError(FieldkitError):
+    """A basemap that cannot be read or is not supported, or a map that cannot be drawn."""

@@ -442,8 +442,9 @@ class _BagWriter:
                 f"{link['target_kind']}:{link['target_id']}"
             )
         person = store.identity()
+        footprints = _footprints(store, {s["id"] for s in sites if not s.get("retracted")})
         for rel, data in (
-            (f"{EXPORT_DIR}/sites.geojson", views.sites_geojson(sites)),
+            (f"{EXPORT_DIR}/sites.geojson", views.sites_geojson(sites, footprints)),
             (f"{EXPORT_DIR}/media.csv", views.media_csv(media, links)),
             (
                 f"{EXPORT_DIR}/README.txt",
@@ -516,3 +517,16 @@ def _bag_info(
 
 
 __all__ = ["ExportReport", "FieldkitError", "export_bundle", "exported_upto", "resolve_recipients"]
+
+
+def _footprints(store: Any, site_ids: set[str]) -> list[dict[str, Any]]:
+    """The footprint of each exported site that has located submunitions, craters or
+    fragments (a derived view: the journal holds the remnants it comes from)."""
+    from fieldkit.map.footprint import footprints_from_remnants
+
+    rows = [
+        (r["id"], r["site_id"], r.get("category"), r.get("lat"), r.get("lon"), r.get("count"))
+        for r in store.find("remnant", order="id")
+        if r["site_id"] in site_ids
+    ]
+    return footprints_from_remnants(rows)

@@ -70,11 +70,30 @@ MEDIA_COLUMNS = (
 )
 
 
-def sites_geojson(sites: Iterable[Mapping[str, Any]]) -> bytes:
+FOOTPRINT_PROPERTIES = (
+    "points",
+    "remnants",
+    "total_count",
+    "area_m2",
+    "length_m",
+    "width_m",
+    "axis_bearing_deg",
+    "message",
+    "method",
+)
+
+
+def sites_geojson(
+    sites: Iterable[Mapping[str, Any]], footprints: Iterable[Mapping[str, Any]] = ()
+) -> bytes:
     """A GeoJSON (RFC 7946) FeatureCollection; coordinates are [lon, lat(, alt)] in WGS84.
 
     A site without a position is a Feature with a null geometry (allowed by RFC 7946),
-    so no site silently disappears from the map's attribute table.
+    so no site silently disappears from the map's attribute table. Each site's
+    footprint (see :mod:`fieldkit.map.footprint`) follows as its own Feature, id
+    ``<site id>/footprint``, with ``feature_type`` "footprint" (sites have "site") and
+    its hull as the geometry: a Polygon, a MultiPolygon cut at the antimeridian, or a
+    LineString/Point when the remnants give no area.
     """
     features = []
     for site in sites:
@@ -88,7 +107,22 @@ def sites_geojson(sites: Iterable[Mapping[str, Any]]) -> bytes:
                 "type": "Feature",
                 "id": site["id"],
                 "geometry": geometry,
-                "properties": {k: site.get(k) for k in SITE_PROPERTIES},
+                "properties": {"feature_type": "site", **{k: site.get(k) for k in SITE_PROPERTIES}},
+            }
+        )
+    for fp in footprints:
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"{fp['site']}/footprint",
+                "geometry": fp.get("polygon"),
+                "properties": {
+                    "feature_type": "footprint",
+                    "site_id": fp["site"],
+                    **{k: fp.get(k) for k in FOOTPRINT_PROPERTIES},
+                    "centroid_lat": (fp.get("centroid") or {}).get("lat"),
+                    "centroid_lon": (fp.get("centroid") or {}).get("lon"),
+                },
             }
         )
     doc = {"type": "FeatureCollection", "features": features}

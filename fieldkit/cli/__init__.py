@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
         inspect_cmd,
         keys,
         log,
+        mapcmd,
         media,
         outputs,
         records,
@@ -40,7 +41,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--home", help="the store folder (default: $FIELDKIT_HOME, else the user data folder)"
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (setup, records, log, inspect_cmd, keys, media, bundle, outputs, release, gui):
+    for module in (
+        setup,
+        records,
+        log,
+        inspect_cmd,
+        keys,
+        media,
+        bundle,
+        outputs,
+        release,
+        mapcmd,
+        gui,
+    ):
         module.register(sub)
     return parser
 

@@ -99,6 +99,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         add_json(v)
         v.set_defaults(handler=cmd_resolve, kind=name)
 
+        if name == "site":
+            from fieldkit.cli.mapcmd import register_site_verbs
+
+            register_site_verbs(verbs)
+
     p = sub.add_parser(
         "conflicts",
         help="list the fields in conflict",

@@ -282,7 +282,9 @@ def footprints_layer(view: OutputView, footprint_of: FootprintFn | None) -> Laye
         if s.get("position_generalised_m") or s["ref"] in generalised:
             continue  # the outline of remnants at a sensitive place would give it away
         fp = footprint_of(s["_id"])
-        if not fp or not fp.get("polygon"):
+        # a footprint with no area is a LineString or a Point, one across the antimeridian
+        # a MultiPolygon: this layer holds Polygons only
+        if not fp or (fp.get("polygon") or {}).get("type") != "Polygon":
             continue
         rings = [
             [(float(x), float(y)) for x, y, *_ in ring] for ring in fp["polygon"]["coordinates"]
@@ -305,6 +307,6 @@ def footprints_layer(view: OutputView, footprint_of: FootprintFn | None) -> Laye
 def all_layers(view: OutputView, footprint_of: FootprintFn | None = None) -> list[Layer]:
     layers = [sites_layer(view), remnants_layer(view), photos_layer(view), statements_layer(view)]
     fp = footprints_layer(view, footprint_of)
-    if fp is not None:
+    if fp is not None and fp.rows:  # no footprint in the case: no empty layer
         layers.append(fp)
     return layers

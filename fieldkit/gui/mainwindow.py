@@ -94,6 +94,9 @@ class MainWindow(QMainWindow):
         self.refresh()
         if self.site_model.rowCount():  # open on something, not on an empty form
             self.select_site(self.site_model.rows[0][0])
+        from fieldkit.gui.mapview import install_map
+
+        self.map_panel = install_map(self)  # the Map dock: fieldkit/gui/mapview.py
 
     # -- building -----------------------------------------------------------------------
 

@@ -1,0 +1,553 @@
+"""The static map (no Qt): ``fieldkit map render`` and the maps in reports.
+
+Web Mercator, 256-pixel XYZ tiles, integer zoom levels. With an explicit centre, the
+centre falls on the image's continuous pixel coordinate (W/2, H/2), so its marker covers
+pixel (⌊W/2⌋, ⌊H/2⌋); every other point lies where :class:`~fieldkit.map.geo.View`
+puts it. Every map carries a scale bar and the basemap's attribution.
+
+For colleagues: ``render_map(store, …)`` returns a :class:`Rendered` (a Pillow image and
+the view used); ``render_view(view, data, source)`` draws prepared data on any basemap.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import math
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from fieldkit.errors import MapError
+from fieldkit.map import style
+from fieldkit.map.basemaps import Registry, TileSource
+from fieldkit.map.geo import TILE_SIZE, View, fit_view
+from fieldkit.map.layers import LAYERS, MapData, MapFilter, cluster, load_map_data
+from fieldkit.map.naturalearth import NaturalEarth, natural_earth
+
+MAX_SIZE = 8192
+MAX_OVERZOOM = 6  # beyond this many levels past a basemap's deepest tiles: shipped base
+
+
+@dataclass
+class Rendered:
+    image: Image.Image
+    view: View
+    basemap: str
+    attribution: str
+    layers: tuple[str, ...]
+    counts: dict[str, int] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "view": self.view.to_json(),
+            "basemap": self.basemap,
+            "attribution": self.attribution,
+            "layers": list(self.layers),
+            "counts": self.counts,
+            "notices": self.notices,
+        }
+
+    def save(self, out: Path | str) -> Path:
+        """Write the PNG atomically (a temp file in the same folder, then rename)."""
+        out = Path(out)
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
+        try:
+            self.image.save(tmp, "PNG")
+            os.replace(tmp, out)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise MapError(f"{out}: cannot write the map ({exc.strerror})") from None
+        return out
+
+
+# --- tiles --------------------------------------------------------------------------------
+
+
+def tile_image(source: TileSource, z: int, x: int, y: int) -> Image.Image | None:
+    """Tile z/x/y of a source as an RGBA image, None where it has none.
+
+    Past the source's deepest level, the deepest tile is enlarged (up to
+    ``MAX_OVERZOOM`` levels); a tile that does not decode is treated as missing.
+    """
+    if isinstance(source, NaturalEarth):
+        return source.render_tile(z, x, y).convert("RGBA")
+    info = source.info
+    if info.min_zoom is not None and z < info.min_zoom:
+        return None
+    dz = 0
+    if info.max_zoom is not None and z > info.max_zoom:
+        dz = z - info.max_zoom
+        if dz > MAX_OVERZOOM:
+            return None
+    data = source.tile(z - dz, x >> dz, y >> dz)
+    if not data:
+        return None
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            img = opened.convert("RGBA")
+    except Exception:  # a damaged tile: draw the shipped base there, not a crash
+        return None
+    if img.size != (TILE_SIZE, TILE_SIZE):
+        img = img.resize((TILE_SIZE, TILE_SIZE), Image.Resampling.BILINEAR)
+    if dz:
+        part = TILE_SIZE >> dz
+        left = (x & ((1 << dz) - 1)) * part
+        top = (y & ((1 << dz) - 1)) * part
+        img = img.crop((left, top, left + part, top + part)).resize(
+            (TILE_SIZE, TILE_SIZE), Image.Resampling.BILINEAR
+        )
+    return img
+
+
+def _see_through(tile: Image.Image) -> bool:
+    low: Any = tile.getchannel("A").getextrema()[0]
+    return bool(low < 255)
+
+
+def compose_tile(source: TileSource, z: int, x: int, y: int) -> Image.Image:
+    """Tile z/x/y as drawn on a map: the source's tile, over the shipped base where the
+    source has none or is see-through. Thread-safe (the app calls it off the UI thread)."""
+    tile = tile_image(source, z, x, y)
+    if tile is None or _see_through(tile):
+        under = natural_earth().render_tile(z, x, y).convert("RGBA")
+        tile = under if tile is None else Image.alpha_composite(under, tile)
+    return tile
+
+
+def draw_basemap(image: Image.Image, view: View, source: TileSource) -> None:
+    """Paste the tiles under ``view`` into an RGBA ``image``; gaps get the shipped base."""
+    for x, y, z, left, top in view.tiles():
+        image.paste(compose_tile(source, z, x, y), (round(left), round(top)))
+
+
+# --- layers -------------------------------------------------------------------------------
+
+
+def _font(size: int) -> Any:
+    return ImageFont.load_default(size)
+
+
+def _symbol(
+    draw: ImageDraw.ImageDraw,
+    kind: str,
+    x: float,
+    y: float,
+    r: float,
+    fill: tuple[int, ...],
+    edge: tuple[int, ...] = (255, 255, 255),
+) -> None:
+    if kind == "circle":
+        draw.ellipse([x - r, y - r, x + r, y + r], fill=fill, outline=edge, width=2)
+    elif kind == "ring":
+        draw.ellipse([x - r, y - r, x + r, y + r], fill=edge, outline=fill, width=3)
+        draw.ellipse([x - 2, y - 2, x + 2, y + 2], fill=fill)
+    elif kind == "square":
+        draw.rectangle([x - r, y - r, x + r, y + r], fill=fill, outline=edge, width=2)
+    elif kind == "triangle":
+        draw.polygon(
+            [(x, y - r * 1.2), (x + r * 1.1, y + r * 0.8), (x - r * 1.1, y + r * 0.8)],
+            fill=fill,
+            outline=edge,
+            width=2,
+        )
+    elif kind == "hazard":
+        draw.polygon(
+            [(x, y - r * 1.5), (x + r * 1.35, y + r), (x - r * 1.35, y + r)],
+            fill=style.HAZARD_FILL,
+            outline=style.HAZARD_EDGE,
+            width=2,
+        )
+        draw.line([(x, y - r * 0.6), (x, y + r * 0.2)], fill=style.HAZARD_EDGE, width=2)
+        draw.point([(x, y + r * 0.6)], fill=style.HAZARD_EDGE)
+    else:  # diamond
+        draw.polygon(
+            [(x, y - r * 1.3), (x + r * 1.3, y), (x, y + r * 1.3), (x - r * 1.3, y)],
+            fill=fill,
+            outline=edge,
+            width=2,
+        )
+
+
+def _visible(x: np.ndarray, y: np.ndarray, view: View, margin: float = 40) -> np.ndarray:
+    return np.nonzero(
+        (x >= -margin) & (x <= view.width + margin) & (y >= -margin) & (y <= view.height + margin)
+    )[0]
+
+
+def _split(
+    x: np.ndarray, y: np.ndarray, idx: np.ndarray, clustered: bool
+) -> tuple[np.ndarray, list[tuple[float, float, int]]]:
+    """The points drawn on their own, and the (x, y, count) of cells with several."""
+    if not clustered:
+        return idx, []
+    cx, cy, counts, first = cluster(x[idx], y[idx], style.CLUSTER_CELL)
+    many = counts > 1
+    groups = list(zip(cx[many].tolist(), cy[many].tolist(), counts[many].tolist(), strict=True))
+    return idx[first[~many]], groups
+
+
+def _draw_clusters(
+    draw: ImageDraw.ImageDraw, layer: str, groups: list[tuple[float, float, int]]
+) -> None:
+    colour = style.CLUSTER[layer]
+    font = _font(11)
+    for px, py, n in groups:
+        r = 9 + 3 * math.log10(n)
+        draw.ellipse(
+            [px - r, py - r, px + r, py + r], fill=colour, outline=(255, 255, 255), width=2
+        )
+        draw.text((px, py), str(int(n)), fill=(255, 255, 255), font=font, anchor="mm")
+
+
+def render_view(
+    view: View,
+    data: MapData,
+    source: TileSource | None = None,
+    *,
+    layers: Iterable[str] = LAYERS,
+    legend: bool = True,
+    labels: bool = True,
+) -> tuple[Image.Image, dict[str, int]]:
+    """Draw the basemap and the layers for ``view``; returns the RGB image and how many
+    marks of each layer are in it (clusters count their members)."""
+    layers = tuple(layers)
+    source = source or natural_earth()
+    image = Image.new("RGBA", (view.width, view.height), (255, 255, 255, 255))
+    draw_basemap(image, view, source)
+    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    od = ImageDraw.Draw(overlay)
+    counts: dict[str, int] = {}
+    clustered = view.zoom < style.CLUSTER_BELOW_ZOOM
+
+    if "footprints" in layers:
+        counts["footprints"] = 0
+        for fp in data.footprints:
+            if _draw_footprint(od, view, fp):
+                counts["footprints"] += 1
+    mpp = view.metres_per_pixel()
+    photo_lone = np.zeros(0, dtype=int)
+    photo_groups: list[tuple[float, float, int]] = []
+    if "photos" in layers and len(data.photos):
+        x, y = view.pixels(data.photos.lat, data.photos.lon)
+        idx = _visible(x, y, view)
+        counts["photos"] = len(idx)
+        photo_lone, photo_groups = _split(x, y, idx, clustered)
+        acc = data.photos.extra["position_accuracy_m"]
+        direction = data.photos.extra["direction"]
+        for i in photo_lone.tolist():
+            px, py = float(x[i]), float(y[i])
+            if acc[i]:
+                r = acc[i] / mpp
+                if 4 <= r <= 4 * max(view.width, view.height):
+                    od.ellipse([px - r, py - r, px + r, py + r], fill=style.ACCURACY)
+            if direction[i] is not None:
+                a = float(direction[i]) - 90.0  # Pillow's angles run clockwise from east
+                cr = style.CONE_RADIUS
+                od.pieslice(
+                    [px - cr, py - cr, px + cr, py + cr],
+                    a - style.CONE_HALF_ANGLE,
+                    a + style.CONE_HALF_ANGLE,
+                    fill=style.PHOTO_CONE,
+                )
+    image = Image.alpha_composite(image, overlay)
+    draw = ImageDraw.Draw(image)
+    if "photos" in layers and len(data.photos):
+        x, y = view.pixels(data.photos.lat, data.photos.lon)
+        r = style.PHOTO_RADIUS
+        for i in photo_lone.tolist():
+            px, py = float(x[i]), float(y[i])
+            draw.ellipse(
+                [px - r, py - r, px + r, py + r], fill=style.PHOTO, outline=(255, 255, 255)
+            )
+        _draw_clusters(draw, "photos", photo_groups)
+    if "remnants" in layers and len(data.remnants):
+        x, y = view.pixels(data.remnants.lat, data.remnants.lon)
+        idx = _visible(x, y, view)
+        counts["remnants"] = len(idx)
+        lone, groups = _split(x, y, idx, clustered)
+        _draw_clusters(draw, "remnants", groups)
+        ex = data.remnants.extra
+        for i in lone.tolist():
+            colour = style.REMNANT_COLOURS.get(ex["category"][i], (0, 0, 0))
+            if style.is_hazard(ex["condition"][i], ex["hazard"][i]):
+                _symbol(draw, "hazard", float(x[i]), float(y[i]), style.REMNANT_RADIUS + 1, colour)
+            else:
+                _symbol(draw, "circle", float(x[i]), float(y[i]), style.REMNANT_RADIUS, colour)
+    if "sites" in layers and len(data.sites):
+        x, y = view.pixels(data.sites.lat, data.sites.lon)
+        idx = _visible(x, y, view)
+        counts["sites"] = len(idx)
+        lone, groups = _split(x, y, idx, clustered)
+        _draw_clusters(draw, "sites", groups)
+        ex = data.sites.extra
+        font = _font(13)
+        show_labels = labels and len(lone) <= 60
+        for i in lone.tolist():
+            px, py = float(x[i]), float(y[i])
+            kind, colour, _label = style.site_symbol(ex["site_type"][i])
+            if ex["conflict"][i]:
+                rr = style.SITE_RADIUS + 5
+                draw.ellipse([px - rr, py - rr, px + rr, py + rr], outline=style.CONFLICT, width=3)
+            _symbol(draw, kind, px, py, style.SITE_RADIUS, colour)
+            if show_labels and ex["name"][i]:
+                draw.text(
+                    (px + style.SITE_RADIUS + 5, py),
+                    _printable(str(ex["name"][i]))[:40],
+                    fill=(30, 30, 30),
+                    font=font,
+                    anchor="lm",
+                    stroke_width=3,
+                    stroke_fill=(255, 255, 255),
+                )
+    if legend:
+        draw_legend(draw, view, data, layers)
+    return image.convert("RGB"), counts
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else "\ufffd" for c in text)
+
+
+def _draw_footprint(draw: ImageDraw.ImageDraw, view: View, fp: dict[str, Any]) -> bool:
+    geom = fp.get("polygon") or {}
+    rings: list[list[list[float]]] = []
+    if geom.get("type") == "Polygon":
+        rings = [geom["coordinates"][0]]
+    elif geom.get("type") == "MultiPolygon":
+        rings = [poly[0] for poly in geom["coordinates"]]
+    elif geom.get("type") in ("LineString", "MultiLineString"):
+        rings = []
+    drawn = False
+    for ring in rings:
+        lon = np.array([p[0] for p in ring])
+        lat = np.array([p[1] for p in ring])
+        x, y = view.pixels(lat, lon)
+        pts = list(zip(x.tolist(), y.tolist(), strict=True))
+        draw.polygon(pts, fill=style.FOOTPRINT_FILL, outline=style.FOOTPRINT_EDGE, width=2)
+        drawn = True
+    axis = fp.get("axis") or {}
+    lines = []
+    if axis.get("type") == "LineString":
+        lines = [axis["coordinates"]]
+    elif axis.get("type") == "MultiLineString":
+        lines = axis["coordinates"]
+    for line in lines:
+        x, y = view.pixels(np.array([p[1] for p in line]), np.array([p[0] for p in line]))
+        pts = list(zip(x.tolist(), y.tolist(), strict=True))
+        _dashed(draw, pts, (*style.FOOTPRINT_AXIS, 255), 2)
+        drawn = True
+    return drawn
+
+
+def _dashed(
+    draw: ImageDraw.ImageDraw, pts: Sequence[tuple[float, float]], fill: Any, width: int
+) -> None:
+    for (x0, y0), (x1, y1) in itertools.pairwise(pts):
+        length = math.hypot(x1 - x0, y1 - y0)
+        steps = max(1, int(length // 8))
+        for s in range(0, steps, 2):
+            a, b = s / steps, min(1.0, (s + 1) / steps)
+            draw.line(
+                [
+                    (x0 + (x1 - x0) * a, y0 + (y1 - y0) * a),
+                    (x0 + (x1 - x0) * b, y0 + (y1 - y0) * b),
+                ],
+                fill=fill,
+                width=width,
+            )
+
+
+# --- furniture: scale bar, attribution, legend -------------------------------------------
+
+
+def nice_scale(metres_per_pixel: float, max_px: float = 120) -> tuple[float, float]:
+    """The longest 1-2-5 × 10ⁿ distance (metres) that fits in ``max_px``; and its pixels."""
+    limit = metres_per_pixel * max_px
+    power = 10 ** math.floor(math.log10(limit))
+    for step in (5, 2, 1):
+        if step * power <= limit:
+            metres = step * power
+            return metres, metres / metres_per_pixel
+    return power, power / metres_per_pixel
+
+
+def scale_text(metres: float) -> str:
+    return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+
+
+def draw_furniture(image: Image.Image, view: View, attribution: str) -> None:
+    """The scale bar (bottom left, true at the map's centre latitude) and the attribution
+    (bottom right)."""
+    draw = ImageDraw.Draw(image)
+    font = _font(12)
+    metres, px = nice_scale(view.metres_per_pixel(), min(120, view.width / 3))
+    x0, y0 = 10, view.height - 14
+    label = scale_text(metres)
+    tw = draw.textlength(label, font=font)
+    draw.rectangle([x0 - 5, y0 - 20, x0 + max(px, tw) + 8, y0 + 7], fill=(255, 255, 255))
+    draw.line([(x0, y0), (x0 + px, y0)], fill=(0, 0, 0), width=3)
+    draw.line([(x0, y0 - 6), (x0, y0 + 3)], fill=(0, 0, 0), width=2)
+    draw.line([(x0 + px, y0 - 6), (x0 + px, y0 + 3)], fill=(0, 0, 0), width=2)
+    draw.text((x0, y0 - 8), label, fill=(0, 0, 0), font=font, anchor="ls")
+    text = _printable(attribution)[:200]
+    tw = draw.textlength(text, font=font)
+    right = view.width - 4
+    draw.rectangle(
+        [right - tw - 8, view.height - 20, view.width, view.height], fill=(255, 255, 255)
+    )
+    draw.text((right - 4, view.height - 6), text, fill=(40, 40, 40), font=font, anchor="rs")
+
+
+def legend_entries(data: MapData, layers: Iterable[str]) -> list[tuple[str, str, Any]]:
+    """(symbol, label, colour) for what the map shows; the app's legend uses it too."""
+    layers = set(layers)
+    out: list[tuple[str, str, Any]] = []
+    if "sites" in layers and len(data.sites):
+        for kind in sorted({k for k in data.sites.extra["site_type"]}, key=str):
+            sym, colour, label = style.site_symbol(kind)
+            out.append((sym, label, colour))
+        if any(data.sites.extra["conflict"]):
+            out.append(("conflict", "record in conflict", style.CONFLICT))
+    if "remnants" in layers and len(data.remnants):
+        ex = data.remnants.extra
+        cats = sorted({c for c in ex["category"] if c}, key=str)
+        for c in cats:
+            out.append(("circle", c.replace("_", " "), style.REMNANT_COLOURS.get(c, (0, 0, 0))))
+        if any(style.is_hazard(c, h) for c, h in zip(ex["condition"], ex["hazard"], strict=True)):
+            out.append(("hazard", "dud / hazard", style.HAZARD_FILL))
+    if "photos" in layers and len(data.photos):
+        out.append(("photo", "photo (cone: direction)", style.PHOTO))
+    if "footprints" in layers and data.footprints:
+        out.append(("footprint", "footprint (dashed: long axis)", style.FOOTPRINT_EDGE))
+    return out
+
+
+def draw_legend(
+    draw: ImageDraw.ImageDraw, view: View, data: MapData, layers: Iterable[str]
+) -> None:
+    entries = legend_entries(data, layers)
+    if not entries or view.width < 300 or view.height < 200:
+        return
+    font = _font(12)
+    width = 26 + max(draw.textlength(label, font=font) for _s, label, _c in entries)
+    height = 8 + 18 * len(entries)
+    x0, y0 = view.width - width - 10, 10
+    draw.rectangle([x0, y0, x0 + width, y0 + height], fill=(255, 255, 255), outline=(160, 160, 160))
+    for n, (sym, label, colour) in enumerate(entries):
+        cy = y0 + 13 + 18 * n
+        cx = x0 + 12
+        if sym == "conflict":
+            draw.ellipse([cx - 7, cy - 7, cx + 7, cy + 7], outline=colour, width=3)
+        elif sym == "photo":
+            draw.pieslice([cx - 12, cy - 12, cx + 12, cy + 12], -115, -65, fill=(160, 190, 220))
+            draw.ellipse([cx - 3, cy - 3, cx + 3, cy + 3], fill=colour)
+        elif sym == "footprint":
+            draw.rectangle([cx - 7, cy - 5, cx + 7, cy + 5], fill=(240, 190, 180), outline=colour)
+        else:
+            _symbol(draw, sym, cx, cy, 5, colour, (90, 90, 90))
+        draw.text((x0 + 24, cy), label, fill=(20, 20, 20), font=font, anchor="lm")
+
+
+# --- the whole map --------------------------------------------------------------------------
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1024x768"`` → (1024, 768); each side 64..8192 pixels."""
+    w, sep, h = text.lower().partition("x")
+    if not sep or not w.strip().isdigit() or not h.strip().isdigit():
+        raise MapError(f"--size {text!r}: expected WIDTHxHEIGHT, e.g. 1024x768")
+    width, height = int(w), int(h)
+    if not (64 <= width <= MAX_SIZE and 64 <= height <= MAX_SIZE):
+        raise MapError(f"--size {text!r}: each side must be 64 to {MAX_SIZE} pixels")
+    return width, height
+
+
+def parse_center(text: str) -> tuple[float, float]:
+    """``"39.8153,46.7519"`` → (lat, lon) in WGS84 degrees."""
+    try:
+        lat_s, lon_s = text.split(",")
+        lat, lon = float(lat_s), float(lon_s)
+    except ValueError:
+        raise MapError(f"--center {text!r}: expected LAT,LON in decimal degrees") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or math.isnan(lat) or math.isnan(lon):
+        raise MapError(f"--center {text!r}: latitude -90..90, longitude -180..180")
+    return lat, lon
+
+
+def parse_layers(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return LAYERS
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    bad = [n for n in names if n not in LAYERS]
+    if bad:
+        raise MapError(f"--layers: unknown layer {bad[0]!r}; layers are {', '.join(LAYERS)}")
+    return names
+
+
+def render_map(
+    store: Any,
+    *,
+    case_id: str | None = None,
+    site_id: str | None = None,
+    center: tuple[float, float] | None = None,
+    zoom: int | None = None,
+    size: tuple[int, int] = (1024, 768),
+    basemap: str | None = None,
+    layers: Sequence[str] = LAYERS,
+    start: str | None = None,
+    end: str | None = None,
+    legend: bool = True,
+) -> Rendered:
+    """A static map of the store's records; the view is ``center``+``zoom`` when given,
+    else fitted to what the filter shows (a site, a case, or everything).
+
+    Raises :class:`~fieldkit.errors.NotFound` for an unknown case or site and
+    :class:`MapError` for an unknown basemap or a bad zoom.
+    """
+    if case_id:
+        store.get(case_id, "case")
+    if site_id:
+        store.get(site_id, "site")
+    if zoom is not None and not 0 <= zoom <= 22:
+        raise MapError(f"--zoom {zoom}: zoom levels are 0 to 22")
+    width, height = size
+    flt = MapFilter(case_id=case_id, site_id=site_id, start=start, end=end)
+    data = load_map_data(store, flt, layers=layers)
+    if center is not None:
+        view = View(center[0], center[1], 16 if zoom is None else zoom, width, height)
+    else:
+        view = fit_view(data.positions(layers), width, height, max_zoom=18)
+        if zoom is not None:
+            view = View(view.lat, view.lon, zoom, width, height)
+    source, opened_notices = Registry(store.home).open(basemap)
+    notices = list(opened_notices)
+    try:
+        image, counts = render_view(view, data, source, layers=layers, legend=legend)
+        attribution = source.info.attribution or source.info.name
+    finally:
+        if source is not natural_earth():
+            source.close()
+    if source is not natural_earth() and "Natural Earth" not in attribution:
+        attribution = f"{attribution} · Natural Earth"
+    draw_furniture(image, view, attribution)
+    if data.unknown_time:
+        notices.append(
+            f"{data.unknown_time} site(s) with no incident time are not shown "
+            "(the time window cannot place them)"
+        )
+    return Rendered(
+        image=image,
+        view=view,
+        basemap=source.info.name,
+        attribution=attribution,
+        layers=tuple(layers),
+        counts=counts,
+        notices=notices,
+    )
