@@ -106,6 +106,7 @@ def test_video_poster_is_upright_and_decoded(tmp_path: Path) -> None:
         assert im.size == (48, 64)  # 64×48 stored, turned 90°
     assert not _close(_centre(dest), PLACEHOLDER_BG, 10)
     assert preview(AV / "noon_180.mp4", 32).size == (32, 24)
+    assert _close(preview(AV / "bwf_bext.wav", 256).getpixel((3, 3)), PLACEHOLDER_BG, 10)
 
 
 def test_import_video_audio_and_broken_video(store: Store, tmp_path: Path) -> None:
@@ -218,3 +219,16 @@ def test_mutated_embedded_previews_never_crash(data: st.DataObject) -> None:
     cut = data.draw(st.integers(2, len(blob)))
     found = embedded_jpeg(io.BytesIO(bytes(blob[:cut])), "image/jpeg")
     assert found is None or (found.startswith(b"\xff\xd8") and found.endswith(b"\xff\xd9"))
+
+
+def test_a_cancelled_check_stays_pending(store: Store, tmp_path: Path) -> None:
+    from fieldkit.progress import CancelToken
+
+    photo = tmp_path / "p.jpg"
+    photo.write_bytes(_with_preview())
+    import_media(store, [photo], serial=True, fast_previews=True)
+    token = CancelToken()
+    token.cancel()
+    assert check_pending(store, cancel=token) == {"checked": 0, "broken": [], "cancelled": True}
+    assert len(pending_checks(store)) == 1
+    assert check_pending(store)["checked"] == 1

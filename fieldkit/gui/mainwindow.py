@@ -54,7 +54,7 @@ from fieldkit.gui.placement import PlaceDialog, Placement, import_for_placement
 from fieldkit.gui.tasks import Task, TaskRunner
 from fieldkit.gui.viewer import CameraDialog, PhotoViewer
 from fieldkit.store import Store
-from fieldkit.thumbnails import BROKEN_PREFIX, check_pending
+from fieldkit.thumbnails import BROKEN_PREFIX, check_pending, pending_checks
 from fieldkit.undo import Step
 
 CASE_ROLE = ID_ROLE
@@ -883,7 +883,9 @@ class MainWindow(QMainWindow):
                 self._open_last_report()
             if placement.photos:
                 self.ask_placement(placement, site_id)
-            self.check_photos()
+            # After a cancelled import the check waits for the next one (it resumes then).
+            if not placement.report.get("cancelled") and pending_checks(self.store):
+                self.check_photos()
 
         def cancelled() -> None:
             self.statusBar().showMessage(tr("Import cancelled"), 5000)
