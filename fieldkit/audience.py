@@ -628,8 +628,9 @@ def check_sensitive_output(view: OutputView, *, allowed: bool, what: str = "this
     if view.carries == "public" or allowed:
         return
     raise SensitiveOutput(
-        f"{what} would carry {view.carries} content ({view.audience.tag}); confirm with "
-        "--allow-sensitive that it may be written unencrypted, or leave out --include"
+        f"{what} would carry {view.carries} content ({view.audience.tag}) unencrypted; "
+        "say so with --plaintext if it must be written, or leave out --include; "
+        "nothing was written"
     )
 
 

@@ -21,6 +21,10 @@ class StoreNotFound(StoreError):
     """No store at the given home (run ``fieldkit init``)."""
 
 
+class StoreLocked(StoreError):
+    """An encrypted store opened without its passphrase or keys."""
+
+
 class StoreExists(StoreError):
     """``init`` on a folder that already holds a store."""
 

@@ -41,7 +41,8 @@ def is_disk_full(exc: BaseException) -> bool:
     SQLite's SQLITE_FULL ("database or disk is full", sqlite.org/rescode.html#full)."""
     if isinstance(exc, OSError):
         return exc.errno in _FULL_ERRNOS
-    if isinstance(exc, sqlite3.OperationalError):
+    # sqlite3's, or SQLCipher's own OperationalError (an encrypted store): same codes.
+    if isinstance(exc, sqlite3.OperationalError) or type(exc).__name__ == "OperationalError":
         code = getattr(exc, "sqlite_errorcode", None)
         return code == sqlite3.SQLITE_FULL or "database or disk is full" in str(exc)
     return False

@@ -42,7 +42,6 @@ import contextlib
 import errno
 import io
 import os
-import sqlite3
 import stat
 import time
 from collections import deque
@@ -53,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit import records
+from fieldkit.atrest.database import OPERATIONAL_ERRORS, SQL_ERRORS
 from fieldkit.errors import DiskFull, FieldkitError, MediaError, NotFound, ValidationError
 from fieldkit.fsutil import display_name, display_path, is_disk_full, open_regular
 from fieldkit.mediastore import MediaStore
@@ -63,7 +63,7 @@ from fieldkit.previews import embedded_jpeg
 from fieldkit.problems import Problem
 from fieldkit.progress import CancelToken, ProgressFn, Throttle
 from fieldkit.store import Store
-from fieldkit.thumbnails import THUMB_SIZE, thumbnail_path, thumbnail_problem
+from fieldkit.thumbnails import THUMB_SIZE, ImageSource, thumbnail_path, thumbnail_problem
 
 #: Commit after this many files ...
 BATCH_FILES = 50
@@ -72,6 +72,9 @@ BATCH_SECONDS = 0.5
 #: Bytes of the file's start kept for the metadata reader (a JPEG's EXIF is always
 #: here); formats whose metadata may sit anywhere are read from the stored copy.
 HEAD_BYTES = 1 << 20
+#: In an encrypted store, photos up to this size are kept in memory while stored, so
+#: their metadata and thumbnail need no second (decrypting) read.
+KEEP_IN_MEMORY = 64 << 20
 #: Types whose metadata comes before the image data, so the head holds it. WebP and PNG
 #: may carry EXIF after the pixels (an EXIF chunk at the end, eXIf after IDAT).
 _HEAD_ENOUGH = frozenset({"image/jpeg", "image/gif", "image/bmp"})
@@ -311,10 +314,20 @@ def prepare_file(
     """
     shown = display_path(path)
     head = bytearray()
+    # An encrypted store cannot re-read its copy cheaply, so a photo's bytes are kept
+    # in memory while they are stored (up to a bound) for the metadata and thumbnail.
+    whole: list[bytes] | None = [] if media.encrypted else None
+    kept = 0
 
     def keep_head(block: bytes) -> None:
+        nonlocal whole, kept
         if len(head) < HEAD_BYTES:
             head.extend(block[: HEAD_BYTES - len(head)])
+        if whole is not None:
+            whole.append(block)
+            kept += len(block)
+            if kept > KEEP_IN_MEMORY:
+                whole = None
 
     try:
         source = open_regular(path)
@@ -343,13 +356,20 @@ def prepare_file(
             f"the file changed while it was read ({expected} bytes, then {stored.size}); "
             "the stored copy is what was read"
         )
-    stored_path = media.path_of(stored.sha256)
+    stored_copy: ImageSource = media.path_of(stored.sha256)
+    if media.encrypted:
+        stored_copy = b"".join(whole) if whole is not None else b""
+    whole = None
     mime = sniff_type(bytes(head[:SNIFF_BYTES]))
     meta: Metadata | None = None
     ctime: CaptureTime | None = None
+    if media.encrypted and not stored_copy:
+        # Too big to keep in memory: read it again from where it came (the plaintext is
+        # never written into the store).
+        stored_copy = path
     if mime.startswith("image/") or is_av(mime):
         try:
-            meta = _read_metadata(bytes(head), stored_path, stored.size)
+            meta = _read_metadata(bytes(head), stored_copy, stored.size)
             mime = meta.type
             warnings.extend(meta.warnings)
             raw = meta.raw_time
@@ -361,7 +381,17 @@ def prepare_file(
             meta = None
         if thumbnails and (mime in PILLOW_SIZED or is_av(mime)):
             try:
-                _thumbnail(stored_path, stored.sha256, cache_dir, mime, meta, head, fast, warnings)
+                _thumbnail(
+                    stored_copy,
+                    stored.sha256,
+                    cache_dir,
+                    mime,
+                    meta,
+                    head,
+                    fast,
+                    warnings,
+                    media,
+                )
             except OSError as exc:  # only a full disk comes out of it
                 sha = stored.sha256 if stored.new else None
                 return _Rejected(shown, f"disk full: {exc.strerror}", True, sha)
@@ -419,7 +449,7 @@ def prepare_file(
 
 
 def _thumbnail(
-    stored_path: Path,
+    stored_path: ImageSource,
     sha256: str,
     cache_dir: Path,
     mime: str,
@@ -427,13 +457,15 @@ def _thumbnail(
     head: bytearray,
     fast: bool,
     warnings: list[str],
+    media: MediaStore,
 ) -> None:
     """The thumbnail of a stored file; a photo or video that cannot be decoded is warned.
 
     With ``fast``, a JPEG's embedded preview is the thumbnail and the full decode check is
     left to :func:`fieldkit.thumbnails.check_pending` (the app runs it in the background).
     """
-    dest = thumbnail_path(cache_dir, sha256, THUMB_SIZE)
+    cipher = media.cipher
+    dest = thumbnail_path(cache_dir, sha256, THUMB_SIZE, cipher)
     if dest.exists():
         return
     orientation = meta.orientation if meta is not None else 1
@@ -447,11 +479,18 @@ def _thumbnail(
             orientation=orientation,
             mime=mime,
             embedded=embedded,
+            cipher=cipher,
             warnings=warnings,
         )
     if embedded is None or problem is not None:  # no preview, or one that does not decode
         problem = thumbnail_problem(
-            stored_path, dest, THUMB_SIZE, orientation=orientation, mime=mime, warnings=warnings
+            stored_path,
+            dest,
+            THUMB_SIZE,
+            orientation=orientation,
+            mime=mime,
+            cipher=cipher,
+            warnings=warnings,
         )
     if problem is not None:
         what = "video" if mime.startswith("video/") else "image"
@@ -461,7 +500,7 @@ def _thumbnail(
         )
 
 
-def _read_metadata(head: bytes, stored: Path, size: int) -> Metadata:
+def _read_metadata(head: bytes, stored: ImageSource, size: int) -> Metadata:
     """Metadata from the head already read; from the stored copy if the head is not enough.
 
     The stored copy was just written, so it is in the page cache, and it is our own
@@ -471,6 +510,8 @@ def _read_metadata(head: bytes, stored: Path, size: int) -> Metadata:
         meta = read_metadata(head, size=size)
         if size <= len(head) or not any("truncated" in w for w in meta.warnings):
             return meta
+    if not isinstance(stored, Path):
+        return read_metadata(stored, size=size)
     with open(stored, "rb") as fh:
         return read_metadata(fh, size=size)
 
@@ -526,7 +567,7 @@ class _Writer:
             return
         try:
             self._commit(batch)
-        except (OSError, sqlite3.OperationalError) as exc:
+        except (OSError, *OPERATIONAL_ERRORS) as exc:  # type: ignore[misc]
             if not is_disk_full(exc):
                 raise
             # The transaction was rolled back: nothing of this batch is recorded.
@@ -708,8 +749,10 @@ def _remove_unrecorded(store: Store, outcomes: Sequence[_Outcome]) -> None:
             sha = outcome.sha256
         if sha is None:
             continue
-        with contextlib.suppress(OSError, FieldkitError, sqlite3.Error):
-            thumbnail_path(store.cache_dir, sha, THUMB_SIZE).unlink(missing_ok=True)
+        with contextlib.suppress(OSError, FieldkitError, *SQL_ERRORS):
+            thumbnail_path(store.cache_dir, sha, THUMB_SIZE, store.media.cipher).unlink(
+                missing_ok=True
+            )
             if store.find("media", where={"sha256": sha}, include_retracted=True, limit=1):
                 continue
             path = store.media.path_of(sha)

@@ -1,11 +1,18 @@
-"""Content-addressed storage of original files: ``media/<first two hex>/<sha256>``.
+"""Content-addressed storage of original files: ``media/<first two hex>/<name>``.
 
 A file is copied to a temp file in ``media/tmp/``, hashed while copying (read once),
-fsynced, then renamed to its hash and made read-only. Any file type is accepted. The
+fsynced, then renamed to its name and made read-only. Any file type is accepted. The
 same bytes are stored once. A crash leaves at most a temp file, removed on a later open
 only when it is provably abandoned (:func:`fieldkit.fsutil.temp_is_abandoned`: its
 writer's pid, recorded in its name, is gone and nobody holds its lock), never because a
 second process opened the store while this one was writing.
+
+In an encrypted store the temp file and the stored file are age files to the store's
+own recipient (sealed while copying: the plaintext never touches the disk), named
+``HMAC-SHA256(names key, sha256) + ".age"``; in an unencrypted store the file is kept as
+it is under its SHA-256. Either way the SHA-256 of the original bytes is the evidence
+hash, and reading an original goes through :meth:`MediaStore.open_original` /
+:meth:`MediaStore.read_original`, never through the path.
 """
 
 from __future__ import annotations
@@ -19,12 +26,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from fieldkit.atrest.cipher import PLAIN, FileCipher
 from fieldkit.canonical import is_sha256
 from fieldkit.errors import MediaError
 from fieldkit.fsutil import fsync_dir, lock_temp, owned_temp_prefix, temp_is_abandoned
 
 BLOCK = 1 << 20
 TEMP_PREFIX = ".incoming-"
+#: The largest original :meth:`MediaStore.read_original` decrypts into memory for readers
+#: that seek (Pillow, the EXIF reader); bigger files are read as a stream.
+MAX_IN_MEMORY = 512 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -34,19 +45,95 @@ class Stored:
     new: bool  # False when the same bytes were already stored
 
 
+class _HashingReader:
+    """``read(n)`` over a source that hashes, counts and shows every block on the way."""
+
+    def __init__(self, source: BinaryIO, on_block: Callable[[bytes], None] | None) -> None:
+        self.source, self.on_block = source, on_block
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self._buf = b""
+        self._pos = 0
+
+    def read(self, n: int = -1) -> bytes:
+        if self._pos >= len(self._buf):
+            self._buf, self._pos = self.source.read(BLOCK), 0
+            if not self._buf:
+                return b""
+            self.digest.update(self._buf)
+            self.size += len(self._buf)
+            if self.on_block is not None:
+                self.on_block(self._buf)
+        end = len(self._buf) if n is None or n < 0 else self._pos + n
+        out = self._buf[self._pos : end]
+        self._pos += len(out)
+        return out
+
+
 class MediaStore:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, cipher: FileCipher = PLAIN) -> None:
         self.root = root
         self.tmp = root / "tmp"
+        self.cipher = cipher
+
+    @property
+    def encrypted(self) -> bool:
+        return self.cipher.encrypted
 
     def ensure(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(exist_ok=True)
 
     def path_of(self, sha256: str) -> Path:
+        """Where the file of ``sha256`` lives on disk (sealed in an encrypted store).
+
+        For locating and counting only: read the content with :meth:`open_original`.
+        """
         if not is_sha256(sha256):
             raise MediaError(f"{sha256!r} is not a SHA-256")
-        return self.root / sha256[:2] / sha256
+        name = self.cipher.name(sha256)
+        return self.root / name[:2] / name
+
+    def size_of(self, sha256: str) -> int:
+        """The original's size in bytes (not the sealed file's)."""
+        path = self.path_of(sha256)
+        if not self.cipher.encrypted:
+            return path.stat().st_size
+        with self.open_original(sha256) as fh:
+            size = 0
+            while block := fh.read(BLOCK):
+                size += len(block)
+            return size
+
+    def open_original(self, sha256: str) -> BinaryIO:
+        """The original bytes as a sequential ``read(n)`` stream (decrypted as read).
+
+        Raises ``FileNotFoundError`` when the store lacks the file, and
+        :class:`MediaError` (at the read that finds it) for a sealed file that is damaged.
+        """
+        source = open(self.path_of(sha256), "rb")  # noqa: SIM115 - handed to the caller
+        return self.cipher.reader(source)
+
+    def read_original(self, sha256: str, *, limit: int = MAX_IN_MEMORY) -> bytes:
+        """The whole original in memory (for readers that seek); at most ``limit`` bytes."""
+        path = self.path_of(sha256)
+        if path.stat().st_size > limit + 4096:
+            raise MediaError(f"{sha256}: larger than {limit} bytes; read it as a stream")
+        if not self.cipher.encrypted:
+            return path.read_bytes()
+        return self.cipher.open_bytes(path.read_bytes())
+
+    read_bytes = read_original  # the name the release code asks for
+
+    def copy_original(self, sha256: str, dest: Path) -> None:
+        """Write the original bytes to ``dest`` (a new file, mode 0600)."""
+        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out, open(self.path_of(sha256), "rb") as src:
+                self.cipher.open_stream(src, out)
+        except BaseException:
+            dest.unlink(missing_ok=True)
+            raise
 
     def has(self, sha256: str) -> bool:
         return self.path_of(sha256).is_file()
@@ -80,25 +167,16 @@ class MediaStore:
         hash to it or nothing is stored.
         """
         self.ensure()
-        digest = hashlib.sha256()
-        size = 0
+        reader = _HashingReader(source, on_block)
         fd, tmp_name = tempfile.mkstemp(prefix=owned_temp_prefix(TEMP_PREFIX), dir=self.tmp)
         tmp = Path(tmp_name)
         try:
             lock_temp(fd)  # held until the file is closed: it is in use, not abandoned
             with os.fdopen(fd, "wb") as out:
-                while True:
-                    block = source.read(BLOCK)
-                    if not block:
-                        break
-                    digest.update(block)
-                    size += len(block)
-                    if on_block is not None:
-                        on_block(block)
-                    out.write(block)
+                self.cipher.seal_stream(reader, out)  # type: ignore[arg-type]
                 out.flush()
                 os.fsync(out.fileno())
-            sha = digest.hexdigest()
+            sha, size = reader.digest.hexdigest(), reader.size
             if expected_sha256 is not None and sha != expected_sha256:
                 raise MediaError(f"content hashes to {sha}, not the expected {expected_sha256}")
             final = self.path_of(sha)
@@ -128,9 +206,11 @@ class MediaStore:
 
     def check(self, sha256: str) -> bool:
         """Re-hash a stored file; True if it still has the bytes its name says."""
-        path = self.path_of(sha256)
         digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            while block := f.read(BLOCK):
-                digest.update(block)
+        try:
+            with self.open_original(sha256) as f:
+                while block := f.read(BLOCK):
+                    digest.update(block)
+        except MediaError:
+            return False
         return digest.hexdigest() == sha256

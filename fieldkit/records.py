@@ -334,6 +334,13 @@ MEDIA = Kind(
         Field("duration_s", "float", "Duration (s)", minimum=0),
         Field("warnings", "list", "Warnings"),
         Field("caption", "text", "Caption"),
+        Field(
+            "sensitivity",
+            "enum",
+            "Sensitivity",
+            choices=("public", "restricted", "confidential"),
+            help="as for statements: a photo of a witness's face is confidential; unset is public",
+        ),
         _release(),
         Field(
             "redactions",

@@ -30,7 +30,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from fieldkit import __version__, keys, sshsig
 from fieldkit.audience import Audience, OutputView, build_view, check_sensitive_output, tagged_path
@@ -427,7 +427,10 @@ def write_report(
     data, photos, missing, notes = render_report(store, view, progress=progress, cancel=cancel)
     signature = sshsig.sign(key, data, REPORT_NAMESPACE).encode("ascii")
     check_cancel(cancel)
-    _write_pair(target, data, sig_path, signature)
+    try:
+        _write_pair(target, data, sig_path, signature)
+    except OSError as exc:  # a full disk, a read-only folder: neither file is left
+        raise ReportError(f"cannot write {target}: {exc.strerror or exc}") from exc
     import hashlib
 
     pages = data.count(b"/Type /Page\n") or data.count(b"/Type /Page")
@@ -513,7 +516,8 @@ def render_report(
             ("Region", case.get("region")),
             ("Period", period),
             ("Organisation", me.get("organisation")),
-            ("Author", me.get("name")),
+            # A public report names the organisation, not the investigator (their safety).
+            ("Author", None if audience.public else me.get("name")),
             (
                 "Date (journal)",
                 f"{as_of} (the newest change to what this report holds)" if as_of else None,
@@ -563,7 +567,17 @@ def render_report(
 
     # Map ----------------------------------------------------------------------------------
     doc.heading("Map of the case", 2)
-    if not draw_site_plan(doc, view):
+    static = _static_map(store, view, notes)
+    if static is not None:
+        import io
+
+        png, attribution = static
+        w_px, h_px = _image_size(png)
+        width = doc.width
+        height = min(width * h_px / w_px, 150.0)
+        pdf.image(io.BytesIO(png), x=pdf.l_margin, w=height * w_px / h_px, h=height)
+        doc.para(f"Map: sites, remnants and photos of the case; {attribution}.", 7.5)
+    elif not draw_site_plan(doc, view):
         doc.para("No site has a recorded position.")
 
     # Sites --------------------------------------------------------------------------------
@@ -847,11 +861,13 @@ def render_report(
         "This report is signed. Put the author's public key in an allowed_signers file and "
         "check the signature with OpenSSH (no FieldKit needed):"
     )
+    # Any principal works in allowed_signers; a public report does not give out an email.
+    principal = "report-author" if audience.public else me.get("email")
     doc.font(7, mono=True)
     _shape_for(pdf)
     commands = [
-        f'echo "{me.get("email")} {public_key}" > allowed_signers',
-        f"ssh-keygen -Y verify -f allowed_signers -I {me.get('email')} \\",
+        f'echo "{principal} {public_key}" > allowed_signers',
+        f"ssh-keygen -Y verify -f allowed_signers -I {principal} \\",
         f"    -n {REPORT_NAMESPACE} -s REPORT.pdf.sig < REPORT.pdf",
     ]
     pdf.multi_cell(0, 3.4, "\n".join(_text(c) for c in commands), new_x="LMARGIN", new_y="NEXT")
@@ -870,8 +886,44 @@ def render_report(
             "photo's hash against its record. `sha256sum FILE` of an original must print "
             "the value given here."
         )
-    data = bytes(pdf.output())
-    return data, embedded, missing, notes
+    # fpdf2 returns a bytearray; handed on as it is (bytes-like everywhere it goes), so a
+    # PDF of 100 MB is not copied once more.
+    return cast(bytes, pdf.output()), embedded, missing, notes
+
+
+def _static_map(store: Store, view: OutputView, notes: list[str]) -> tuple[bytes, str] | None:
+    """The map package's static map of the case as PNG, for an internal report.
+
+    A public report never uses it: that map is drawn from the store, not from what the
+    public audience may see (unreleased sites, exact sensitive positions); it gets the
+    plain plan drawn from the audience's view instead.
+    """
+    import importlib
+    import io
+
+    if view.audience.public or not view.cases:
+        return None
+    try:
+        render = importlib.import_module("fieldkit.map.render")
+    except ImportError:
+        return None
+    render_map = getattr(render, "render_map", None)
+    if not callable(render_map):
+        return None
+    try:
+        rendered = render_map(store, case_id=view.cases[0]["_id"], size=(1600, 1100))
+        image = rendered.image.convert("RGB")
+        out = io.BytesIO()
+        image.save(out, "PNG", optimize=False)
+        attribution = getattr(rendered, "attribution", None) or "FieldKit static map"
+    except Exception as exc:  # a map problem must not cost the report: the plan stands in
+        notes.append(f"static map unavailable ({exc}); a plain plan is drawn instead")
+        return None
+    return out.getvalue(), str(attribution)
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    return _jpeg_size(data)
 
 
 def _jpeg_size(data: bytes) -> tuple[int, int]:

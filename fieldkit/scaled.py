@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from fieldkit.store import Store
@@ -21,6 +21,15 @@ IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/tiff", "image/hei
 
 def is_image(mime: str | None) -> bool:
     return bool(mime) and str(mime) in IMAGE_TYPES
+
+
+def _open_original(store: Store, sha256: str) -> Any:
+    """A readable binary stream of the original: through the media store's own reader
+    when it has one (an encrypted store decrypts there), else the plain file."""
+    if getattr(store.media, "encrypted", False):
+        # Pillow seeks: the sealed original is decrypted into memory (never to disk).
+        return io.BytesIO(store.media.read_original(sha256))
+    return open(store.media.path_of(sha256), "rb")
 
 
 def scaled_jpeg(
@@ -35,29 +44,32 @@ def scaled_jpeg(
 
     ``redactions`` (``"x,y,w,h"`` in pixels of the upright original, :mod:`fieldkit.redact`)
     are burned in as solid blocks before encoding: public outputs pass the media record's.
-    Returns None when the file is missing or is not an image Pillow can decode (the
-    caller says so in its output); never raises for a damaged file.
+    Returns None when the file is missing or is not an image Pillow can decode, or a
+    redaction is malformed (the caller says so in its output; nothing unredacted goes
+    out); never raises for a damaged file.
     """
-    from PIL import Image
+    from PIL import Image, ImageOps
 
     from fieldkit.redact import burn, parse_rects
-    from fieldkit.thumbnails import _open, _rgb
+    from fieldkit.thumbnails import MAX_PIXELS, _register_heif, _rgb
 
-    path = store.media.path_of(sha256)
+    _register_heif()
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         rects = parse_rects(redactions)
+        with _open_original(store, sha256) as fh, Image.open(fh) as im:
+            stored_w, stored_h = im.size  # before draft() shrinks it
+            turned = im.getexif().get(0x0112, 1) in (5, 6, 7, 8)
+            if im.format == "JPEG":
+                im.draft("RGB", (max_side, max_side))  # the decoder scales by 1/2..1/8
+            im.load()
+            upright = ImageOps.exif_transpose(im)
+            picture = _rgb(upright if upright is not None else im.copy())
         if rects:
-            with Image.open(path) as probe:
-                stored_w, stored_h = probe.size
-                turned = probe.getexif().get(0x0112, 1) in (5, 6, 7, 8)
-            full_w = stored_h if turned else stored_w
-        im = _open(path, (max_side, max_side))
-        im = _rgb(im)
-        if rects:
-            burn(im, rects, scale=im.width / full_w)
-        im.thumbnail((max_side, max_side))
+            burn(picture, rects, scale=picture.width / (stored_h if turned else stored_w))
+        picture.thumbnail((max_side, max_side))
         out = io.BytesIO()
-        im.save(out, "JPEG", quality=quality, optimize=False, progressive=False)
+        picture.save(out, "JPEG", quality=quality, optimize=False, progressive=False)
     except Exception:  # a damaged or unreadable file: the output notes it, nothing breaks
         return None
     return out.getvalue()

@@ -19,6 +19,10 @@ Originals are opened read-only and never written. Nothing here raises for a bad 
   :func:`check_pending` later decodes the full photo off the import's critical path,
   replaces the thumbnail and records a photo that cannot be decoded as soon as it is
   found.
+- **Encrypted stores**: the thumbnail is an age file to the store's recipient, named by
+  the keyed name of its photo (``<hmac>-<size>.jpg.age``): a thumbnail shows the photo, so
+  it is protected like the photo. Read one with :func:`load_thumbnail`; the original comes
+  in as its bytes (:data:`ImageSource`), never as a plain file.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fieldkit.atrest.cipher import PLAIN, FileCipher
 from fieldkit.canonical import is_sha256
+from fieldkit.errors import FieldkitError
 from fieldkit.fsutil import is_disk_full, lock_temp, owned_temp_prefix, temp_is_abandoned
 from fieldkit.metadata.pillow import captured_warnings
 from fieldkit.progress import CancelToken, ProgressFn, Throttle
@@ -81,18 +87,32 @@ def _register_heif() -> None:
         pillow_heif.register_heif_opener()
 
 
-def _sniff(src: Path) -> str:
+#: What an original is read from: its path (unencrypted store, or the file being imported)
+#: or its bytes (an encrypted store decrypts into memory; nothing plain touches the disk).
+ImageSource = Path | bytes
+
+
+def _input(src: ImageSource) -> Any:
+    """Something Pillow, PyAV and the metadata reader open: the path, or a fresh stream."""
+    return io.BytesIO(src) if isinstance(src, bytes | bytearray) else src
+
+
+def _sniff(src: ImageSource) -> str:
     from fieldkit.metadata.filetype import SNIFF_BYTES, sniff_type
 
+    if isinstance(src, bytes | bytearray):
+        return sniff_type(bytes(src[:SNIFF_BYTES]))
     with open(src, "rb") as fh:
         return sniff_type(fh.read(SNIFF_BYTES))
 
 
-def _reader_orientation(src: Path) -> int | None:
+def _reader_orientation(src: ImageSource) -> int | None:
     """The orientation FieldKit's reader decides for a file (for callers without a record)."""
     from fieldkit.metadata import read_metadata
 
     try:
+        if isinstance(src, bytes | bytearray):
+            return read_metadata(bytes(src)).orientation
         with open(src, "rb") as fh:
             return read_metadata(fh).orientation
     except Exception:  # a reader problem means "as stored"
@@ -114,11 +134,11 @@ def _fit(width: int, height: int, side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _poster(src: Path, side: int) -> PILImage.Image:
+def _poster(src: ImageSource, side: int) -> PILImage.Image:
     """A representative frame of a video, longest side at most ``side`` (not yet upright)."""
     import av
 
-    with av.open(str(src)) as container:
+    with av.open(str(src) if isinstance(src, Path) else _input(src)) as container:
         if not container.streams.video:
             raise ValueError("no video stream")
         stream = container.streams.video[0]
@@ -164,7 +184,7 @@ def placeholder(kind: str, side: int = THUMB_SIZE, note: str | None = None) -> P
 
 
 def _open(
-    src: Path,
+    src: ImageSource,
     target: tuple[int, int],
     orientation: int | None = None,
     mime: str | None = None,
@@ -181,7 +201,7 @@ def _open(
     else:
         _register_heif()
         Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-        with Image.open(src) as opened:
+        with Image.open(_input(src)) as opened:
             width, height = opened.size
             if width * height > MAX_PIXELS:
                 raise ImageTooLarge(
@@ -224,19 +244,47 @@ def thumbs_dir(store_or_cache_dir: Store | Path) -> Path:
     return Path(store_or_cache_dir.cache_dir) / "thumbs"
 
 
-def thumbnail_path(store_or_cache_dir: Store | Path, sha256: str, size: int = THUMB_SIZE) -> Path:
-    """Where the thumbnail of ``sha256`` lives (it may not exist yet)."""
+def thumbnail_path(
+    store_or_cache_dir: Store | Path,
+    sha256: str,
+    size: int = THUMB_SIZE,
+    cipher: FileCipher | None = None,
+) -> Path:
+    """Where the thumbnail of ``sha256`` lives (it may not exist yet).
+
+    ``cipher`` is the store's (``store.media.cipher``); a :class:`Store` brings its own.
+    """
     if not is_sha256(sha256):
         raise ValueError(f"{sha256!r} is not a SHA-256")
-    return thumbs_dir(store_or_cache_dir) / sha256[:2] / f"{sha256}-{size}.jpg"
+    if cipher is None:
+        cipher = PLAIN if isinstance(store_or_cache_dir, Path) else store_or_cache_dir.media.cipher
+    stem = cipher.name(sha256).removesuffix(cipher.suffix)
+    return thumbs_dir(store_or_cache_dir) / stem[:2] / f"{stem}-{size}.jpg{cipher.suffix}"
+
+
+def load_thumbnail(path: Path, cipher: FileCipher = PLAIN) -> bytes | None:
+    """The JPEG bytes of a thumbnail made here; None if it is absent or does not open."""
+    try:
+        return cipher.open_bytes(path.read_bytes())
+    except (OSError, FieldkitError):
+        return None
+
+
+def original_source(store: Store, sha256: str) -> ImageSource:
+    """An original for the decoders: its path, or (encrypted store) its decrypted bytes."""
+    if not store.media.encrypted:
+        return store.media.path_of(sha256)
+    return store.media.read_original(sha256)
 
 
 def _pending_marker(dest: Path) -> Path:
     return dest.with_suffix(".unchecked")
 
 
-def _save(im: PILImage.Image, dest: Path) -> None:
+def _save(im: PILImage.Image, dest: Path, cipher: FileCipher = PLAIN) -> None:
     im = _rgb(im)
+    encoded = io.BytesIO()
+    im.save(encoded, "JPEG", quality=82)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
         prefix=owned_temp_prefix(_THUMB_TEMP), suffix=".jpg", dir=dest.parent
@@ -244,7 +292,7 @@ def _save(im: PILImage.Image, dest: Path) -> None:
     lock_temp(fd)  # in use until closed: another process's cleaner leaves it alone
     try:
         with os.fdopen(fd, "wb") as out:
-            im.save(out, "JPEG", quality=82)
+            out.write(cipher.seal(encoded.getvalue()))
         os.replace(tmp_name, dest)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -253,29 +301,34 @@ def _save(im: PILImage.Image, dest: Path) -> None:
 
 
 def make_thumbnail(
-    src: Path,
+    src: ImageSource,
     dest: Path,
     size: int = THUMB_SIZE,
     *,
     orientation: int | None = None,
     mime: str | None = None,
+    cipher: FileCipher = PLAIN,
 ) -> bool:
     """Write a JPEG thumbnail of ``src`` (longest side ``size``) to ``dest``; False on failure.
 
     Never raises for a damaged, truncated or non-image file. ``orientation`` is the record's
     (EXIF 1..8); without it FieldKit's reader decides from the file.
     """
-    return thumbnail_problem(src, dest, size, orientation=orientation, mime=mime) is None
+    return (
+        thumbnail_problem(src, dest, size, orientation=orientation, mime=mime, cipher=cipher)
+        is None
+    )
 
 
 def thumbnail_problem(
-    src: Path,
+    src: ImageSource,
     dest: Path,
     size: int = THUMB_SIZE,
     *,
     orientation: int | None = None,
     mime: str | None = None,
     embedded: bytes | None = None,
+    cipher: FileCipher = PLAIN,
     warnings: list[str] | None = None,
 ) -> str | None:
     """Like :func:`make_thumbnail`, but says why it failed (None when it worked).
@@ -289,19 +342,20 @@ def thumbnail_problem(
     ``warnings`` (as "image decoder: …") and never printed on standard error.
     """
     with captured_warnings() as caught:
-        problem = _thumbnail_problem(src, dest, size, orientation, mime, embedded)
+        problem = _thumbnail_problem(src, dest, size, orientation, mime, embedded, cipher)
     if warnings is not None:
         warnings.extend(f"image decoder: {w}" for w in caught)
     return problem
 
 
 def _thumbnail_problem(
-    src: Path,
+    src: ImageSource,
     dest: Path,
     size: int,
     orientation: int | None,
     mime: str | None,
     embedded: bytes | None,
+    cipher: FileCipher,
 ) -> str | None:
     try:
         mime = mime or _sniff(src)
@@ -309,7 +363,7 @@ def _thumbnail_problem(
         return " ".join(str(exc).split())[:200] or type(exc).__name__
     if mime.startswith("audio/"):
         try:
-            _save(placeholder("audio", size), dest)
+            _save(placeholder("audio", size), dest, cipher)
         except OSError as exc:
             return str(exc)[:200]
         return None
@@ -326,14 +380,14 @@ def _thumbnail_problem(
         else:
             im = _open(src, (size, size), orientation, mime)
         im.thumbnail((size, size))
-        _save(im, dest)
+        _save(im, dest, cipher)
     except Exception as exc:  # Pillow and FFmpeg raise many kinds for damaged files
         if is_disk_full(exc):
             raise  # not a problem of the image: the importer stops and cleans up
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         if mime.startswith("video/"):
             with contextlib.suppress(Exception):
-                _save(placeholder("video", size, "no preview"), dest)
+                _save(placeholder("video", size, "no preview"), dest, cipher)
         return reason
     return None
 
@@ -351,7 +405,7 @@ def _remove_orphan_temps(root: Path) -> None:
 
 
 def preview(
-    src: Path,
+    src: ImageSource,
     max_side: int = PREVIEW_SIDE,
     *,
     orientation: int | None = None,
@@ -403,12 +457,18 @@ def rebuild_thumbnails(
         if dest.exists() and not force:
             report["kept"] += 1
             continue
+        try:
+            original = original_source(store, sha)
+        except (OSError, FieldkitError) as exc:
+            report["failed"].append({"id": row["id"], "sha256": sha, "reason": str(exc)})
+            continue
         reason = thumbnail_problem(
-            store.media.path_of(sha),
+            original,
             dest,
             size,
             orientation=row.get("orientation"),
             mime=row.get("mime"),
+            cipher=store.media.cipher,
         )
         _pending_marker(dest).unlink(missing_ok=True)
         if reason is None:
@@ -425,11 +485,23 @@ def pending_checks(store: Store, size: int = THUMB_SIZE) -> list[str]:
     root = thumbs_dir(store)
     if not root.is_dir():
         return []
-    suffix = f"-{size}.unchecked"
+    cipher = store.media.cipher
+    if not cipher.encrypted:
+        suffix = f"-{size}.unchecked"
+        out = []
+        for marker in sorted(root.glob(f"*/*{suffix}")):
+            sha = marker.name[: -len(suffix)]
+            if is_sha256(sha):
+                out.append(sha)
+        return out
+    # Keyed names do not say which photo they are: map them back through the records.
+    suffix = f"-{size}.jpg.unchecked"
+    stems = {m.name[: -len(suffix)] for m in root.glob(f"*/*{suffix}")}
+    if not stems:
+        return []
     out = []
-    for marker in sorted(root.glob(f"*/*{suffix}")):
-        sha = marker.name[: -len(suffix)]
-        if is_sha256(sha):
+    for (sha,) in store.conn.execute("SELECT DISTINCT sha256 FROM media ORDER BY sha256"):
+        if is_sha256(sha) and cipher.name(sha).removesuffix(cipher.suffix) in stems:
             out.append(sha)
     return out
 
@@ -470,13 +542,20 @@ def check_pending(
             continue
         row = rows[0]
         throttle(done, total, row.get("file_name") or sha)
-        reason = thumbnail_problem(
-            store.media.path_of(sha),
-            dest,
-            size,
-            orientation=row.get("orientation"),
-            mime=row.get("mime"),
-        )
+        reason: str | None
+        try:
+            original = original_source(store, sha)
+        except (OSError, FieldkitError) as exc:
+            reason = str(exc)
+        else:
+            reason = thumbnail_problem(
+                original,
+                dest,
+                size,
+                orientation=row.get("orientation"),
+                mime=row.get("mime"),
+                cipher=store.media.cipher,
+            )
         if reason is not None:
             warning = DECODE_WARNING.format(reason=reason)
             warnings = list(row.get("warnings") or [])
@@ -506,9 +585,12 @@ __all__ = [
     "DECODE_WARNING",
     "PREVIEW_SIDE",
     "THUMB_SIZE",
+    "ImageSource",
     "apply_orientation",
     "check_pending",
+    "load_thumbnail",
     "make_thumbnail",
+    "original_source",
     "pending_checks",
     "placeholder",
     "preview",

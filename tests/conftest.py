@@ -3,11 +3,21 @@
 Making a store derives keys with bcrypt and scrypt (seconds, on purpose), so each test
 gets a copy of a template store instead. Copies of one template share a device id;
 tests that simulate several devices use different templates (A, B, C).
+
+Stores are **encrypted** (SQLCipher and age, as `fieldkit init` makes them) unless
+``FIELDKIT_TEST_STORES=plain`` runs the suite on unencrypted stores. A copy is unlocked
+in this process (the keyring), so ``Store.open(home)`` works in tests as in the app; the
+CLI in a subprocess gets the passphrase (``passphrase_env``). New wraps of store keys use
+cheap Argon2id parameters (``FIELDKIT_TEST_CHEAP_KDF``, test-only; the default stays
+memory-hard).
 """
 
 from __future__ import annotations
 
 import os
+
+os.environ.setdefault("FIELDKIT_TEST_CHEAP_KDF", "1")  # before any store key is made
+
 import shutil
 import socket
 from collections.abc import Callable, Iterator
@@ -63,13 +73,40 @@ _PEOPLE = {
 }
 
 
+ENCRYPTED = os.environ.get("FIELDKIT_TEST_STORES", "encrypted") != "plain"
+_TEMPLATE_SECRETS: dict[Path, tuple[bytes, str]] = {}
+
+
+def remember_template(home: Path, store: Store) -> None:
+    """Keep a template store's keys, so its copies can be unlocked (:func:`unlock_copy`)."""
+    if store.secrets is not None:
+        _TEMPLATE_SECRETS[home] = (store.secrets.store_key, str(store.secrets.identity))
+
+
+def unlock_copy(home: Path, template: Path) -> None:
+    """Put the keys of ``template`` in the keyring for its copy at ``home``."""
+    from fieldkit.atrest import StoreSecrets, keyring
+
+    if template in _TEMPLATE_SECRETS:
+        key, identity = _TEMPLATE_SECRETS[template]
+        keyring.remember(home, StoreSecrets(key, identity))
+
+
 @pytest.fixture(scope="session")
 def store_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("templates")
     out = {}
     for key, (name, email, org) in _PEOPLE.items():
         home = root / key
-        Store.init(home, name=name, email=email, organisation=org, passphrase=PASSPHRASE).close()
+        with Store.init(
+            home,
+            name=name,
+            email=email,
+            organisation=org,
+            passphrase=PASSPHRASE,
+            encrypted=ENCRYPTED,
+        ) as made:
+            remember_template(home, made)
         out[key] = home
     return out
 
@@ -81,6 +118,7 @@ def make_store(store_templates: dict[str, Path], tmp_path: Path) -> Iterator[Cal
     def factory(who: str = "A", name: str | None = None) -> Store:
         home = tmp_path / (name or f"store-{who}-{len(opened)}")
         shutil.copytree(store_templates[who], home)
+        unlock_copy(home, store_templates[who])
         store = Store.open(home)
         opened.append(store)
         return store

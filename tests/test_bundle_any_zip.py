@@ -40,7 +40,7 @@ def made(templates: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -
     root = tmp_path_factory.mktemp("anyzip")
     anna = copy_store(templates, "anna", root / "anna")
     populate(anna, media=2)
-    exported = export_bundle(anna, root / "bag", passphrase=PASS, full=True)
+    exported = export_bundle(anna, root / "bag", passphrase=PASS, full=True, plaintext=True)
     folder = Path(exported.path)
     signers = allowed_signers_file(anna, root / "allowed_signers")
     bob = copy_store(templates, "bob", root / "bob")

@@ -32,7 +32,11 @@ def good_zip(templates: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
     root = tmp_path_factory.mktemp("hostile")
     anna = copy_store(templates, "anna", root / "anna")
     populate(anna, media=1)
-    path = Path(export_bundle(anna, root / "good", passphrase=PASS, full=True, zip=True).path)
+    path = Path(
+        export_bundle(
+            anna, root / "good", passphrase=PASS, full=True, zip=True, plaintext=True
+        ).path
+    )
     bob = copy_store(templates, "bob", root / "bob")
     trust(bob, anna)
     anna.close()

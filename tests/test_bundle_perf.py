@@ -52,7 +52,9 @@ def made(templates: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -
                 "remnant",
                 {"site_id": base["site"]["id"], "category": "fragment", "notes": f"piece {i}"},
             )
-    folder = Path(export_bundle(store, root / "bundle", passphrase=PASS, full=True).path)
+    folder = Path(
+        export_bundle(store, root / "bundle", passphrase=PASS, full=True, plaintext=True).path
+    )
     store.close()
     return {"root": root, "folder": folder, "anna": store.home}
 

@@ -46,7 +46,7 @@ def world(templates: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) 
     trust(a, b)
     base = populate(a, media=2, seed=1)
     files = dict(base["files"])
-    a1 = Path(export_bundle(a, root / "a1", passphrase=PASS, zip=True).path)
+    a1 = Path(export_bundle(a, root / "a1", passphrase=PASS, zip=True, plaintext=True).path)
     _imported(b, a1)
     site = base["site"]["id"]
     # Concurrent edits of the same field, from the same base.
@@ -64,8 +64,8 @@ def world(templates: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) 
         },
     )
     files[add_media(b, b"bob video " * 7000, "b.mp4", site)["sha256"]] = b"bob video " * 7000
-    a2 = Path(export_bundle(a, root / "a2", passphrase=PASS).path)
-    b1 = Path(export_bundle(b, root / "b1", passphrase=PASS, zip=True).path)
+    a2 = Path(export_bundle(a, root / "a2", passphrase=PASS, plaintext=True).path)
+    b1 = Path(export_bundle(b, root / "b1", passphrase=PASS, zip=True, plaintext=True).path)
     yield {"root": root, "a": a, "b": b, "a1": a1, "a2": a2, "b1": b1, "site": site, "files": files}
     a.close()
     b.close()
@@ -102,11 +102,11 @@ def test_three_stores_merge_in_any_order(
     assert not resolved["conflict"]
 
     for sha, data in world["files"].items():
-        assert c1.media.path_of(sha).read_bytes() == data
-        assert c2.media.path_of(sha).read_bytes() == data
+        assert c1.media.read_original(sha) == data
+        assert c2.media.read_original(sha) == data
 
     # The coordinator's full re-export: other devices' chains with their checkpoints.
-    full = export_bundle(c1, tmp_path / "combined", passphrase=PASS, full=True)
+    full = export_bundle(c1, tmp_path / "combined", passphrase=PASS, full=True, plaintext=True)
     assert set(full.devices) == {world["a"].device_id, world["b"].device_id, c1.device_id}
     report = verify_bundle(Path(full.path), keys_dir=c1.keys_dir)
     assert report.ok, [str(p) for p in report.problems]
@@ -173,11 +173,13 @@ def test_incremental_exports_chain_and_a_missing_one_is_a_gap(
 # --- crash during import ------------------------------------------------------------------
 
 _CHILD = """
+import os
 import sys
 from pathlib import Path
 from fieldkit.store import Store
 from fieldkit.bundle import import_bundle
-store = Store.open(Path(sys.argv[1]))
+PASSWORD = os.environ.get("FIELDKIT_PASSPHRASE", "").encode() or None
+store = Store.open(Path(sys.argv[1]), passphrase=PASSWORD)
 print("ready", flush=True)
 report = import_bundle(store, Path(sys.argv[2]))
 print("done", report.ok, flush=True)
@@ -188,7 +190,9 @@ print("done", report.ok, flush=True)
 def test_kill_during_import_leaves_before_or_after(
     templates: dict[str, Path],  # noqa: F811
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("FIELDKIT_PASSPHRASE", PASS.decode())  # for the child's Store.open
     a = copy_store(templates, "anna", tmp_path / "anna")
     base = populate(a, media=0)
     with a.transaction():
@@ -199,7 +203,9 @@ def test_kill_during_import_leaves_before_or_after(
             )
     for i in range(12):
         add_media(a, os.urandom(1 << 20), f"big{i}.jpg", base["site"]["id"])
-    bundle = Path(export_bundle(a, tmp_path / "big", passphrase=PASS, zip=True).path)
+    bundle = Path(
+        export_bundle(a, tmp_path / "big", passphrase=PASS, zip=True, plaintext=True).path
+    )
     pristine = tmp_path / "pristine"
     c = copy_store(templates, "carol", pristine)
     trust(c, a)
@@ -255,7 +261,7 @@ def test_log_of_a_record_shows_the_bundles_that_carried_it(make_store, tmp_path)
     a, c = make_store("A"), make_store("C")
     case = a.create("case", {"title": "Custody"})
     site = a.create("site", {"case_id": case["id"], "name": "Bus stop"})
-    exported = export_bundle(a, tmp_path / "b1", passphrase=PASSPHRASE)
+    exported = export_bundle(a, tmp_path / "b1", passphrase=PASSPHRASE, plaintext=True)
     trust(c.keys_dir, export_public(a.keys_dir))
     import_bundle(c, exported.path)
     other = a.create("case", {"title": "Not carried by b1"})

@@ -18,7 +18,7 @@ import pytest
 
 from fieldkit import keys, records
 from fieldkit.store import Store
-from tests.conftest import IN_CI
+from tests.conftest import ENCRYPTED, IN_CI, remember_template, unlock_copy
 
 PASS = b"correct horse battery staple"
 PEOPLE = {
@@ -50,13 +50,18 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = {}
     for who, (name, email) in PEOPLE.items():
         home = root / who
-        Store.init(home, name=name, email=email, passphrase=PASS, organisation="Test Org").close()
+        with Store.init(
+            home, name=name, email=email, passphrase=PASS, organisation="Test Org",
+            encrypted=ENCRYPTED,
+        ) as made:  # fmt: skip
+            remember_template(home, made)
         out[who] = home
     return out
 
 
 def copy_store(templates: dict[str, Path], who: str, dest: Path) -> Store:
     shutil.copytree(templates[who], dest)
+    unlock_copy(dest, templates[who])
     return Store.open(dest)
 
 

@@ -37,8 +37,14 @@ def bundles(templates: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
     root = tmp_path_factory.mktemp("tamper")
     store = copy_store(templates, "anna", root / "anna")
     populate(store, media=2)
-    folder = Path(export_bundle(store, root / "bundle", passphrase=PASS, full=True).path)
-    zipped = Path(export_bundle(store, root / "zipped", passphrase=PASS, full=True, zip=True).path)
+    folder = Path(
+        export_bundle(store, root / "bundle", passphrase=PASS, full=True, plaintext=True).path
+    )
+    zipped = Path(
+        export_bundle(
+            store, root / "zipped", passphrase=PASS, full=True, zip=True, plaintext=True
+        ).path
+    )
     signers = allowed_signers_file(store, root / "allowed_signers")
     store.close()
     assert verify_bundle(folder, trust=signers).ok
@@ -198,7 +204,9 @@ def test_resigned_by_another_key_is_untrusted_and_import_refuses(
     # Mallory exports her own (validly signed) bundle; Bob trusts only Anna.
     mallory = copy_store(templates, "mallory", tmp_path / "mallory")
     populate(mallory, media=1, seed=66)
-    evil = Path(export_bundle(mallory, tmp_path / "evil", passphrase=PASS, full=True).path)
+    evil = Path(
+        export_bundle(mallory, tmp_path / "evil", passphrase=PASS, full=True, plaintext=True).path
+    )
     mallory.close()
     bob = copy_store(templates, "bob", tmp_path / "bob")
     anna = Store.open(bundles["anna"])

@@ -36,10 +36,17 @@ def exported(templates: dict[str, Path], tmp_path_factory: pytest.TempPathFactor
     store = copy_store(templates, "anna", root / "anna")
     data = populate(store)
     me = keys.load_public(store.keys_dir)
-    folder = export_bundle(store, root / "bundle", passphrase=PASS, full=True)
-    zipped = export_bundle(store, root / "bundle-zip", passphrase=PASS, full=True, zip=True)
+    folder = export_bundle(store, root / "bundle", passphrase=PASS, full=True, plaintext=True)
+    zipped = export_bundle(
+        store, root / "bundle-zip", passphrase=PASS, full=True, zip=True, plaintext=True
+    )
     sealed = export_bundle(
-        store, root / "sealed", passphrase=PASS, full=True, recipients=[str(me.age_recipient)]
+        store,
+        root / "sealed",
+        passphrase=PASS,
+        full=True,
+        recipients=[str(me.age_recipient)],
+        plaintext=True,
     )
     signers = allowed_signers_file(store, root / "allowed_signers")
     yield {

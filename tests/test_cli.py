@@ -182,7 +182,7 @@ def test_errors_are_one_line_and_non_zero(store: Store) -> None:
     assert "site.case_id: 'nope' is not a record id" in result.stderr
 
 
-def test_home_from_environment(store: Store) -> None:
+def test_home_from_environment(store: Store, passphrase_env: bytes) -> None:
     env = {**os.environ, "FIELDKIT_HOME": str(store.home)}
     result = subprocess.run(
         [sys.executable, "-m", "fieldkit", "case", "list", "--json"],
@@ -250,7 +250,9 @@ def test_catalogue_covers_public_reporting_and_is_extendable(store: Store) -> No
     assert catalogue.search("type-x", store)[0]["source"] == "user"
 
 
-def test_inspect_applies_the_stores_camera_corrections(store: Store, tmp_path: Path) -> None:
+def test_inspect_applies_the_stores_camera_corrections(
+    store: Store, tmp_path: Path, passphrase_env: bytes
+) -> None:
     import piexif
     from PIL import Image
 

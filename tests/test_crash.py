@@ -18,7 +18,8 @@ WRITER = r"""
 import os
 import sys
 from fieldkit.store import Store
-store = Store.open(sys.argv[1])
+PASSWORD = os.environ.get("FIELDKIT_PASSPHRASE", "").encode() or None
+store = Store.open(sys.argv[1], passphrase=PASSWORD)
 case = store.find("case")[0]["id"]
 print("ready", flush=True)
 i = 0
@@ -42,7 +43,7 @@ while True:
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_moments(store: Store, tmp_path: Path) -> None:
+def test_sigkill_at_random_moments(store: Store, tmp_path: Path, passphrase_env: bytes) -> None:
     store.create("case", {"title": "crash test"})
     home = store.home
     store.close()

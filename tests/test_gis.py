@@ -17,6 +17,7 @@ from fieldkit.cli import main
 from fieldkit.gis import FORMATS, GisError, export_gis
 from fieldkit.store import Store
 from tests import outputs_case as oc
+from tests.conftest import unlock_copy
 
 pytestmark = pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="needs gdal-bin")
 
@@ -31,6 +32,7 @@ def exported(
     root = tmp_path_factory.mktemp("gis")
     home = root / "home"
     shutil.copytree(store_templates["A"], home)
+    unlock_copy(home, store_templates["A"])
     store = Store.open(home)
     case = oc.build_case(store, root)
     (root / "out").mkdir()
@@ -247,7 +249,7 @@ def test_cli_refuses_sensitive_content_without_consent(
     out = tmp_path / "x.gpkg"
     args = ["--home", str(home), "gis", "export", "--format", "gpkg", "--out", str(out)]
     assert main([*args, "--include", "confidential"]) == 2
-    assert "--allow-sensitive" in capsys.readouterr().err
+    assert "--plaintext" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())  # nothing left behind
     assert main([*args, "--audience", "public", "--include", "restricted"]) == 2
     assert main([*args, "--json"]) == 0
@@ -270,3 +272,27 @@ def test_unknown_format_and_missing_folder(
 
         view = OutputView(Audience(include="restricted"), carries="restricted")
         check_sensitive_output(view, allowed=False)
+
+
+def test_full_disk_is_a_clear_error_and_leaves_nothing(
+    exported: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from fieldkit import gis
+
+    real = gis.WRITERS["kml"]
+
+    def full_disk(temp: Path, *args: object, **kw: object) -> None:
+        real(temp, *args, **kw)  # the file is written, then the disk "fills"
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setitem(gis.WRITERS, "kml", full_disk)
+    store = Store.open(exported["home"])
+    try:
+        with pytest.raises(GisError) as e:
+            export_gis(store, "kml", tmp_path / "x")
+    finally:
+        store.close()
+    assert "No space left on device" in str(e.value) and "x-internal.kml" in str(e.value)
+    assert list(tmp_path.iterdir()) == []

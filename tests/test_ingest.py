@@ -91,9 +91,9 @@ def sha(path: Path) -> str:
 def assert_consistent(store: Store) -> None:
     """Every media row has its file, hashing to its name; the journal chain verifies."""
     for row in store.find("media", include_retracted=True):
-        stored = store.media.path_of(row["sha256"])
-        assert stored.is_file(), row
-        assert sha(stored) == row["sha256"]
+        assert store.media.path_of(row["sha256"]).is_file(), row
+        data = store.media.read_original(row["sha256"])  # decrypted in an encrypted store
+        assert hashlib.sha256(data).hexdigest() == row["sha256"]
     assert store.verify_chain() == []
 
 
@@ -118,8 +118,7 @@ def test_originals_are_byte_identical(store: Store, tmp_path: Path, serial: bool
     report = import_media(store, [tmp_path / "card"], serial=serial)
     assert len(report.imported) == 5 and not report.rejected and not report.duplicates
     for photo, entry in zip(photos, report.imported, strict=True):
-        stored = store.media.path_of(entry["sha256"])
-        assert stored.read_bytes() == photo.read_bytes()
+        assert store.media.read_original(entry["sha256"]) == photo.read_bytes()
         assert entry["sha256"] == sha(photo)
         assert entry["path"] == str(photo)
     record = store.get(report.imported[0]["id"], "media")
@@ -267,7 +266,7 @@ def test_bad_files_each_get_a_reason(
         assert imported[p.name]["warnings"] == []
     for name in ("truncated.jpg", "notes.jpg", "corrupt_exif.jpg"):
         entry = imported[name]
-        assert store.media.path_of(entry["sha256"]).read_bytes() == (batch / name).read_bytes()
+        assert store.media.read_original(entry["sha256"]) == (batch / name).read_bytes()
         assert store.get(entry["id"])["warnings"] == entry["warnings"]
     assert truncated.exists() and corrupt.exists()
     assert_consistent(store)
@@ -461,13 +460,15 @@ def test_report_json_is_plain(store: Store, tmp_path: Path) -> None:
 
 
 def test_thumbnails_made_during_import(store: Store, tmp_path: Path) -> None:
-    from fieldkit.thumbnails import thumbnail_path
+    from fieldkit.thumbnails import load_thumbnail, thumbnail_path
 
     photos = make_photos(tmp_path, 2, orientation=6, size=(80, 40))
     report = import_media(store, photos)
     for entry in report.imported:
         thumb = thumbnail_path(store, entry["sha256"])
-        with Image.open(thumb) as im:
+        data = load_thumbnail(thumb, store.media.cipher)  # sealed in an encrypted store
+        assert data is not None
+        with Image.open(io.BytesIO(data)) as im:
             assert im.size == (40, 80)
 
 
@@ -489,7 +490,9 @@ def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_cli_import_list_show_link(store: Store, site: str, tmp_path: Path) -> None:
+def test_cli_import_list_show_link(
+    store: Store, site: str, tmp_path: Path, passphrase_env: bytes
+) -> None:
     make_photos(
         tmp_path / "card", 2, lat=39.8001, lon=46.7501, when="2020:10:09 14:02:00", offset="+04:00"
     )
@@ -563,7 +566,7 @@ def test_every_media_command_has_help() -> None:
             assert action.help, (name, action.dest)
 
 
-def test_cli_import_without_thumbnails(store: Store, tmp_path: Path) -> None:
+def test_cli_import_without_thumbnails(store: Store, tmp_path: Path, passphrase_env: bytes) -> None:
     import json
     import os
     import sys

@@ -26,11 +26,13 @@ COUNT = 200
 KILLS = 20
 
 IMPORTER = r"""
+import os
 import sys
 from pathlib import Path
 from fieldkit.ingest import import_media
 from fieldkit.store import Store
-store = Store.open(sys.argv[1])
+PASSWORD = os.environ.get("FIELDKIT_PASSPHRASE", "").encode() or None
+store = Store.open(sys.argv[1], passphrase=PASSWORD)
 print("ready", flush=True)
 report = import_media(store, [Path(sys.argv[2])], site_id=sys.argv[3], workers=4)
 print("done", len(report.imported), len(report.duplicates), flush=True)
@@ -46,7 +48,8 @@ def _check(home: Path) -> int:
         for row in rows:
             path = store.media.path_of(row["sha256"])
             assert path.is_file(), f"media {row['id']} has no file"
-            assert hashlib.sha256(path.read_bytes()).hexdigest() == row["sha256"]
+            data = store.media.read_original(row["sha256"])  # decrypted when encrypted
+            assert hashlib.sha256(data).hexdigest() == row["sha256"]
         shas = [r["sha256"] for r in rows]
         assert len(shas) == len(set(shas)), "a file recorded twice"
         assert store.verify_chain() == []
@@ -59,7 +62,7 @@ def _check(home: Path) -> int:
 
 @pytest.mark.slow
 @pytest.mark.timeout(300)
-def test_sigkill_during_import(store: Store, tmp_path: Path) -> None:
+def test_sigkill_during_import(store: Store, tmp_path: Path, passphrase_env: bytes) -> None:
     case = store.create("case", {"title": "crash"})["id"]
     site = store.create("site", {"case_id": case, "name": "s"})["id"]
     home = store.home

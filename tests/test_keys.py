@@ -559,6 +559,7 @@ def test_cli_every_keys_command_has_help() -> None:
         "revoke",
         "list",
         "passwd",
+        "recover",
     }
     assert all(c.help for c in commands)
 

@@ -51,13 +51,26 @@ def _with_preview(
     return out.getvalue()
 
 
+def _pic(path: Path) -> io.BytesIO:
+    """A thumbnail's JPEG bytes; sealed with age (store key in the keyring) when encrypted."""
+    data = path.read_bytes()
+    if data.startswith(b"age-encryption.org/v1"):
+        from fieldkit.atrest import AgeCipher, keyring
+
+        home = next(p.parent for p in path.parents if p.name == "cache")
+        secrets = keyring.lookup(home)
+        assert secrets is not None
+        data = AgeCipher(secrets).open_bytes(data)
+    return io.BytesIO(data)
+
+
 def _centre(path: Path) -> tuple[int, ...]:
-    with Image.open(path) as im:
+    with Image.open(_pic(path)) as im:
         return tuple(im.convert("RGB").getpixel((im.width // 2, im.height // 2)))
 
 
 def _corner(path: Path) -> tuple[int, ...]:
-    with Image.open(path) as im:
+    with Image.open(_pic(path)) as im:
         return tuple(im.convert("RGB").getpixel((3, 3)))
 
 
@@ -110,7 +123,7 @@ def test_import_video_audio_and_broken_video(store: Store, tmp_path: Path) -> No
     )
     assert video["time_source"] == "quicktime-utc"
     assert video["captured_utc"] == "2021-03-14T06:30:05Z"
-    with Image.open(thumbnail_path(store, video["sha256"])) as im:
+    with Image.open(_pic(thumbnail_path(store, video["sha256"]))) as im:
         assert im.size == (48, 64)
     assert not _close(_centre(thumbnail_path(store, video["sha256"])), PLACEHOLDER_BG, 10)
     # Audio: a placeholder, and nothing to warn about.
@@ -145,7 +158,7 @@ def test_fast_import_then_background_check(store: Store, tmp_path: Path) -> None
     good_rec, cut_rec = (store.get(i) for i in ids)
     # The first view is the embedded preview (green / blue), upright; nothing decoded yet.
     good_thumb = thumbnail_path(store, good_rec["sha256"])
-    with Image.open(good_thumb) as im:
+    with Image.open(_pic(good_thumb)) as im:
         assert im.size == (120, 160)
     assert _close(_centre(good_thumb), (20, 200, 20))
     assert sorted(pending_checks(store)) == sorted([good_rec["sha256"], cut_rec["sha256"]])
@@ -161,7 +174,7 @@ def test_fast_import_then_background_check(store: Store, tmp_path: Path) -> None
     warnings = store.get(cut_rec["id"])["warnings"]
     assert any(w.startswith("the image cannot be decoded") for w in warnings)
     assert store.get(good_rec["id"])["warnings"] == []
-    with Image.open(good_thumb) as im:
+    with Image.open(_pic(good_thumb)) as im:
         assert im.size == (192, 256)
     assert _close(_centre(good_thumb), (200, 30, 30))
     assert pending_checks(store) == []

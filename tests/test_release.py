@@ -108,7 +108,10 @@ def released(
     store.update(turned["id"], {"release": "yes", "redactions": [",".join(map(str, RECT))]})
     store.update(plate["id"], {"release": "yes", "redactions": ["20,10,60,40"]})
     store.update(clip["id"], {"release": "yes"})
-    originals = {m["sha256"]: _sha(store.media.path_of(m["sha256"])) for m in store.find("media")}
+    originals = {
+        m["sha256"]: hashlib.sha256(store.media.read_original(m["sha256"])).hexdigest()
+        for m in store.find("media")
+    }
     result = write_release(
         store, root / "release", case_id=case.case_id, passphrase=PASSPHRASE, grid_m=GRID
     )
@@ -195,7 +198,10 @@ def test_redaction_is_a_solid_block_where_the_person_drew_it(released: dict[str,
 def test_originals_unchanged(released: dict[str, Any]) -> None:
     store = Store.open(released["home"])
     try:
-        now = {sha: _sha(store.media.path_of(sha)) for sha in released["originals"]}
+        now = {
+            sha: hashlib.sha256(store.media.read_original(sha)).hexdigest()
+            for sha in released["originals"]
+        }
     finally:
         store.close()
     assert now == released["originals"]
@@ -346,7 +352,9 @@ def test_derivations_replay_travel_and_show_in_the_log(
         before = table_dump(store)
         store.rebuild_projection()
         assert table_dump(store) == before
-        export = export_bundle(store, tmp_path / "out", full=True, passphrase=PASSPHRASE)
+        export = export_bundle(
+            store, tmp_path / "out", full=True, passphrase=PASSPHRASE, plaintext=True
+        )
     finally:
         store.close()
     show = run_cli(released["home"], "media", "show", released["turned"]["id"], "--json")

@@ -27,7 +27,7 @@ from typing import IO, Any
 
 import pyrage
 
-from fieldkit import __version__, keys, sshsig
+from fieldkit import __version__, disclosure, keys, sshsig
 from fieldkit.bundle import views
 from fieldkit.bundle.bag import (
     BAG_INFO,
@@ -74,6 +74,8 @@ class ExportReport:
     bytes_written: int = 0
     tagmanifest_sha256: str = ""
     recipients: list[str] = field(default_factory=list)
+    #: What restricted/confidential content it carries (:mod:`fieldkit.disclosure`).
+    carries: dict[str, Any] = field(default_factory=dict)
 
     @property
     def fingerprint(self) -> str:
@@ -98,6 +100,7 @@ class ExportReport:
             "tagmanifest_sha256": self.tagmanifest_sha256,
             "fingerprint": self.fingerprint,
             "recipients": self.recipients,
+            "carries": self.carries,
         }
 
 
@@ -173,10 +176,21 @@ def _plan(store: Store, full: bool, cancel: CancelToken | None) -> _Plan:
                 raise BundleError(f"media event {event.hash[:12]}… has a malformed sha256")
             shas.add(sha)
     media = []
+    # The original's size: the file's in an unencrypted store; in an encrypted one the
+    # sealed file is larger, so the size comes from the media records (checked again
+    # against the bytes as they are written).
+    sizes: dict[str, int] = {}
+    if store.media.encrypted:
+        for sha, size in store.conn.execute("SELECT sha256, size FROM media"):
+            if isinstance(size, int):
+                sizes[sha] = size
     for sha in sorted(shas):
         path = store.media.path_of(sha)
         try:
-            media.append((sha, path.stat().st_size))
+            plain_size = path.stat().st_size  # raises when the file is missing
+            if store.media.encrypted:
+                plain_size = sizes[sha] if sha in sizes else store.media.size_of(sha)
+            media.append((sha, plain_size))
         except OSError:
             raise BundleError(
                 f"the store lacks the original file {sha} that its journal references; "
@@ -207,14 +221,19 @@ def export_bundle(
     full: bool = False,
     zip: bool = False,
     recipients: Sequence[str] = (),
+    plaintext: bool = False,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
 ) -> ExportReport:
     """Write a signed bundle of what this store has not exported before (or everything).
 
     ``recipients`` (age recipients or trusted identities) make it ``<name>.zip.age``:
-    the signed zip, encrypted; no plaintext copy is written to disk. Raises
-    :class:`BundleError` (nothing is left behind) or :class:`Cancelled`.
+    the signed zip, encrypted; no plaintext copy is written to disk. A bundle carrying
+    restricted or confidential statements or media must be encrypted to a trusted
+    colleague unless ``plaintext`` (:func:`fieldkit.disclosure.check_output`, raising
+    :class:`~fieldkit.disclosure.DisclosureRefused` before anything is written);
+    ``report.carries`` says what it carries. Raises :class:`BundleError` (nothing is
+    left behind) or :class:`Cancelled`.
     """
     out = Path(out)
     age_recipients = resolve_recipients(store.keys_dir, recipients)
@@ -223,11 +242,19 @@ def export_bundle(
         raise BundleError(f"{final} already exists; choose another --out")
     if not final.parent.is_dir():
         raise BundleError(f"{final.parent} is not a folder")
+    plan = _plan(store, full, cancel)
+    carried = disclosure.sensitive_content(store, plan.entities)
+    disclosure.check_output(
+        carried,
+        trusted_recipients=len(
+            disclosure.trusted_recipients(store.keys_dir, [r for r, _ in age_recipients])
+        ),
+        plaintext=plaintext,
+    )
     key = keys.unlock_signing_key(store.keys_dir, passphrase)
     me = keys.load_public(store.keys_dir)
     identity = store.identity()
     store.checkpoint(key=key)  # vouch for this device's head as it leaves
-    plan = _plan(store, full, cancel)
     bundle_uuid = new_id()
     bundle_id = f"urn:uuid:{bundle_uuid}"
     now = dt.datetime.now(dt.UTC)
@@ -240,6 +267,7 @@ def export_bundle(
         signer=me.fingerprint,
         signer_identity=me.identity,
         recipients=[r for r, _ in age_recipients],
+        carries=carried.to_json(),
     )
     partial = final.with_name(f"{final.name}.partial-{secrets.token_hex(6)}")
     writer = _BagWriter(store, plan, report, progress, cancel)
@@ -407,7 +435,7 @@ class _BagWriter:
             check_cancel(self.cancel)
             rel = f"{MEDIA_DIR}/{sha[:2]}/{sha}"
             with (
-                open(store.media.path_of(sha), "rb") as src,
+                store.media.open_original(sha) as src,
                 self._payload(sink, rel, size=size) as w,
             ):
                 while block := src.read(BLOCK):

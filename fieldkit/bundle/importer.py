@@ -20,7 +20,6 @@ import contextlib
 import dataclasses
 import hashlib
 import os
-import sqlite3
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit import journal, keys
+from fieldkit.atrest.database import OPERATIONAL_ERRORS, SQL_ERRORS
 from fieldkit.bundle.bag import JOURNAL_DIR
 from fieldkit.bundle.sources import Source
 from fieldkit.bundle.verify import UNTRUSTED, Contents, VerifyReport, verify_path
@@ -268,7 +268,7 @@ def import_bundle(
             keep=True,
             on_source=merge,
         )
-    except (OSError, sqlite3.OperationalError) as exc:
+    except (OSError, *OPERATIONAL_ERRORS) as exc:  # type: ignore[misc]
         if not is_disk_full(exc):
             raise
         # The merge transaction (if it had begun) was rolled back; remove what it copied.
@@ -405,7 +405,7 @@ def _merge_events(
 def _remove_unmerged(store: Store, shas: list[str]) -> None:
     """Remove originals this import stored that no record names (it did not merge)."""
     for sha in shas:
-        with contextlib.suppress(OSError, FieldkitError, sqlite3.Error):
+        with contextlib.suppress(OSError, FieldkitError, *SQL_ERRORS):
             if store.find("media", where={"sha256": sha}, include_retracted=True, limit=1):
                 continue
             path = store.media.path_of(sha)

@@ -57,7 +57,21 @@ def build_parser() -> argparse.ArgumentParser:
         gui,
     ):
         module.register(sub)
+    _every_command_takes_passphrase_file(parser)
     return parser
+
+
+def _every_command_takes_passphrase_file(parser: argparse.ArgumentParser) -> None:
+    """An encrypted store needs the passphrase for any command that opens it."""
+    from fieldkit.cli.common import add_passphrase
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if any(isinstance(a, argparse._SubParsersAction) for a in child._actions):
+                    _every_command_takes_passphrase_file(child)
+                elif "--passphrase-file" not in child._option_string_actions:
+                    add_passphrase(child)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

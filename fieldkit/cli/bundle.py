@@ -40,6 +40,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="encrypt the zip to these people (age1… recipients, or identities of "
         "trusted people): writes PATH.zip.age",
     )
+    p.add_argument(
+        "--plaintext",
+        action="store_true",
+        help="write the bundle unencrypted even though it carries restricted or "
+        "confidential statements or media (without it, such a bundle needs --to)",
+    )
     add_passphrase(p)
     add_json(p)
     p.set_defaults(handler=cmd_export)
@@ -106,6 +112,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 full=args.full,
                 zip=args.zip,
                 recipients=args.to,
+                plaintext=args.plaintext,
                 progress=progress,
             )
     if args.json:
@@ -116,6 +123,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(f"  events       {report.events}, original files {report.media_files}")
         print(f"  signed by    {report.signer_identity} ({report.signer})")
         print(f"  fingerprint  {report.fingerprint}")
+        if report.carries.get("sensitive"):
+            how = "encrypted" if report.recipients else "UNENCRYPTED (--plaintext)"
+            print(f"  carries      {report.carries['description']}; {how}")
         print("  (read the fingerprint to the recipient so they can check what they receive)")
     return 0
 

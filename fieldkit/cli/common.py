@@ -39,9 +39,18 @@ def home_of(args: argparse.Namespace) -> Path:
 
 
 def open_store(args: argparse.Namespace) -> Any:
+    """The store of ``--home``, unlocked with the passphrase when it is encrypted.
+
+    A wrong passphrase raises :class:`~fieldkit.errors.WrongPassphrase` having read only
+    the store key file and written nothing.
+    """
+    from fieldkit.atrest import is_encrypted_home, keyring
     from fieldkit.store import Store
 
-    return Store.open(home_of(args))
+    home = home_of(args)
+    if is_encrypted_home(home) and keyring.lookup(home) is None:
+        return Store.open(home, passphrase=read_passphrase(args))
+    return Store.open(home)
 
 
 def read_passphrase(
@@ -55,6 +64,16 @@ def read_passphrase(
     With ``new``, the new passphrase of ``keys passwd``: --new-passphrase-file,
     FIELDKIT_NEW_PASSPHRASE, or a prompt asked twice.
     """
+    cached = getattr(args, "_passphrase", None)
+    if cached is not None and not new:
+        return bytes(cached)
+    passphrase = _read_passphrase(args, confirm=confirm, new=new)
+    if not new:
+        args._passphrase = passphrase  # asked once per command, even when used twice
+    return passphrase
+
+
+def _read_passphrase(args: argparse.Namespace, *, confirm: bool, new: bool) -> bytes:
     word = "new passphrase" if new else "passphrase"
     option = "--new-passphrase-file" if new else "--passphrase-file"
     variable = "FIELDKIT_NEW_PASSPHRASE" if new else "FIELDKIT_PASSPHRASE"

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from fieldkit.cli.common import add_json, home_of, print_json, terminal_progress
+from fieldkit.cli.common import add_json, print_json, terminal_progress
 from fieldkit.progress import ProgressFn, Throttle
 
 if TYPE_CHECKING:  # the readers load only when `inspect` runs, not for every command
@@ -87,14 +87,16 @@ def store_corrections(args: argparse.Namespace) -> list[CameraCorrection]:
 
     Opening the store is an ordinary open: it may tidy temp files left by a crash.
     """
-    from fieldkit.errors import StoreError
+    from fieldkit.cli.common import open_store
+    from fieldkit.errors import KeyFileError, StoreError, WrongPassphrase
     from fieldkit.ingest import camera_corrections
-    from fieldkit.store import Store
 
     try:
-        with Store.open(home_of(args)) as store:
+        with open_store(args) as store:
             return camera_corrections(store)
-    except StoreError:
+    except WrongPassphrase:
+        raise
+    except (StoreError, KeyFileError):  # no store, or encrypted with no passphrase given
         return []
 
 

@@ -97,6 +97,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(handler=cmd_list)
 
     p = keys_sub.add_parser(
+        "recover",
+        help="set a new passphrase with the recovery code (a forgotten passphrase)",
+        description="Unlock an encrypted store with the recovery code shown at `init` or "
+        "`store encrypt`, and set a new passphrase for the store key, the signing key and "
+        "the age key. A new recovery code is shown; the old one stops working.",
+    )
+    p.add_argument("--recovery-code-file", metavar="FILE", help="else $FIELDKIT_RECOVERY_CODE")
+    p.add_argument(
+        "--new-passphrase-file",
+        metavar="FILE",
+        help="read the new passphrase from this file (else $FIELDKIT_NEW_PASSPHRASE, "
+        "else a prompt)",
+    )
+    p.set_defaults(handler=cmd_recover)
+
+    p = keys_sub.add_parser(
         "passwd",
         help="change the passphrase of your keys",
         description="Re-encrypt the signing key and the age key with a new passphrase. The "
@@ -228,9 +244,56 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
+    from fieldkit import atrest
+
     keys_dir = keys_dir_of(args)
     old = read_passphrase(args)
     new = read_passphrase(args, new=True)
+    # A wrong old passphrase fails here or in change_passphrase, before anything is written.
+    secrets = (
+        atrest.unlock_store(keys_dir, old) if atrest.is_encrypted_home(keys_dir.parent) else None
+    )
     keys.change_passphrase(keys_dir, old, new)
-    print("Passphrase changed for the signing key and the age key.")
+    if secrets is None:
+        print("Passphrase changed for the signing key and the age key.")
+        return 0
+    atrest.rewrap_passphrase(keys_dir, secrets, new)
+    secrets.wipe()
+    print(
+        "Passphrase changed for the signing key, the age key and the store key "
+        "(the database and media keep their keys; nothing was re-encrypted)."
+    )
     return 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    from fieldkit import atrest
+
+    keys_dir = keys_dir_of(args)
+    code = _read_recovery_code(args)
+    secrets, old = atrest.unlock_with_recovery_code(keys_dir, code)
+    new = read_passphrase(args, new=True)
+    keys.change_passphrase(keys_dir, old, new)
+    fresh = atrest.rewrap_passphrase(keys_dir, secrets, new, recovery_code="new")
+    secrets.wipe()
+    print("The store, the signing key and the age key now open with the new passphrase.")
+    print(f"NEW RECOVERY CODE (the old one no longer works; shown once): {fresh}")
+    return 0
+
+
+def _read_recovery_code(args: argparse.Namespace) -> str:
+    import getpass
+    import os
+
+    if args.recovery_code_file:
+        try:
+            return Path(args.recovery_code_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise KeyFileError(f"cannot read {args.recovery_code_file}: {exc.strerror}") from exc
+    if os.environ.get("FIELDKIT_RECOVERY_CODE"):
+        return os.environ["FIELDKIT_RECOVERY_CODE"]
+    if not sys.stdin.isatty():
+        raise KeyFileError(
+            "a recovery code is needed: --recovery-code-file, FIELDKIT_RECOVERY_CODE or a terminal"
+        )
+    return getpass.getpass("Recovery code: ")

@@ -1,4 +1,4 @@
-"""`fieldkit media import|list|show|link|unlink|geotag|suggest|thumbnails`: a face on
+"""`fieldkit media import|list|show|edit|save|link|unlink|geotag|suggest|thumbnails`: a face on
 ingest, geotag and suggest."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from fieldkit.progress import CancelToken
 from fieldkit.safetext import escape
 
 # The media fields a person decides; the rest is what the file itself says.
-MEDIA_EDITABLE = ("release", "caption", "redactions")
+MEDIA_EDITABLE = ("release", "sensitivity", "caption", "redactions")
 
 IMPORT_EPILOG = """\
 Exit status: 0 when the batch ran, even if some files were rejected (each with its
@@ -78,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     v = verbs.add_parser(
         "edit",
-        help="mark a media file for release, change its caption",
+        help="mark a media file for release, set its sensitivity, change its caption",
         description="Change what a person decides about a media file: whether it may be "
         "published (--release yes) and its caption. What the file says (capture time, "
         "position, camera) stays as read; the original is never touched.",
@@ -88,6 +88,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--release",
         choices=("yes", "no"),
         help="yes: it may appear in the public release and public outputs (default no)",
+    )
+    v.add_argument(
+        "--sensitivity",
+        choices=("public", "restricted", "confidential"),
+        help="as for statements (a photo of a witness's face is confidential); a bundle "
+        "carrying restricted or confidential media must be encrypted to a trusted colleague "
+        "or exported with --plaintext",
     )
     v.add_argument("--caption", help="what the file shows")
     v.add_argument(
@@ -116,6 +123,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--caption", help="what the photo shows there")
     add_json(v)
     v.set_defaults(handler=cmd_link)
+
+    v = verbs.add_parser(
+        "save",
+        help="write the original bytes of a media file to a file",
+        description="Decrypt (in an encrypted store) and write the original file, byte for "
+        "byte, to --out; prints its SHA-256. The file is yours to protect afterwards.",
+    )
+    v.add_argument("id", help="the media id")
+    v.add_argument("--out", required=True, metavar="PATH", help="a new file (never replaced)")
+    add_json(v)
+    v.set_defaults(handler=cmd_save)
 
     v = verbs.add_parser(
         "unlink",
@@ -323,7 +341,9 @@ def cmd_edit(args: argparse.Namespace) -> int:
     elif args.clear_redactions:
         values["redactions"] = []
     if not values:
-        raise ValidationError("nothing to change: give --release, --caption or --redact")
+        raise ValidationError(
+            "nothing to change: give --release, --sensitivity, --caption or --redact"
+        )
     with open_store(args) as store:
         store.get(args.id, "media")
         record = store.update(args.id, values)
@@ -343,6 +363,34 @@ def cmd_link(args: argparse.Namespace) -> int:
         print_json(link)
     else:
         print(link["id"])
+    return 0
+
+
+def cmd_save(args: argparse.Namespace) -> int:
+    import hashlib
+
+    from fieldkit.errors import MediaError
+
+    out = Path(args.out)
+    with open_store(args) as store:
+        record = store.get(args.id, "media")
+        try:
+            store.media.copy_original(record["sha256"], out)
+        except FileExistsError:
+            raise MediaError(f"{out} already exists; choose another --out") from None
+        except OSError as exc:
+            raise MediaError(f"cannot write {out}: {exc.strerror}") from exc
+    digest = hashlib.sha256()
+    with open(out, "rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    if digest.hexdigest() != record["sha256"]:
+        out.unlink(missing_ok=True)
+        raise MediaError(f"the stored file of {args.id} no longer has its bytes; nothing saved")
+    if args.json:
+        print_json({"id": args.id, "path": str(out), "sha256": record["sha256"]})
+    else:
+        print(f"{record['sha256']}  {out}")
     return 0
 
 

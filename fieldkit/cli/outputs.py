@@ -39,9 +39,12 @@ def _audience_options(p: argparse.ArgumentParser) -> None:
         help=f"public only: grid for sensitive positions, metres (default {DEFAULT_GRID_M})",
     )
     p.add_argument(
+        "--plaintext",
         "--allow-sensitive",
+        dest="allow_sensitive",
         action="store_true",
-        help="write restricted/confidential content unencrypted (you take responsibility)",
+        help="with --include: write restricted/confidential content unencrypted (these "
+        "outputs cannot be encrypted yet; the store's rule asks you to say so)",
     )
 
 

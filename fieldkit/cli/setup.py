@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from fieldkit.cli.common import (
     add_json,
@@ -27,9 +28,35 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--email", required=True, help="your identity, e.g. an e-mail address")
     p.add_argument("--org", help="your organisation")
     p.add_argument("--device-name", help="a name for this laptop (default: its host name)")
+    p.add_argument(
+        "--unencrypted",
+        action="store_true",
+        help="do not encrypt the store (the database, photos and thumbnails stay readable "
+        "to whoever holds the disk); encrypt it later with `fieldkit store encrypt`",
+    )
     add_passphrase(p)
     add_json(p)
     p.set_defaults(handler=cmd_init)
+
+    p = sub.add_parser(
+        "store",
+        help="the store itself: encrypt an unencrypted store",
+        description="Operations on the store folder as a whole.",
+    )
+    verbs = p.add_subparsers(dest="verb", metavar="VERB", required=True)
+    v = verbs.add_parser(
+        "encrypt",
+        help="encrypt an unencrypted store (crash-safe, resumable)",
+        description="Encrypt the database (SQLCipher), every original and thumbnail (age) "
+        "of a store made with --unencrypted or by an earlier FieldKit, under your "
+        "passphrase. The plaintext is removed only after the encrypted copy is checked and "
+        "switched in; if the command is interrupted, the store still opens (as it was, or "
+        "encrypted) and running it again finishes. A recovery code is shown: keep it "
+        "offline, it is the only way back from a forgotten passphrase.",
+    )
+    add_passphrase(v)
+    add_json(v)
+    v.set_defaults(handler=cmd_store_encrypt)
 
     p = sub.add_parser(
         "checkpoint",
@@ -70,14 +97,62 @@ def cmd_init(args: argparse.Namespace) -> int:
         organisation=args.org,
         passphrase=passphrase,
         device_name=args.device_name,
+        encrypted=not args.unencrypted,
     )
     with store:
         ident = store.identity()
+        code = store.recovery_code
+    if args.unencrypted:
+        print(
+            "fieldkit: warning: this store is NOT encrypted: whoever holds the disk can read "
+            "its records, photos and thumbnails. Encrypt it with `fieldkit store encrypt`.",
+            file=sys.stderr,
+        )
     if args.json:
-        print_json(ident)
+        print_json({**ident, "encrypted": code is not None, "recovery_code": code})
     else:
         print(f"Store created in {ident['home']}")
         print(f"Signing key fingerprint: {ident['fingerprint']}")
+        if code:
+            _print_recovery_code(code)
+    return 0
+
+
+def _print_recovery_code(code: str) -> None:
+    print("The store is encrypted with your passphrase.")
+    print(f"RECOVERY CODE: {code}")
+    print(
+        "Write it down now and give it to your organisation to keep offline, away from this "
+        "laptop. It is shown only this once. If the passphrase is forgotten, this code "
+        "(`fieldkit keys recover`) is the only way back: nobody can open the store without one "
+        "of them."
+    )
+
+
+def cmd_store_encrypt(args: argparse.Namespace) -> int:
+    from fieldkit.atrest.convert import encrypt_store
+
+    passphrase = read_passphrase(args)
+    shown: list[str] = []
+
+    def show(code: str) -> None:
+        shown.append(code)
+        if not args.json:
+            _print_recovery_code(code)
+            sys.stdout.flush()
+
+    with terminal_progress("encrypting", enabled=not args.json) as progress:
+        report = encrypt_store(home_of(args), passphrase, progress=progress, on_recovery_code=show)
+    if args.json:
+        print_json(report.to_json())
+    elif report.already_encrypted:
+        print(f"The store is already encrypted; {report.plaintext_removed} plain files removed.")
+    else:
+        print(
+            f"Encrypted: the database, {report.originals_sealed + report.originals_kept} "
+            f"originals and {report.thumbnails_sealed} thumbnails; "
+            f"{report.plaintext_removed} plain files removed."
+        )
     return 0
 
 

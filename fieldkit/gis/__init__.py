@@ -172,11 +172,13 @@ def export_gis(
         )
         check_cancel(cancel)
         os.replace(temp, target)
-    except BaseException:
+    except BaseException as exc:
         if temp.is_dir():
             shutil.rmtree(temp, ignore_errors=True)
         else:
             temp.unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # a full disk, a read-only folder: say which, keep nothing
+            raise GisError(f"cannot write {target}: {exc.strerror or exc}") from exc
         raise
     if target.is_dir():
         report.files = sorted(p.name for p in target.iterdir())

@@ -63,6 +63,7 @@ def create_store(runner: TaskRunner, answer: SetupAnswer) -> bool:
             organisation=answer.organisation,
             passphrase=answer.passphrase,
         )
+        outcome["recovery_code"] = store.recovery_code
         store.close()  # opened on the worker thread; the UI opens its own
         return str(answer.home)
 
@@ -85,6 +86,10 @@ def create_store(runner: TaskRunner, answer: SetupAnswer) -> bool:
     if "error" in outcome:
         Prompts.error(None, tr("FieldKit"), str(outcome["error"]))
         return False
+    if outcome.get("recovery_code"):
+        from fieldkit.gui.lock import RecoveryCodeDialog
+
+        RecoveryCodeDialog.show_once(None, outcome["recovery_code"])
     return True
 
 
@@ -103,6 +108,22 @@ def open_session(
             return None
         home = answer.home
         passphrase = answer.passphrase
+    from fieldkit import atrest, keys
+    from fieldkit.atrest import keyring
+
+    keys_dir = home / "keys"
+    if atrest.is_encrypted_home(home):
+        # Encrypted: the passphrase first (nothing of the store is readable without it).
+        if passphrase is None:
+            passphrase = PassphraseDialog.ask(None, keys_dir, keys.load_public(keys_dir).identity)
+            if passphrase is None:
+                runner.shutdown()
+                return None
+        try:
+            keyring.remember(home, atrest.unlock_store(keys_dir, passphrase))
+        except BaseException:
+            runner.shutdown()
+            raise
     store = Store.open(home)
     if passphrase is None:
         passphrase = PassphraseDialog.ask(None, Path(store.keys_dir), store.identity()["email"])
@@ -143,10 +164,21 @@ def main(home: str | None = None, *, demo: bool = False, rtl: bool = False) -> i
     window = open_session(store_home, passphrase=passphrase)
     if window is None:
         return 1
+    from fieldkit import atrest
+    from fieldkit.gui.lock import SessionLock
+
+    session = None
+    if atrest.is_encrypted_home(store_home):
+        session = SessionLock(store_home, lambda pw: open_session(store_home, passphrase=pw))
+        session.attach(window)
     if demo:
         window.setWindowTitle(tr("FieldKit — demo ({home})").format(home=store_home))
     window.show()
     try:
         return app.exec()
     finally:
-        close_session(window)
+        current = session.window if session is not None else window
+        if current is not None:
+            close_session(current)  # type: ignore[arg-type]
+        if session is not None:
+            session.shutdown()

@@ -87,7 +87,25 @@ def export_flow(win: MainWindow) -> None:
         start_export(win, opts)
 
 
-def start_export(win: MainWindow, opts: Any) -> Any:
+def start_export(win: MainWindow, opts: Any, *, plaintext: bool = False) -> Any:
+    from fieldkit.disclosure import DisclosureRefused
+
+    def failed(exc: BaseException) -> None:
+        # The disclosure rule (fieldkit.disclosure): sensitive content not encrypted to
+        # a trusted colleague is written only when the person says so, knowing what.
+        if isinstance(exc, DisclosureRefused) and not plaintext:
+            if Prompts.confirm(
+                win,
+                tr("Write an unencrypted bundle?"),
+                tr(
+                    "This bundle carries {what}. It is not encrypted to a trusted colleague, "
+                    "so anyone who gets the file can read them. Write it unencrypted anyway?"
+                ).format(what=exc.carried.describe()),
+            ):
+                start_export(win, opts, plaintext=True)
+            return
+        win.show_error(exc)
+
     def done(report: Any) -> None:
         doc = to_doc(report)
         fp = getattr(report, "fingerprint", None) or doc.get("fingerprint") or ""
@@ -105,9 +123,11 @@ def start_export(win: MainWindow, opts: Any) -> Any:
         full=opts.full,
         zip=opts.zip,
         recipients=list(opts.recipients),
+        plaintext=plaintext,
         progress=True,
         label=tr("Exporting"),
         on_done=done,
+        on_error=failed,
         on_cancelled=lambda: win.statusBar().showMessage(tr("Export cancelled"), 5000),
     )
 

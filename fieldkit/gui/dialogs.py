@@ -499,8 +499,28 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.list, 1)
         layout.addLayout(row)
         layout.addWidget(self.message)
+        layout.addLayout(self._idle_row())
         layout.addWidget(buttons)
         self.reload()
+
+    def _idle_row(self) -> QHBoxLayout:
+        """How long without input before the app locks (fieldkit.gui.lock)."""
+        from PySide6.QtCore import QSettings
+        from PySide6.QtWidgets import QSpinBox
+
+        from fieldkit.gui.lock import IDLE_SETTING, idle_minutes
+
+        self.idle = QSpinBox()
+        self.idle.setRange(1, 240)
+        self.idle.setSuffix(tr(" min"))
+        self.idle.setValue(idle_minutes())
+        self.idle.setToolTip(tr("Takes effect at the next unlock or start"))
+        self.idle.valueChanged.connect(lambda v: QSettings().setValue(IDLE_SETTING, int(v)))
+        row = QHBoxLayout()
+        row.addWidget(QLabel(tr("Lock FieldKit after this long without input:")))
+        row.addWidget(self.idle)
+        row.addStretch(1)
+        return row
 
     def reload(self) -> None:
         from fieldkit import keys

@@ -270,24 +270,38 @@ class SiteFilterProxy(QSortFilterProxyModel):
 THUMB = 160
 
 
-def thumbnail_image(src: Path, cache_dir: Path, sha256: str, size: int = THUMB) -> QImage:
+def thumbnail_image(media: Any, cache_dir: Path, sha256: str, size: int = THUMB) -> QImage:
     """A thumbnail as a QImage, ``size`` pixels at most (safe off the UI thread; QPixmap
-    is not). Comes from fieldkit.thumbnails' disk cache (the importer fills it), made
-    there if missing; orientation applied. Scaled here once, so the view never does."""
+    is not). Comes from fieldkit.thumbnails' disk cache (the importer fills it; sealed in
+    an encrypted store), made there if missing; orientation applied. Scaled here once,
+    so the view never does. ``media`` is the store's MediaStore."""
     image = QImage()
-    dest = thumbnails.thumbnail_path(cache_dir, sha256)
-    if (dest.is_file() or thumbnails.make_thumbnail(src, dest)) and image.load(str(dest)):
+    cipher = media.cipher
+    dest = thumbnails.thumbnail_path(cache_dir, sha256, cipher=cipher)
+    data = thumbnails.load_thumbnail(dest, cipher) if dest.is_file() else None
+    if data is None:
+        try:
+            original = media.read_original(sha256) if media.encrypted else media.path_of(sha256)
+        except Exception:  # missing, damaged, or the store was locked meanwhile
+            return image
+        if thumbnails.make_thumbnail(original, dest, cipher=cipher):
+            data = thumbnails.load_thumbnail(dest, cipher)
+    if data and image.loadFromData(data):
         return image.scaled(
             size,
             size,
             Qt.AspectRatioMode.KeepAspectRatio,
             Qt.TransformationMode.SmoothTransformation,
         )
-    return image
+    return QImage()
 
 
 def preview_image(
-    src: Path, max_side: int = 1600, *, orientation: int | None = None, mime: str | None = None
+    src: thumbnails.ImageSource,
+    max_side: int = 1600,
+    *,
+    orientation: int | None = None,
+    mime: str | None = None,
 ) -> QImage:
     """The viewer's image, upright by the record's orientation (fieldkit.thumbnails.preview);
     a video's poster frame.
@@ -306,13 +320,13 @@ class _ThumbSignals(QObject):
 
 
 class _ThumbJob(QRunnable):
-    def __init__(self, signals: _ThumbSignals, sha: str, src: Path, cache_dir: Path) -> None:
+    def __init__(self, signals: _ThumbSignals, sha: str, media: Any, cache_dir: Path) -> None:
         super().__init__()
-        self.signals, self.sha, self.src, self.cache_dir = signals, sha, src, cache_dir
+        self.signals, self.sha, self.media, self.cache_dir = signals, sha, media, cache_dir
 
     def run(self) -> None:
         try:
-            image = thumbnail_image(self.src, self.cache_dir, self.sha)
+            image = thumbnail_image(self.media, self.cache_dir, self.sha)
         except Exception:
             image = QImage()
         self.signals.loaded.emit(self.sha, image)
@@ -413,8 +427,8 @@ class ThumbnailModel(QAbstractListModel):
         if sha in self._pending or self.store is None:
             return
         self._pending.add(sha)
-        src = self.store.media.path_of(sha)
-        self.pool.start(_ThumbJob(self._signals, sha, src, Path(self.store.cache_dir)))
+        job = _ThumbJob(self._signals, sha, self.store.media, Path(self.store.cache_dir))
+        self.pool.start(job)
 
     def _loaded(self, sha: str, image: QImage) -> None:
         self._pending.discard(sha)

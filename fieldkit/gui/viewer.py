@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldkit import thumbnails
 from fieldkit.gui.forms import RecordForm
 from fieldkit.gui.i18n import tr
 from fieldkit.gui.models import ID_ROLE, preview_image
@@ -50,7 +52,7 @@ class PhotoViewer(QDialog):
         self._pixmap: QPixmap | None = None
         try:
             img = preview_image(
-                store.media.path_of(m["sha256"]),
+                thumbnails.original_source(store, m["sha256"]),  # decrypted in memory if sealed
                 1600,
                 orientation=m.get("orientation"),
                 mime=m.get("mime"),
@@ -114,9 +116,21 @@ class PhotoViewer(QDialog):
         self.use_button.setEnabled(bool(site_id) and m.get("lat") is not None)
         self.use_button.clicked.connect(self._use)
         # The app plays nothing itself: video and audio open in the system's player.
-        self.open_button = QPushButton(tr("Open in the system player"))
-        self.open_button.setVisible(str(m.get("mime") or "").startswith(("video/", "audio/")))
+        self.open_button = QPushButton(tr("Open in another program"))
+        self.open_button.setVisible(
+            str(m.get("mime") or "").startswith(("video/", "audio/", "image/"))
+        )
+        if store.media.encrypted:
+            self.open_button.setToolTip(
+                tr(
+                    "Writes a decrypted copy to a private temporary folder (only you can read "
+                    "it); it is deleted when FieldKit locks or quits."
+                )
+            )
         self.open_button.clicked.connect(self._open_original)
+        self.open_note = QLabel()
+        self.open_note.setWordWrap(True)
+        self._opened_copy: Path | None = None
         side = QVBoxLayout()
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -124,6 +138,7 @@ class PhotoViewer(QDialog):
         side.addWidget(scroll, 1)
         side.addWidget(self.use_button)
         side.addWidget(self.open_button)
+        side.addWidget(self.open_note)
         side_w = QWidget()
         side_w.setLayout(side)
         split = QSplitter()
@@ -143,11 +158,35 @@ class PhotoViewer(QDialog):
             self.use_position.emit(self.site_id, self.media["id"])
 
     def original_path(self) -> Any:
-        """The file the system player opens (the stored original, read-only)."""
-        return self.store.media.path_of(self.media["sha256"])
+        """The file another program opens: the stored original (read-only) of an
+        unencrypted store; for an encrypted one, a decrypted copy in the private 0700
+        folder that is wiped on lock and exit (made once per viewer)."""
+        if not self.store.media.encrypted:
+            return self.store.media.path_of(self.media["sha256"])
+        if self._opened_copy is None or not self._opened_copy.exists():
+            from fieldkit.gui.lock import OPEN_COPIES
+
+            m = self.media
+            path = OPEN_COPIES.new_file(m.get("file_name") or m["sha256"])
+            self.store.media.copy_original(m["sha256"], path)
+            self._opened_copy = path
+        return self._opened_copy
 
     def _open_original(self) -> bool:
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.original_path())))
+        try:
+            path = self.original_path()
+        except Exception as exc:  # missing or damaged file: say so, never crash the viewer
+            self.open_note.setText(tr("Cannot open: {e}").format(e=exc))
+            return False
+        if self.store.media.encrypted:
+            self.open_note.setText(
+                tr(
+                    "Opened a decrypted copy from a private temporary folder. It is deleted "
+                    "when FieldKit locks or quits; a copy you save elsewhere from the other "
+                    "program is not."
+                )
+            )
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)

@@ -17,23 +17,33 @@ from typing import Self
 
 import sqlite_utils
 
+from fieldkit.atrest.cipher import PLAIN, AgeCipher
+from fieldkit.atrest.keyfile import StoreSecrets
 from fieldkit.mediastore import MediaStore
 
 
 class StoreBase:
     """A store folder's open database; one per thread (connections are not shared)."""
 
-    def __init__(self, home: Path, conn: sqlite3.Connection) -> None:
+    def __init__(
+        self, home: Path, conn: sqlite3.Connection, secrets: StoreSecrets | None = None
+    ) -> None:
         self.home = home
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
-        self.media = MediaStore(home / "media")
+        #: The unlocked keys of an encrypted store (None for an unencrypted one).
+        self.secrets = secrets
+        self.media = MediaStore(home / "media", AgeCipher(secrets) if secrets else PLAIN)
         self.cache_dir = home / "cache"
         self.keys_dir = home / "keys"
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         self.device_id: str = meta.get("device_id", "")
         self.person_id: str = meta.get("person_id", "")
         self.fingerprint: str = meta.get("fingerprint", "")
+
+    @property
+    def encrypted(self) -> bool:
+        return self.secrets is not None
 
     def close(self) -> None:
         self.conn.close()

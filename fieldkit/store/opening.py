@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import platform
-import sqlite3
 import stat
 from contextlib import suppress
 from pathlib import Path
 
-from fieldkit.errors import StoreError, StoreExists, StoreNotFound, ValidationError
+from fieldkit import atrest
+from fieldkit.atrest import keyring
+from fieldkit.atrest.database import DATABASE_ERRORS, connect
+from fieldkit.atrest.keyfile import StoreSecrets
+from fieldkit.errors import StoreError, StoreExists, StoreLocked, StoreNotFound, ValidationError
 from fieldkit.ids import device_id_for_key, new_id
 from fieldkit.paths import DB_NAME
 from fieldkit.store.merge import StoreMerge
@@ -19,13 +22,25 @@ from fieldkit.store.schema import migrate, projection_signature
 class Store(StoreMerge):
     """A store: a folder with the SQLite database, the media store, a cache and the keys."""
 
-    @classmethod
-    def open(cls, home: Path | str, *, _create: bool = False) -> Store:
-        """Open the store in folder ``home`` (migrating its schema, rebuilding the tables
-        when the record fields changed, removing temp files a crash left).
+    #: Shown once after :meth:`init` of an encrypted store; never stored.
+    recovery_code: str | None = None
 
-        Raises :class:`StoreNotFound` (no folder or no database), :class:`StoreError`
-        (read-only folder, an unreadable database, a schema from a newer FieldKit).
+    @classmethod
+    def open(
+        cls,
+        home: Path | str,
+        *,
+        passphrase: bytes | None = None,
+        secrets: StoreSecrets | None = None,
+        _create: bool = False,
+    ) -> Store:
+        """Open the store at ``home``; an encrypted one needs its keys.
+
+        The keys come from ``secrets``, else the process keyring (an app that unlocked
+        the store), else ``passphrase`` (Argon2id: about a second). Raises
+        :class:`StoreNotFound`, :class:`StoreLocked` (encrypted, no key given),
+        :class:`~fieldkit.errors.WrongPassphrase` (nothing read but the key file,
+        nothing written) or :class:`StoreError`.
         """
         home = Path(home)
         db_path = home / DB_NAME
@@ -36,19 +51,23 @@ class Store(StoreMerge):
                 )
             if not db_path.is_file():
                 raise StoreNotFound(f"no store at {home}: no {DB_NAME} (run `fieldkit init`)")
+        encrypted = secrets is not None if _create else atrest.is_encrypted_home(home)
+        if encrypted and secrets is None:
+            secrets = keyring.lookup(home)
+            if secrets is None and passphrase is not None:
+                secrets = atrest.unlock_store(home / "keys", passphrase)
+            if secrets is None:
+                raise StoreLocked(
+                    f"the store at {home} is encrypted: give its passphrase (a prompt, "
+                    "--passphrase-file or FIELDKIT_PASSPHRASE)"
+                )
         _check_writable(home)
         try:
-            conn = sqlite3.connect(
-                db_path, isolation_level=None, timeout=10.0, check_same_thread=True
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA busy_timeout=10000")
+            conn = connect(db_path, secrets if encrypted else None)
             migrate(conn)
-        except sqlite3.DatabaseError as exc:
+        except DATABASE_ERRORS as exc:
             raise StoreError(f"{db_path}: cannot open the database: {exc}") from exc
-        store = cls(home, conn)
+        store = cls(home, conn, secrets if encrypted else None)
         if not _create:
             store.media.remove_orphan_temps()
             store._ensure_projection()
@@ -64,6 +83,7 @@ class Store(StoreMerge):
         passphrase: bytes,
         organisation: str | None = None,
         device_name: str | None = None,
+        encrypted: bool = True,
     ) -> Store:
         """Create the store, the person, the device and the signing key.
 
@@ -73,6 +93,10 @@ class Store(StoreMerge):
         the computer's name (:func:`platform.node`). Raises :class:`StoreExists`,
         :class:`ValidationError` (no name/email, empty passphrase), :class:`StoreError`;
         a failure half-way removes what it made.
+
+        Encrypted unless ``encrypted=False`` (``init --unencrypted``): a store key
+        wrapped by the passphrase, a recovery code (in ``store.recovery_code``, shown
+        once, never stored), SQLCipher for the database and age for the files.
         """
         from fieldkit import keys, sshsig
 
@@ -91,9 +115,18 @@ class Store(StoreMerge):
         _check_writable(home)
         try:
             public = keys.create_keys(home / "keys", identity=email.strip(), passphrase=passphrase)
+            secrets, code = None, None
+            if encrypted:
+                assert public.age_recipient is not None
+                secrets, code = atrest.create_store_key(
+                    home / "keys", passphrase, personal_recipient=public.age_recipient
+                )
             for sub in ("media", "cache"):
                 (home / sub).mkdir(exist_ok=True)
-            store = cls.open(home, _create=True)
+            store = cls.open(home, secrets=secrets, _create=True)
+            store.recovery_code = code
+            if secrets is not None:
+                keyring.remember(home, secrets)  # unlocked for this process, as after open
         except BaseException:
             _remove_partial_init(home, created_home)
             raise

@@ -32,7 +32,7 @@ from pathlib import Path
 from fieldkit.store import Store
 from fieldkit.bundle import export_bundle, verify_bundle, import_bundle
 what, home, target = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
-store = Store.open(home)
+store = Store.open(home, passphrase=b"bench pass phrase")
 t = time.perf_counter()
 if what == "export":
     r = export_bundle(store, target, passphrase=b"bench pass phrase", full=True,
@@ -91,7 +91,7 @@ def make_store(home: Path, name: str) -> None:
 def add_media(home: Path, size_mb: int, file_mb: int = 20) -> None:
     from fieldkit.store import Store
 
-    store = Store.open(home)
+    store = Store.open(home, passphrase=PASS.encode())
     left = size_mb
     n = 0
     with store.transaction():
@@ -167,7 +167,7 @@ def bench_merge(work: Path, events: int) -> dict[str, float]:
     a_home, c_home = work / f"a{events}", work / f"c{events}"
     make_store(a_home, "anna")
     make_store(c_home, "carol")
-    a = Store.open(a_home)
+    a = Store.open(a_home, passphrase=PASS.encode())
     case = a.create("case", {"title": "bench"})
     site = a.create("site", {"case_id": case["id"], "name": "bench"})
     t = time.perf_counter()
@@ -183,7 +183,7 @@ def bench_merge(work: Path, events: int) -> dict[str, float]:
     a.rebuild_projection()
     gen = time.perf_counter() - t
     bundle = Path(export_bundle(a, work / f"e{events}", passphrase=PASS.encode(), full=True).path)
-    c = Store.open(c_home)
+    c = Store.open(c_home, passphrase=PASS.encode())
     keys.trust(c.keys_dir, keys.export_public(a.keys_dir))
     a.close()
     c.close()

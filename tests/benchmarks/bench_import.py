@@ -148,7 +148,7 @@ def time_fieldkit(
 
     with tempfile.TemporaryDirectory(prefix="fk-bench-") as tmp:
         home = new_store(Path(tmp))
-        store = Store.open(home)
+        store = Store.open(home, passphrase=PASSPHRASE)
         start = time.perf_counter()
         report = import_media(
             store, files, workers=workers, thumbnails=thumbnails, fast_previews=fast
@@ -212,7 +212,7 @@ def child_import(count: int, workers: int | None, template: Path, large: bool = 
         from fieldkit.store import Store
 
         before = peak_rss_kib()
-        store = Store.open(home)
+        store = Store.open(home, passphrase=PASSPHRASE)
         start = time.perf_counter()
         report = import_media(store, files, workers=workers)
         seconds = time.perf_counter() - start

@@ -208,15 +208,16 @@ def main() -> None:
             print(f"report: {args.sites} sites, {args.photos} 12-MP photos")
             t = time.perf_counter()
             make_report_store(tmp / "r" / "home", tmp / "photos", args.sites, args.photos)
-            print(f"  (store made in {time.perf_counter() - t:.0f} s)")
+            print(f"  (store made in {time.perf_counter() - t:.0f} s)", flush=True)
             floor = child("floor", str(tmp / "photos"), "-")
+            print(
+                f"  Pillow draft+thumbnail floor: {floor['seconds']:.1f} s, "
+                f"{floor['rss_mb']:.0f} MB peak",
+                flush=True,
+            )
             report = child("report", str(tmp / "r" / "home"), str(tmp / "case.pdf"))
             ratio = report["seconds"] / floor["seconds"]
             size = (tmp / "case-internal.pdf").stat().st_size / 1e6
-            print(
-                f"  Pillow draft+thumbnail floor: {floor['seconds']:.1f} s, "
-                f"{floor['rss_mb']:.0f} MB peak"
-            )
             print(
                 f"  fieldkit report:              {report['seconds']:.1f} s, "
                 f"{report['rss_mb']:.0f} MB peak, PDF {size:.0f} MB"

@@ -64,6 +64,9 @@ def no_unexpected_questions(monkeypatch):
         monkeypatch.setattr(dialogs.Prompts, name, unexpected(name))
     for cls in (dialogs.SetupDialog, dialogs.PassphraseDialog, dialogs.ExportDialog):
         monkeypatch.setattr(cls, "ask", unexpected(cls.__name__))
+    from fieldkit.gui.lock import RecoveryCodeDialog
+
+    monkeypatch.setattr(RecoveryCodeDialog, "show_once", unexpected("RecoveryCodeDialog"))
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +80,11 @@ def demo_template(tmp_path_factory) -> Path:
 def demo_home(demo_template, tmp_path) -> Path:
     home = tmp_path / "store"
     shutil.copytree(demo_template, home)
+    from fieldkit import atrest
+    from fieldkit.atrest import keyring
+
+    if atrest.is_encrypted_home(home):  # unlocked in this process, as the app would be
+        keyring.remember(home, atrest.unlock_store(home / "keys", DEMO_PASSPHRASE))
     return home
 
 

@@ -9,7 +9,7 @@ from guihelpers import close_window, open_window
 
 from fieldkit import keys
 from fieldkit.gui import bundles
-from fieldkit.gui.dialogs import ExportDialog, ExportOptions
+from fieldkit.gui.dialogs import ExportDialog, ExportOptions, Prompts
 from fieldkit.store import Store
 
 B_PASS = b"coordinator passphrase"
@@ -19,7 +19,16 @@ def export_via_gui(win, qtbot, monkeypatch, out: Path, *, zip: bool, full: bool 
     monkeypatch.setattr(
         ExportDialog, "ask", classmethod(lambda cls, *a: ExportOptions(out, full, zip, ()))
     )
+    questions: list[str] = []
+
+    def confirm(cls, parent, title, text):
+        questions.append(text)  # the disclosure rule: a plain bundle only when asked for
+        return True
+
+    monkeypatch.setattr(Prompts, "confirm", classmethod(confirm))
     win.actions_by_name["export"].trigger()
+    if full:  # the demo store holds a confidential and a restricted statement
+        assert questions and "1 confidential statement, 1 restricted statement" in questions[0]
     dlg = win.dialogs["exported"]
     assert dlg.isVisible()
     view = dlg.fingerprint

@@ -47,6 +47,12 @@ def test_first_run_creates_the_store(qtbot, tmp_path, monkeypatch):
         return dlg.answer()
 
     monkeypatch.setattr(SetupDialog, "ask", classmethod(fill))
+    from fieldkit.gui.lock import RecoveryCodeDialog
+
+    codes: list[str] = []
+    monkeypatch.setattr(
+        RecoveryCodeDialog, "show_once", classmethod(lambda c, p, code: codes.append(code))
+    )
     from fieldkit.gui.app import close_session, open_session
 
     win = open_session(home, serial=True)
@@ -60,6 +66,7 @@ def test_first_run_creates_the_store(qtbot, tmp_path, monkeypatch):
             "Rights Watchers",
         )
         assert win.passphrase == b"correct horse"
+        assert len(codes) == 1 and codes[0].count("-") == 7  # the recovery code, shown once
     finally:
         close_session(win)
     with Store.open(home) as store:

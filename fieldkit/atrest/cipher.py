@@ -1,0 +1,224 @@
+"""Sealing the store's files: age v1 to the store's own recipient, or plain.
+
+:class:`AgeCipher` writes every file as a standard age file (age-encryption.org/v1:
+an X25519 stanza, then the payload in 64 KiB ChaCha20-Poly1305 chunks), streamed by
+pyrage, so memory stays flat for a 4 GB video and the stock ``age`` tool decrypts it.
+:class:`PlainCipher` is the same interface for a store made with ``--unencrypted``:
+files as they are, named by their SHA-256.
+
+Reading is sequential (age has no random access without its file key, which pyrage
+does not expose): :meth:`FileCipher.reader` gives a ``read(n)`` stream decrypted on a
+helper thread; :meth:`FileCipher.open_bytes` decrypts a small file into memory for
+readers that seek (Pillow, the EXIF reader).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import queue
+import threading
+from collections.abc import Callable
+from typing import BinaryIO, Protocol, cast
+
+import pyrage
+
+from fieldkit.atrest.keyfile import StoreSecrets, keyed_name
+from fieldkit.errors import MediaError
+
+#: The suffix of a sealed file on disk: says "age", nothing about the content.
+AGE_SUFFIX = ".age"
+_AGE_MAGIC = b"age-encryption.org/v1\n"
+
+
+class FileCipher(Protocol):
+    """How a store seals, opens and names its files."""
+
+    encrypted: bool
+    suffix: str
+
+    def name(self, sha256: str) -> str:
+        """The file name on disk for content with this SHA-256 (hex)."""
+        ...
+
+    def seal_stream(self, reader: BinaryIO, writer: BinaryIO) -> None:
+        """Copy ``reader`` to ``writer`` sealed; ``reader.read(n)`` is called until b""."""
+        ...
+
+    def open_stream(self, reader: BinaryIO, writer: BinaryIO) -> None:
+        """Copy sealed ``reader`` to ``writer`` opened; :class:`MediaError` if damaged."""
+        ...
+
+    def seal(self, data: bytes) -> bytes: ...
+
+    def open_bytes(self, data: bytes) -> bytes: ...
+
+    def reader(self, source: BinaryIO) -> BinaryIO:
+        """A sequential ``read(n)`` stream of the opened content of ``source``."""
+        ...
+
+
+class PlainCipher:
+    """An unencrypted store: files as they are, named by their SHA-256."""
+
+    encrypted = False
+    suffix = ""
+
+    def name(self, sha256: str) -> str:
+        return sha256
+
+    def seal_stream(self, reader: BinaryIO, writer: BinaryIO) -> None:
+        while block := reader.read(1 << 20):
+            writer.write(block)
+
+    open_stream = seal_stream
+
+    def seal(self, data: bytes) -> bytes:
+        return data
+
+    def open_bytes(self, data: bytes) -> bytes:
+        return data
+
+    def reader(self, source: BinaryIO) -> BinaryIO:
+        return source
+
+
+PLAIN = PlainCipher()
+
+
+class AgeCipher:
+    """An encrypted store: age files to the store's recipient, keyed names."""
+
+    encrypted = True
+    suffix = AGE_SUFFIX
+
+    def __init__(self, secrets: StoreSecrets) -> None:
+        self.secrets = secrets
+
+    def name(self, sha256: str) -> str:
+        return keyed_name(self.secrets.names_key(), sha256) + AGE_SUFFIX
+
+    def seal_stream(self, reader: BinaryIO, writer: BinaryIO) -> None:
+        pyrage.encrypt_io(reader, writer, [self.secrets.recipient])
+
+    def open_stream(self, reader: BinaryIO, writer: BinaryIO) -> None:
+        try:
+            pyrage.decrypt_io(reader, writer, [self.secrets.identity])
+        except (pyrage.DecryptError, OSError) as exc:  # pyrage reports a bad chunk as OSError
+            raise MediaError(
+                f"a sealed file does not decrypt (damaged or foreign): {exc}"
+            ) from None
+
+    def seal(self, data: bytes) -> bytes:
+        return bytes(pyrage.encrypt(data, [self.secrets.recipient]))
+
+    def open_bytes(self, data: bytes) -> bytes:
+        if not data.startswith(_AGE_MAGIC):
+            raise MediaError("a sealed file is not an age file (damaged, or written unencrypted)")
+        try:
+            return bytes(pyrage.decrypt(data, [self.secrets.identity]))
+        except pyrage.DecryptError as exc:
+            raise MediaError(
+                f"a sealed file does not decrypt (damaged or foreign): {exc}"
+            ) from None
+
+    def reader(self, source: BinaryIO) -> BinaryIO:
+        reader = _ThreadReader(lambda w: self.open_stream(source, w), source)  # type: ignore[arg-type]
+        return cast(BinaryIO, reader)
+
+
+class _QueueWriter:
+    """The ``write`` end pyrage pushes into; bounded so memory stays flat."""
+
+    def __init__(self, q: queue.Queue[bytes | BaseException | None], stop: threading.Event) -> None:
+        self.q, self.stop = q, stop
+
+    def write(self, data: bytes) -> int:
+        if self.stop.is_set():
+            raise _Stopped
+        self.q.put(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+class _Stopped(Exception):
+    pass
+
+
+class _ThreadReader(io.RawIOBase):
+    """Runs a push-style decryption on a thread and serves it as ``read(n)``."""
+
+    def __init__(self, run: Callable[[_QueueWriter], None], source: BinaryIO) -> None:
+        super().__init__()
+        self._q: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=64)
+        self._stop = threading.Event()
+        self._buf = b""
+        self._done = False
+        self._source = source
+        writer = _QueueWriter(self._q, self._stop)
+
+        def work() -> None:
+            try:
+                run(writer)
+            except _Stopped:
+                return
+            except BaseException as exc:
+                self._q.put(exc)
+                return
+            self._q.put(None)
+
+        self._thread = threading.Thread(target=work, name="fieldkit-decrypt", daemon=True)
+        self._thread.start()
+
+    def readable(self) -> bool:
+        return True
+
+    def _next(self) -> bytes:
+        if self._done:
+            return b""
+        item = self._q.get()
+        if item is None:
+            self._done = True
+            return b""
+        if isinstance(item, BaseException):
+            self._done = True
+            raise item
+        return item
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            parts = [self._buf]
+            self._buf = b""
+            while chunk := self._next():
+                parts.append(chunk)
+            return b"".join(parts)
+        parts, have = [self._buf], len(self._buf)
+        while have < size:
+            chunk = self._next()
+            if not chunk:
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        data = b"".join(parts)
+        out, self._buf = data[:size], data[size:]
+        return out
+
+    def readinto(self, b: bytearray | memoryview) -> int:  # type: ignore[override]
+        data = self.read(len(b))
+        b[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._stop.set()
+            # Drain so a writer blocked on a full queue sees the stop flag.
+            while self._thread.is_alive():
+                with contextlib.suppress(queue.Empty):
+                    self._q.get(timeout=0.05)
+            self._source.close()
+        super().close()
+
+
+__all__ = ["AGE_SUFFIX", "PLAIN", "AgeCipher", "FileCipher", "PlainCipher"]
