@@ -163,7 +163,11 @@ def test_map_paints_tiles_and_layers_offline(window, qtbot):
     # footprints are computed on a pool thread and arrive by signal
     qtbot.waitUntil(lambda: any(fp["site"] == market["id"] for fp in view.data.footprints))
     (fp,) = [fp for fp in view.data.footprints if fp["site"] == market["id"]]
-    assert fp["points"] == 7 and fp["area_m2"] > 1000
+    from fieldkit.map.footprint import site_footprint
+
+    # the same footprint as `fieldkit site footprint` (the demo's market remnants)
+    expected = site_footprint(window.store, market["id"])
+    assert fp["points"] == expected["points"] >= 4 and fp["area_m2"] > 1000
     view.grab()
     assert view.tiles.wait(20000)
     qtbot.waitUntil(lambda: not view.tiles.pending, timeout=20000)
