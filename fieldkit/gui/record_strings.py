@@ -179,6 +179,7 @@ def _strings() -> None:  # never called: only read by lupdate
     tr('an IANA zone such as Asia/Yerevan')
     tr('anonymous')
     tr('archived')
+    tr("as for statements: a photo of a witness's face is confidential; unset is public")
     tr("as measured, e.g. 'length 230 mm, Ø 122 mm'")
     tr('bomb')
     tr('camera')

@@ -16,6 +16,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Write an unencrypted bundle?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This bundle carries {what}. It is not encrypted to a trusted colleague, so anyone who gets the file can read them. Write it unencrypted anyway?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Exporting</source>
         <translation type="unfinished"></translation>
     </message>
@@ -343,6 +351,18 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Export my key…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Takes effect at the next unlock or start</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lock FieldKit after this long without input:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1847,6 +1867,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>as for statements: a photo of a witness&apos;s face is confidential; unset is public</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>as measured, e.g. &apos;length 230 mm, Ø 122 mm&apos;</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2267,7 +2291,19 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Open in the system player</source>
+        <source>Open in another program</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Writes a decrypted copy to a private temporary folder (only you can read it); it is deleted when FieldKit locks or quits.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cannot open: {e}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Opened a decrypted copy from a private temporary folder. It is deleted when FieldKit locks or quits; a copy you save elsewhere from the other program is not.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2412,6 +2448,43 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Report cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>FieldKit — locked</source>
+        <extracomment>Decrypted copies opened in outside programs; wiped on lock and exit.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>FieldKit is locked</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Unlocking…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your recovery code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your store is encrypted. If the passphrase is forgotten, this recovery code is the only way back: FieldKit cannot recover anything without one of them. Write it down now and give it to your organisation to keep offline, away from this laptop. It is shown only this once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>I have written it down</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lock FieldKit now (Ctrl+L): the store closes</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
