@@ -27,8 +27,12 @@ def export_via_gui(win, qtbot, monkeypatch, out: Path, *, zip: bool, full: bool 
 
     monkeypatch.setattr(Prompts, "confirm", classmethod(confirm))
     win.actions_by_name["export"].trigger()
-    if full:  # the demo store holds a confidential and a restricted statement
-        assert questions and "1 confidential statement, 1 restricted statement" in questions[0]
+    if full:  # the demo store holds confidential and restricted statements: named, counted
+        held = [s["sensitivity"] for s in win.store.find("statement")]
+        conf, restr = held.count("confidential"), held.count("restricted")
+        assert conf and restr
+        assert questions and f"{conf} confidential statement" in questions[0]
+        assert f"{restr} restricted statement" in questions[0]
     dlg = win.dialogs["exported"]
     assert dlg.isVisible()
     view = dlg.fingerprint
