@@ -52,6 +52,7 @@ from PySide6.QtWidgets import (
 
 from fieldkit.atrest import keyring
 from fieldkit.atrest.privatetemp import PrivateTemp
+from fieldkit.gui.i18n import tr
 
 IDLE_SETTING = "security/idle_minutes"
 DEFAULT_IDLE_MINUTES = 10
@@ -66,10 +67,6 @@ _INPUT_EVENTS = {
 
 #: Decrypted copies opened in outside programs; wiped on lock and exit.
 OPEN_COPIES = PrivateTemp()
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("Lock", text)
 
 
 def idle_minutes() -> int:

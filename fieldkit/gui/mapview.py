@@ -64,6 +64,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldkit.gui.i18n import tr
 from fieldkit.map import style
 from fieldkit.map.basemaps import BUILTIN_NAME, Registry
 from fieldkit.map.geo import (
@@ -872,10 +873,10 @@ class MapPanel(QWidget):
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
         for mode, text, tip in (
-            ("browse", self.tr("Browse"), self.tr("Click selects, drag pans, wheel zooms")),
-            ("place", self.tr("Place site"), self.tr("Click to place a new site")),
-            ("move", self.tr("Move"), self.tr("Drag a site or a remnant to its position")),
-            ("measure", self.tr("Measure"), self.tr("Click points; right-click clears")),
+            ("browse", tr("Browse"), tr("Click selects, drag pans, wheel zooms")),
+            ("place", tr("Place site"), tr("Click to place a new site")),
+            ("move", tr("Move"), tr("Drag a site or a remnant to its position")),
+            ("measure", tr("Measure"), tr("Click points; right-click clears")),
         ):
             b = QToolButton()
             b.setText(text)
@@ -898,11 +899,11 @@ class MapPanel(QWidget):
         self.start_edit = QLineEdit()
         self.end_edit = QLineEdit()
         for edit, hint in (
-            (self.start_edit, self.tr("from (UTC)")),
-            (self.end_edit, self.tr("to")),
+            (self.start_edit, tr("from (UTC)")),
+            (self.end_edit, tr("to")),
         ):
             edit.setPlaceholderText(hint)
-            edit.setToolTip(self.tr("Incident time window, ISO 8601 (e.g. 2020-10-04T00:00Z)"))
+            edit.setToolTip(tr("Incident time window, ISO 8601 (e.g. 2020-10-04T00:00Z)"))
             edit.setMaximumWidth(130)
             edit.editingFinished.connect(self._filter_changed)
             bar.addWidget(edit)
@@ -911,8 +912,8 @@ class MapPanel(QWidget):
         self.basemap_box.activated.connect(lambda _i: self._basemap_chosen())
         bar.addWidget(self.basemap_box)
         add = QToolButton()
-        add.setText(self.tr("Add…"))
-        add.setToolTip(self.tr("Add an MBTiles or PMTiles basemap (it stays where it is)"))
+        add.setText(tr("Add…"))
+        add.setToolTip(tr("Add an MBTiles or PMTiles basemap (it stays where it is)"))
         add.clicked.connect(self.add_basemap)
         bar.addWidget(add)
         bar.addStretch(1)
@@ -920,22 +921,22 @@ class MapPanel(QWidget):
         tools = QHBoxLayout()
         tools.setContentsMargins(4, 0, 4, 2)
         for text, slot, name in (
-            (self.tr("Zoom to case"), self.zoom_to_case, "mapZoomCase"),
-            (self.tr("Zoom to site"), self.zoom_to_site, "mapZoomSite"),
+            (tr("Zoom to case"), self.zoom_to_case, "mapZoomCase"),
+            (tr("Zoom to site"), self.zoom_to_site, "mapZoomSite"),
         ):
             b = QToolButton()
             b.setText(text)
             b.setObjectName(name)
             b.clicked.connect(slot)
             tools.addWidget(b)
-        tools.addWidget(QLabel(self.tr("Photos within")))
+        tools.addWidget(QLabel(tr("Photos within")))
         self.radius = QSpinBox()
         self.radius.setRange(1, 100_000)
         self.radius.setValue(50)
         self.radius.setSuffix(" m")
         tools.addWidget(self.radius)
         near = QToolButton()
-        near.setText(self.tr("of this site"))
+        near.setText(tr("of this site"))
         near.setObjectName("mapPhotosNear")
         near.clicked.connect(lambda: self.photos_near())
         tools.addWidget(near)
@@ -948,7 +949,7 @@ class MapPanel(QWidget):
         layout.addLayout(tools)
         layout.addWidget(self.view, 1)
         self.view.measured.connect(
-            lambda m: self.status_changed.emit(self.tr("Measured: {d}").format(d=_distance_text(m)))
+            lambda m: self.status_changed.emit(tr("Measured: {d}").format(d=_distance_text(m)))
         )
         self.footprint_pool = _Pool(1)
         self._footprint_generation = 0
@@ -993,7 +994,7 @@ class MapPanel(QWidget):
             )
         if self.filter.has_window and self.view.data.unknown_time:
             self.status_changed.emit(
-                self.tr("{n} site(s) without an incident time are not shown").format(
+                tr("{n} site(s) without an incident time are not shown").format(
                     n=self.view.data.unknown_time
                 )
             )
@@ -1002,7 +1003,7 @@ class MapPanel(QWidget):
         keep = self.case_box.currentData()
         self.case_box.blockSignals(True)
         self.case_box.clear()
-        self.case_box.addItem(self.tr("All cases"), None)
+        self.case_box.addItem(tr("All cases"), None)
         for case in self.store.find("case", order="title"):
             self.case_box.addItem(case["title"], case["id"])
         index = self.case_box.findData(keep)
@@ -1035,7 +1036,7 @@ class MapPanel(QWidget):
         current = self.basemap_box.currentText()
         self.basemap_box.clear()
         for info in Registry(self.store.home).describe():
-            label = info.name + (self.tr(" (file missing)") if info.missing else "")
+            label = info.name + (tr(" (file missing)") if info.missing else "")
             self.basemap_box.addItem(label, info.name)
         self.basemap_box.setCurrentIndex(max(0, self.basemap_box.findText(current)))
         self.basemap_box.blockSignals(False)
@@ -1061,15 +1062,13 @@ class MapPanel(QWidget):
         from fieldkit.errors import MapError
         from fieldkit.gui.dialogs import Prompts
 
-        path = Prompts.open_file(
-            self, self.tr("Add a basemap"), self.tr("Basemaps (*.mbtiles *.pmtiles)")
-        )
+        path = Prompts.open_file(self, tr("Add a basemap"), tr("Basemaps (*.mbtiles *.pmtiles)"))
         if path is None:
             return
         try:
             info = Registry(self.store.home).add(Path(path))
         except MapError as exc:
-            Prompts.error(self, self.tr("Basemap"), str(exc))
+            Prompts.error(self, tr("Basemap"), str(exc))
             return
         self.refresh_basemaps()
         self.use_basemap(info.name)
@@ -1121,12 +1120,12 @@ class MapPanel(QWidget):
     def zoom_to_site(self) -> None:
         site_id = self.view.selected_site
         if not site_id:
-            self.status_changed.emit(self.tr("Select a site first"))
+            self.status_changed.emit(tr("Select a site first"))
             return
         data = load_map_data(self.store, MapFilter(site_id=site_id))
         positions = data.positions(("sites", "remnants", "footprints"))
         if not positions:
-            self.status_changed.emit(self.tr("This site has no position yet"))
+            self.status_changed.emit(tr("This site has no position yet"))
             return
         self.view.fit(positions, max_zoom=18)
 
@@ -1136,18 +1135,18 @@ class MapPanel(QWidget):
         site_id = self.view.selected_site
         metres = float(self.radius.value() if metres is None else metres)
         if not site_id:
-            self.status_changed.emit(self.tr("Select a site first"))
+            self.status_changed.emit(tr("Select a site first"))
             return []
         site = self.store.get(site_id, "site")
         if site.get("lat") is None:
-            self.status_changed.emit(self.tr("This site has no position yet"))
+            self.status_changed.emit(tr("This site has no position yet"))
             return []
         photos = load_map_data(self.store, MapFilter(), layers=("photos",)).photos
         found = within(photos, site["lat"], site["lon"], metres)
         self.view.highlighted = {mid for mid, _d in found}
         self.view.update()
         self.status_changed.emit(
-            self.tr("{n} photo(s) within {m:g} m of {site}").format(
+            tr("{n} photo(s) within {m:g} m of {site}").format(
                 n=len(found), m=metres, site=site.get("name") or ""
             )
         )
@@ -1210,16 +1209,14 @@ class MapController(QObject):
         if not case_id:
             cases = self.window.store.find("case")
             if len(cases) != 1:
-                self.panel.status_changed.emit(
-                    self.tr("Choose a case in the map's case list first")
-                )
+                self.panel.status_changed.emit(tr("Choose a case in the map's case list first"))
                 return
             case_id = cases[0]["id"]
         if not self.window.maybe_save():
             return
         values = {
             "case_id": case_id,
-            "name": self.tr("New site on the map"),
+            "name": tr("New site on the map"),
             "lat": round(lat, 7),
             "lon": round(lon, 7),
             "position_source": "map",
@@ -1229,9 +1226,9 @@ class MapController(QObject):
         def done(record: dict[str, Any]) -> None:
             self.panel.set_mode("browse")
             self.window.select_site(record["id"])
-            self.panel.status_changed.emit(self.tr("Site placed: name it in Details"))
+            self.panel.status_changed.emit(tr("Site placed: name it in Details"))
 
-        self.window.submit(_create_site, values, label=self.tr("Place site"), on_done=done)
+        self.window.submit(_create_site, values, label=tr("Place site"), on_done=done)
 
     def move_record(self, kind: str, record_id: str, lat: float, lon: float) -> None:
         """Move a site or remnant (source ``map``); asks before replacing a GPS or typed
@@ -1242,14 +1239,14 @@ class MapController(QObject):
         source = record.get("position_source")
         if record.get("lat") is not None and source in GPS_OR_TYPED:
             how = (
-                self.tr("from GPS")
+                tr("from GPS")
                 if source in ("exif", "device", "track", "xmp")
-                else self.tr("typed by hand")
+                else tr("typed by hand")
             )
             ok = Prompts.confirm(
                 self.window,
-                self.tr("Replace the position?"),
-                self.tr(
+                tr("Replace the position?"),
+                tr(
                     "This {kind}'s position was {how} ({lat:.6f}, {lon:.6f}). Replace it "
                     "with the position on the map ({nlat:.6f}, {nlon:.6f})?"
                 ).format(
@@ -1269,9 +1266,9 @@ class MapController(QObject):
         def done(_record: dict[str, Any]) -> None:
             if not self.window.any_dirty():
                 self.window.refresh()
-            self.panel.status_changed.emit(self.tr("Moved; the change is in the journal"))
+            self.panel.status_changed.emit(tr("Moved; the change is in the journal"))
 
-        self.window.submit(_move, record_id, values, label=self.tr("Move"), on_done=done)
+        self.window.submit(_move, record_id, values, label=tr("Move"), on_done=done)
 
 
 def install_map(window: Any) -> MapPanel:
@@ -1279,13 +1276,13 @@ def install_map(window: Any) -> MapPanel:
     for (View ▸ Map, Ctrl+M, or Map on the toolbar): it reads its layers when first shown,
     so a window that never shows it pays nothing."""
     panel = MapPanel(window.store)
-    dock = QDockWidget(window.tr("Map"), window)
+    dock = QDockWidget(tr("Map"), window)
     dock.setObjectName("mapDock")
     dock.setWidget(panel)
     window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
     dock.hide()
     action = dock.toggleViewAction()
-    action.setText(window.tr("&Map"))
+    action.setText(tr("&Map"))
     action.setObjectName("map")
     action.setShortcut(QKeySequence("Ctrl+M"))
     toolbar = window.findChild(QToolBar, "mainToolbar")

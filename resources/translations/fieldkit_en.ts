@@ -2363,7 +2363,151 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Browse</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Click selects, drag pans, wheel zooms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Place site</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Click to place a new site</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drag a site or a remnant to its position</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Measure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Click points; right-click clears</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>from (UTC)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Incident time window, ISO 8601 (e.g. 2020-10-04T00:00Z)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add an MBTiles or PMTiles basemap (it stays where it is)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Zoom to case</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Zoom to site</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Photos within</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>of this site</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Measured: {d}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} site(s) without an incident time are not shown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>All cases</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (file missing)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add a basemap</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Basemaps (*.mbtiles *.pmtiles)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Basemap</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Select a site first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This site has no position yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} photo(s) within {m:g} m of {site}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a case in the map&apos;s case list first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New site on the map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Site placed: name it in Details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>from GPS</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>typed by hand</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Replace the position?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This {kind}&apos;s position was {how} ({lat:.6f}, {lon:.6f}). Replace it with the position on the map ({nlat:.6f}, {nlon:.6f})?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Moved; the change is in the journal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Map</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Map</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2485,171 +2629,6 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Lock FieldKit now (Ctrl+L): the store closes</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>MapController</name>
-    <message>
-        <source>Choose a case in the map&apos;s case list first</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>New site on the map</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Site placed: name it in Details</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Place site</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>from GPS</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>typed by hand</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Replace the position?</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>This {kind}&apos;s position was {how} ({lat:.6f}, {lon:.6f}). Replace it with the position on the map ({nlat:.6f}, {nlon:.6f})?</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Moved; the change is in the journal</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Move</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>MapPanel</name>
-    <message>
-        <source>Browse</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Click selects, drag pans, wheel zooms</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Place site</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Click to place a new site</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Move</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Drag a site or a remnant to its position</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Measure</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Click points; right-click clears</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>from (UTC)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>to</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Incident time window, ISO 8601 (e.g. 2020-10-04T00:00Z)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Add…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Add an MBTiles or PMTiles basemap (it stays where it is)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Zoom to case</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Zoom to site</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Photos within</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>of this site</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Measured: {d}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>{n} site(s) without an incident time are not shown</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>All cases</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source> (file missing)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Add a basemap</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Basemaps (*.mbtiles *.pmtiles)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Basemap</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Select a site first</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>This site has no position yet</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>{n} photo(s) within {m:g} m of {site}</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>window</name>
-    <message>
-        <source>Map</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>&amp;Map</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
