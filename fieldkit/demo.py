@@ -555,12 +555,17 @@ def _colleague(store: Store, home: Path, passphrase: bytes, site_ids: list[str])
     try:
         keys.trust(other.keys_dir, keys.export_public(store.keys_dir))
         keys.trust(store.keys_dir, keys.export_public(other.keys_dir))
-        ours = export_bundle(store, work.parent / "demo-ours", passphrase=passphrase, full=True)
+        # The demo's people and statements are fictional: its bundles may be plain.
+        ours = export_bundle(
+            store, work.parent / "demo-ours", passphrase=passphrase, full=True, plaintext=True
+        )
         import_bundle(other, Path(ours.path), passphrase=passphrase)
         school = site_ids[1]
         other.update(school, {"injured": 3, "casualties_source": "hospital registry"})
         store.update(school, {"injured": 5})  # the same field, from the same base
-        first = export_bundle(other, work.parent / "demo-colleague-1", passphrase=passphrase)
+        first = export_bundle(
+            other, work.parent / "demo-colleague-1", passphrase=passphrase, plaintext=True
+        )
         import_bundle(store, Path(first.path), passphrase=passphrase)
         case_id = store.get(school)["case_id"]
         for name, hood, lat, lon in (
@@ -581,7 +586,11 @@ def _colleague(store: Store, home: Path, passphrase: bytes, site_ids: list[str])
                 },
             )
         export_bundle(
-            other, colleague_bundle_path(home).with_suffix(""), passphrase=passphrase, zip=True
+            other,
+            colleague_bundle_path(home).with_suffix(""),
+            passphrase=passphrase,
+            zip=True,
+            plaintext=True,
         )
     finally:
         other.close()
