@@ -36,9 +36,17 @@ def fsync_dir(folder: Path) -> None:
 _FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG}
 
 
-def is_disk_full(exc: BaseException) -> bool:
+def is_disk_full(exc: BaseException, _depth: int = 0) -> bool:
     """Whether ``exc`` says the disk or quota is full: ENOSPC/EDQUOT from the OS, or
-    SQLite's SQLITE_FULL ("database or disk is full", sqlite.org/rescode.html#full)."""
+    SQLite's SQLITE_FULL ("database or disk is full", sqlite.org/rescode.html#full), also
+    when wrapped (age's ``pyrage.EncryptError`` carries the OS error only in its text)."""
+    for inner in (exc.__cause__, exc.__context__):
+        if inner is not None and _depth < 8 and is_disk_full(inner, _depth + 1):
+            return True
+    if not isinstance(exc, OSError | sqlite3.OperationalError) and any(
+        text in str(exc) for text in ("No space left on device", "Disk quota exceeded")
+    ):
+        return True
     if isinstance(exc, OSError):
         return exc.errno in _FULL_ERRNOS
     # sqlite3's, or SQLCipher's own OperationalError (an encrypted store): same codes.

@@ -169,8 +169,11 @@ def _assert_nothing_half_made(home: Path) -> None:
     store = Store.open(home)
     try:
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        recorded = {r["sha256"] for r in store.find("media", include_retracted=True)}
-        on_disk = {p.name for p in store.media.root.glob("??/*")}
+        recorded = {
+            store.media.path_of(r["sha256"]).name
+            for r in store.find("media", include_retracted=True)
+        }
+        on_disk = {p.name for p in store.media.root.glob("??/*")}  # keyed names when sealed
         assert on_disk == recorded, "a stored original without its record (or the reverse)"
         assert not list(store.media.tmp.iterdir())
         assert store.verify_chain() == []
@@ -242,11 +245,11 @@ def test_disk_full_on_a_real_small_file_system(  # type: ignore[no-untyped-def]
 # --- 12. a second process never removes another's temp files -------------------------------
 
 IMPORTER = r"""
-import json, sys
+import json, os, sys
 from pathlib import Path
 from fieldkit.ingest import import_media
 from fieldkit.store import Store
-store = Store.open(sys.argv[1])
+store = Store.open(sys.argv[1], passphrase=os.environ["FIELDKIT_PASSPHRASE"].encode())
 report = import_media(store, [Path(sys.argv[2])], workers=4, thumbnails=False)
 print(json.dumps(report.to_json()["rejected"]))
 """
@@ -257,7 +260,7 @@ def test_second_process_does_not_remove_an_imports_temp_files(store: Store, tmp_
     _noise_files(folder, 150, 400_000)
     home = store.home
     store.close()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "FIELDKIT_PASSPHRASE": PASSPHRASE.decode()}
     proc = subprocess.Popen(
         [sys.executable, "-c", IMPORTER, str(home), str(folder)],
         stdout=subprocess.PIPE,

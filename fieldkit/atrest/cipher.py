@@ -15,7 +15,9 @@ readers that seek (Pillow, the EXIF reader).
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -99,7 +101,16 @@ class AgeCipher:
         return keyed_name(self.secrets.names_key(), sha256) + AGE_SUFFIX
 
     def seal_stream(self, reader: BinaryIO, writer: BinaryIO) -> None:
-        pyrage.encrypt_io(reader, writer, [self.secrets.recipient])
+        try:
+            pyrage.encrypt_io(reader, writer, [self.secrets.recipient])
+        except pyrage.EncryptError as exc:
+            # pyrage carries the OS error only in its text; a full disk must stay an
+            # OSError(ENOSPC) so every caller's disk-full path sees it.
+            text = str(exc)
+            for code in (errno.ENOSPC, errno.EDQUOT):
+                if os.strerror(code) in text:
+                    raise OSError(code, os.strerror(code)) from exc
+            raise
 
     def open_stream(self, reader: BinaryIO, writer: BinaryIO) -> None:
         try:
