@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from fieldkit import keys
-from fieldkit.cli.common import add_json, add_passphrase, home_of, print_json, read_passphrase
+from fieldkit.cli.common import (
+    add_json,
+    add_passphrase,
+    home_of,
+    open_store,
+    print_json,
+    read_passphrase,
+)
 from fieldkit.errors import FieldkitError, KeyFileError
 
 
@@ -85,6 +92,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="ISO 8601 time with offset or Z, e.g. 2026-11-28T06:00Z (when it was taken)",
     )
     p.add_argument("--reason", required=True, help="why, e.g. 'laptop seized at a checkpoint'")
+    add_passphrase(p)
     add_json(p)
     p.set_defaults(handler=cmd_revoke)
 
@@ -218,9 +226,8 @@ def cmd_untrust(args: argparse.Namespace) -> int:
 
 def cmd_revoke(args: argparse.Namespace) -> int:
     from fieldkit.revocation import revoke
-    from fieldkit.store import Store
 
-    with Store.open(home_of(args)) as store:
+    with open_store(args) as store:
         record = revoke(store, args.fingerprint, args.revoked_from, args.reason)
     if args.json:
         print_json(record)
