@@ -413,9 +413,11 @@ def preview(
 ) -> PILImage.Image:
     """An image for the viewer, upright, longest side at most ``max_side``.
 
-    A video gives its poster frame. Raises the error Pillow or FFmpeg raised when the file
-    cannot be decoded (the viewer shows it).
+    A video gives its poster frame, audio the placeholder picture. Raises the error Pillow
+    or FFmpeg raised when the file cannot be decoded (the viewer shows it).
     """
+    if (mime or _sniff(src)).startswith("audio/"):
+        return placeholder("audio", min(max_side, 640))
     with captured_warnings():  # the viewer shows the picture; Pillow's notes stay off stderr
         im = _open(src, (max_side, max_side), orientation, mime)
     im.thumbnail((max_side, max_side))

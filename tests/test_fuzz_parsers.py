@@ -124,7 +124,9 @@ def bag_zip(templates: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
     root = tmp_path_factory.mktemp("fuzzzip")
     store = copy_store(templates, "anna", root / "anna")
     populate(store, media=1)
-    path = Path(export_bundle(store, root / "b", passphrase=PASS, full=True, zip=True).path)
+    path = Path(
+        export_bundle(store, root / "b", passphrase=PASS, full=True, zip=True, plaintext=True).path
+    )
     signers = allowed_signers_file(store, root / "allowed_signers")
     store.close()
     assert verify_bundle(path, trust=signers).ok

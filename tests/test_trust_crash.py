@@ -32,11 +32,11 @@ from tests.test_bundle_support import (  # noqa: F401 - templates is a fixture
 REPO = Path(__file__).resolve().parents[1]
 
 IMPORTER = r"""
-import sys
+import os, sys
 from pathlib import Path
 from fieldkit.bundle import import_bundle
 from fieldkit.store import Store
-store = Store.open(sys.argv[1])
+store = Store.open(sys.argv[1], passphrase=os.environ["FIELDKIT_PASSPHRASE"].encode())
 print("ready", flush=True)
 report = import_bundle(store, Path(sys.argv[2]))
 print("done", report.ok, flush=True)
@@ -44,12 +44,13 @@ print("done", report.ok, flush=True)
 
 # Another FieldKit process (say `fieldkit site list` in a second window), over and over.
 READER = r"""
-import sys, time
+import os, sys, time
 from fieldkit.store import Store
+PASSPHRASE = os.environ["FIELDKIT_PASSPHRASE"].encode()
 deadline = time.monotonic() + float(sys.argv[2])
 reads = 0
 while time.monotonic() < deadline:
-    store = Store.open(sys.argv[1])
+    store = Store.open(sys.argv[1], passphrase=PASSPHRASE)
     store.find("site"); store.find("remnant", limit=50); store.count("media")
     store.close()
     reads += 1
@@ -78,7 +79,9 @@ def test_sigkill_during_import_while_another_process_reads(
                                     "notes": f"fragment {i}"})  # fmt: skip
     for i in range(10):
         add_media(anna, os.urandom(1 << 20), f"big{i}.jpg", base["site"]["id"])
-    bundle = Path(export_bundle(anna, tmp_path / "big", passphrase=PASS, zip=True).path)
+    bundle = Path(
+        export_bundle(anna, tmp_path / "big", passphrase=PASS, zip=True, plaintext=True).path
+    )
     pristine = tmp_path / "pristine"
     carol = copy_store(templates, "carol", pristine)
     trust(carol, anna)
@@ -93,7 +96,7 @@ def test_sigkill_during_import_while_another_process_reads(
         duration = time.monotonic() - started
         after = snapshot(merged, skip=("custody",))
 
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "FIELDKIT_PASSPHRASE": PASS.decode()}
     rng = random.Random(9)
     outcomes = {"before": 0, "after": 0}
     for n in range(20):
