@@ -121,8 +121,11 @@ def test_sigkill_during_import_while_another_process_reads(
         assert int(out.strip()) > 0
         store = _sound(home)
         try:
-            recorded = {r["sha256"] for r in store.find("media", include_retracted=True)}
-            on_disk = {p.name for p in store.media.root.glob("??/*")}
+            recorded = {
+                store.media.path_of(r["sha256"]).name
+                for r in store.find("media", include_retracted=True)
+            }
+            on_disk = {p.name for p in store.media.root.glob("??/*")}  # keyed when sealed
             assert recorded <= on_disk  # every record has its original
             if snapshot(store) == before:
                 outcomes["before"] += 1
