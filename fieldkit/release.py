@@ -318,9 +318,7 @@ def _write(
         rects = parse_rects(record.get("redactions"))
         try:
             data = derive_photo(
-                store.media.read_bytes(record["sha256"])
-                if hasattr(store.media, "read_bytes")
-                else store.media.path_of(record["sha256"]).read_bytes(),
+                store.media.read_original(record["sha256"]),
                 mime,
                 record.get("orientation"),
                 rects,
