@@ -49,7 +49,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fieldkit import records
 from fieldkit.atrest.database import OPERATIONAL_ERRORS, SQL_ERRORS
@@ -58,12 +58,15 @@ from fieldkit.fsutil import display_name, display_path, is_disk_full, open_regul
 from fieldkit.mediastore import MediaStore
 from fieldkit.metadata import CameraCorrection, CaptureTime, Metadata, read_metadata, resolve_time
 from fieldkit.metadata.av import is_av
-from fieldkit.metadata.filetype import PILLOW_SIZED, SNIFF_BYTES, sniff_type
-from fieldkit.previews import embedded_jpeg
+from fieldkit.metadata.filetype import HEIF_FAMILY, PILLOW_SIZED, SNIFF_BYTES, sniff_type
+from fieldkit.previews import RAW_TYPES, embedded_jpeg, embedded_preview
 from fieldkit.problems import Problem
 from fieldkit.progress import CancelToken, ProgressFn, Throttle
 from fieldkit.store import Store
 from fieldkit.thumbnails import THUMB_SIZE, ImageSource, thumbnail_path, thumbnail_problem
+
+if TYPE_CHECKING:
+    from PIL import Image as PILImage
 
 #: Commit after this many files ...
 BATCH_FILES = 50
@@ -379,7 +382,7 @@ def prepare_file(
         except Exception as exc:  # a reader bug costs this file's metadata, not the file
             warnings.append(f"metadata could not be read: {exc!r}"[:300])
             meta = None
-        if thumbnails and (mime in PILLOW_SIZED or is_av(mime)):
+        if thumbnails and (mime in PILLOW_SIZED or mime in RAW_TYPES or is_av(mime)):
             try:
                 _thumbnail(
                     stored_copy,
@@ -461,15 +464,21 @@ def _thumbnail(
 ) -> None:
     """The thumbnail of a stored file; a photo or video that cannot be decoded is warned.
 
-    With ``fast``, a JPEG's embedded preview is the thumbnail and the full decode check is
-    left to :func:`fieldkit.thumbnails.check_pending` (the app runs it in the background).
+    With ``fast``, a photo's embedded preview (a JPEG's IFD1 thumbnail, a HEIC's ``thmb``
+    item, a raw's largest JPEG preview: :mod:`fieldkit.previews`) is the thumbnail and the
+    full decode check is left to :func:`fieldkit.thumbnails.check_pending` (the app runs it
+    in the background).
     """
     cipher = media.cipher
     dest = thumbnail_path(cache_dir, sha256, THUMB_SIZE, cipher)
     if dest.exists():
         return
     orientation = meta.orientation if meta is not None else 1
-    embedded = embedded_jpeg(io.BytesIO(bytes(head)), mime) if fast else None
+    embedded: bytes | PILImage.Image | None = None
+    if fast and mime == "image/jpeg":  # its thumbnail is in the head already read
+        embedded = embedded_jpeg(io.BytesIO(bytes(head)), mime)
+    elif fast and (mime in HEIF_FAMILY or mime in RAW_TYPES):
+        embedded = embedded_preview(stored_path, mime)
     problem = None
     if embedded is not None:
         problem = thumbnail_problem(
@@ -675,7 +684,7 @@ def import_media(
     cancellation (``report.cancelled``): what finished stays, nothing is half-imported.
     ``serial`` does every step in the calling thread (tests, debugging).
 
-    ``fast_previews``: a JPEG's embedded preview becomes its thumbnail and the full decode
+    ``fast_previews``: a photo's embedded preview becomes its thumbnail and the full decode
     check (truncation, damage) is left pending for :func:`fieldkit.thumbnails.check_pending`,
     which the app runs in the background after the import; without it (the command line)
     every photo is decoded during the import and a broken one is warned in its record.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from fieldkit.store import Store
@@ -23,15 +23,6 @@ def is_image(mime: str | None) -> bool:
     return bool(mime) and str(mime) in IMAGE_TYPES
 
 
-def _open_original(store: Store, sha256: str) -> Any:
-    """A readable binary stream of the original: through the media store's own reader
-    when it has one (an encrypted store decrypts there), else the plain file."""
-    if getattr(store.media, "encrypted", False):
-        # Pillow seeks: the sealed original is decrypted into memory (never to disk).
-        return io.BytesIO(store.media.read_original(sha256))
-    return open(store.media.path_of(sha256), "rb")
-
-
 def scaled_jpeg(
     store: Store,
     sha256: str,
@@ -39,32 +30,50 @@ def scaled_jpeg(
     *,
     quality: int = 80,
     redactions: Sequence[str] | None = None,
+    orientation: int | None = None,
 ) -> bytes | None:
     """A metadata-free JPEG of the stored original, longest side at most ``max_side`` px.
 
     ``redactions`` (``"x,y,w,h"`` in pixels of the upright original, :mod:`fieldkit.redact`)
     are burned in as solid blocks before encoding: public outputs pass the media record's.
+    ``orientation`` is the record's EXIF Orientation (None: FieldKit's reader decides); the
+    original is decoded by :func:`fieldkit.thumbnails.open_image`, the one decoder of
+    originals for derived pictures.
     Returns None when the file is missing or is not an image Pillow can decode, or a
     redaction is malformed (the caller says so in its output; nothing unredacted goes
     out); never raises for a damaged file.
     """
-    from PIL import Image, ImageOps
+    from PIL import Image
 
+    from fieldkit.metadata.filetype import HEIF_FAMILY, SNIFF_BYTES, sniff_type
     from fieldkit.redact import burn, parse_rects
-    from fieldkit.thumbnails import MAX_PIXELS, _register_heif, _rgb
+    from fieldkit.thumbnails import (
+        MAX_PIXELS,
+        open_image,
+        original_source,
+        reader_orientation,
+        register_heif,
+        to_rgb,
+    )
 
-    _register_heif()
+    register_heif()
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
         rects = parse_rects(redactions)
-        with _open_original(store, sha256) as fh, Image.open(fh) as im:
-            stored_w, stored_h = im.size  # before draft() shrinks it
-            turned = im.getexif().get(0x0112, 1) in (5, 6, 7, 8)
-            if im.format == "JPEG":
-                im.draft("RGB", (max_side, max_side))  # the decoder scales by 1/2..1/8
-            im.load()
-            upright = ImageOps.exif_transpose(im)
-            picture = _rgb(upright if upright is not None else im.copy())
+        src = original_source(store, sha256)
+        if isinstance(src, bytes):
+            head = src[:SNIFF_BYTES]
+        else:
+            with open(src, "rb") as fh:
+                head = fh.read(SNIFF_BYTES)
+        mime = sniff_type(head)
+        if orientation is None:
+            orientation = reader_orientation(src)
+        with Image.open(io.BytesIO(src) if isinstance(src, bytes) else src) as header:
+            stored_w, stored_h = header.size  # the header only: nothing decoded yet
+        # HEIF pixels come upright from libheif; others are turned by the EXIF Orientation.
+        turned = mime not in HEIF_FAMILY and (orientation or 1) in (5, 6, 7, 8)
+        picture = to_rgb(open_image(src, (max_side, max_side), orientation, mime))
         if rects:
             burn(picture, rects, scale=picture.width / (stored_h if turned else stored_w))
         picture.thumbnail((max_side, max_side))

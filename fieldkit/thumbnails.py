@@ -14,11 +14,16 @@ Originals are opened read-only and never written. Nothing here raises for a bad 
 - **Video** gets a poster frame decoded with PyAV (a frame about a third in, at most 1 s,
   past a black first frame); **audio**, or a video with no decodable frame, gets a clear
   placeholder picture (the latter with a problem the importer reports).
-- **Fast first view**: a JPEG's own embedded preview (:mod:`fieldkit.previews`) becomes
-  the thumbnail at import, with a marker ``<sha256>-<size>.unchecked`` beside it;
+- **Fast first view**: a photo's own embedded preview (:mod:`fieldkit.previews`: a JPEG's
+  IFD1 thumbnail, a HEIC's ``thmb`` item, a raw's largest JPEG preview) becomes the
+  thumbnail at import, with a marker ``<sha256>-<size>.unchecked`` beside it;
   :func:`check_pending` later decodes the full photo off the import's critical path,
   replaces the thumbnail and records a photo that cannot be decoded as soon as it is
   found.
+- **Camera raws** are never decoded (no raw decoder is a dependency): their picture is
+  always the camera's largest embedded JPEG preview (a placeholder when there is none),
+  and their check is that the sensor data lies inside the file
+  (:func:`fieldkit.previews.raw_data_problem`).
 - **Encrypted stores**: the thumbnail is an age file to the store's recipient, named by
   the keyed name of its photo (``<hmac>-<size>.jpg.age``): a thumbnail shows the photo, so
   it is protected like the photo. Read one with :func:`load_thumbnail`; the original comes
@@ -40,6 +45,7 @@ from fieldkit.canonical import is_sha256
 from fieldkit.errors import FieldkitError
 from fieldkit.fsutil import is_disk_full, lock_temp, owned_temp_prefix, temp_is_abandoned
 from fieldkit.metadata.pillow import captured_warnings
+from fieldkit.previews import RAW_TYPES, embedded_preview, raw_data_problem
 from fieldkit.progress import CancelToken, ProgressFn, Throttle
 
 if TYPE_CHECKING:
@@ -75,8 +81,8 @@ _heif_registered = False
 ProblemFn = Callable[[dict[str, Any], str], None]
 
 
-def _register_heif() -> None:
-    """Teach Pillow to open HEIC/HEIF once (pillow-heif is optional at run time)."""
+def register_heif() -> None:
+    """Teach Pillow to open HEIC/HEIF, once per process (pillow-heif is optional at run time)."""
     global _heif_registered
     if _heif_registered:
         return
@@ -106,8 +112,9 @@ def _sniff(src: ImageSource) -> str:
         return sniff_type(fh.read(SNIFF_BYTES))
 
 
-def _reader_orientation(src: ImageSource) -> int | None:
-    """The orientation FieldKit's reader decides for a file (for callers without a record)."""
+def reader_orientation(src: ImageSource) -> int | None:
+    """The EXIF Orientation (1..8) FieldKit's reader decides for a file, for callers without
+    a record; None when the reader finds none or cannot read the file (never raises)."""
     from fieldkit.metadata import read_metadata
 
     try:
@@ -176,20 +183,37 @@ def placeholder(kind: str, side: int = THUMB_SIZE, note: str | None = None) -> P
             draw.rectangle(
                 (x, cy - height * r // 10, x + r // 6, cy + height * r // 10), fill=(230, 230, 230)
             )
-    else:
+    elif kind == "video":
         draw.polygon([(cx - r // 2, cy - r), (cx - r // 2, cy + r), (cx + r, cy)], fill="white")
+    else:  # a photo FieldKit cannot show (a raw file without a preview)
+        draw.rectangle((cx - r, cy - r * 3 // 4, cx + r, cy + r * 3 // 4), outline="white", width=3)
     label = kind.upper() + (f" — {note}" if note else "")
     draw.text((w // 2, h - h // 6), label, fill=(230, 230, 230), anchor="mm")
     return im
 
 
-def _open(
+def open_image(
     src: ImageSource,
     target: tuple[int, int],
     orientation: int | None = None,
     mime: str | None = None,
 ) -> PILImage.Image:
-    """The image to scale down: decoded (JPEG draft: 1/2..1/8 scale), upright."""
+    """The picture of an original, decoded for scaling to ``target`` (width, height px), upright.
+
+    The one decoder of originals for derived pictures (thumbnails, the viewer, report
+    figures, public copies). ``src`` is a path or the file's bytes. A JPEG is decoded
+    reduced (``draft``: 1/2..1/8 scale, never below ``max(target)`` on its longest side), so
+    the result may be larger than ``target`` but never the full 12 MP; other formats are
+    decoded whole. A video gives its poster frame. ``orientation`` is the record's EXIF
+    Orientation (1..8); None lets FieldKit's reader decide from the file; HEIF pixels come
+    upright from libheif (``irot``/``imir``) and get nothing more. ``mime`` defaults to the
+    type sniffed from the content.
+
+    Raises :class:`ImageTooLarge` (over :data:`MAX_PIXELS`, or over
+    :data:`MAX_DECODE_PIXELS` for a format that cannot be decoded reduced), and whatever
+    Pillow, pillow-heif or PyAV raise for a file they cannot decode (``OSError``,
+    ``ValueError``, ``av.error.FFmpegError``…).
+    """
     from PIL import Image
 
     from fieldkit.metadata.filetype import HEIF_FAMILY
@@ -199,7 +223,7 @@ def _open(
     if mime.startswith("video/"):
         im = _poster(src, side)
     else:
-        _register_heif()
+        register_heif()
         Image.MAX_IMAGE_PIXELS = MAX_PIXELS
         with Image.open(_input(src)) as opened:
             width, height = opened.size
@@ -221,11 +245,12 @@ def _open(
         if mime in HEIF_FAMILY:
             return im
     if orientation is None:
-        orientation = _reader_orientation(src)
+        orientation = reader_orientation(src)
     return apply_orientation(im, orientation)
 
 
-def _rgb(im: PILImage.Image) -> PILImage.Image:
+def to_rgb(im: PILImage.Image) -> PILImage.Image:
+    """``im`` as RGB (or L) for JPEG encoding; transparency is laid on white."""
     if im.mode in ("RGB", "L"):
         return im
     if im.mode in ("RGBA", "LA", "P", "PA"):
@@ -282,7 +307,7 @@ def _pending_marker(dest: Path) -> Path:
 
 
 def _save(im: PILImage.Image, dest: Path, cipher: FileCipher = PLAIN) -> None:
-    im = _rgb(im)
+    im = to_rgb(im)
     encoded = io.BytesIO()
     im.save(encoded, "JPEG", quality=82)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -327,7 +352,7 @@ def thumbnail_problem(
     *,
     orientation: int | None = None,
     mime: str | None = None,
-    embedded: bytes | None = None,
+    embedded: bytes | PILImage.Image | None = None,
     cipher: FileCipher = PLAIN,
     warnings: list[str] | None = None,
 ) -> str | None:
@@ -354,7 +379,7 @@ def _thumbnail_problem(
     size: int,
     orientation: int | None,
     mime: str | None,
-    embedded: bytes | None,
+    embedded: bytes | PILImage.Image | None,
     cipher: FileCipher,
 ) -> str | None:
     try:
@@ -367,18 +392,26 @@ def _thumbnail_problem(
         except OSError as exc:
             return str(exc)[:200]
         return None
+    fast = embedded is not None  # the first view: the full check is left pending
+    raw_problem = None
+    if not fast and mime in RAW_TYPES:
+        # No raw decoder here: the camera's own preview is the picture, and the check is
+        # that the sensor data lies inside the file (fieldkit.previews.raw_data_problem).
+        raw_problem = _raw_problem(src, mime)
+        embedded = embedded_preview(src, mime)
+        if embedded is None:
+            with contextlib.suppress(OSError):
+                _save(placeholder("raw", size, "no preview"), dest, cipher)
+            return raw_problem
     try:
         if embedded is not None:
-            from PIL import Image
-
-            with Image.open(io.BytesIO(embedded)) as small:
-                small.load()
-                im = apply_orientation(small.copy(), orientation)
-            marker = _pending_marker(dest)
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            marker.touch()
+            im = _embedded_image(embedded, size, orientation)
+            if fast:
+                marker = _pending_marker(dest)
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.touch()
         else:
-            im = _open(src, (size, size), orientation, mime)
+            im = open_image(src, (size, size), orientation, mime)
         im.thumbnail((size, size))
         _save(im, dest, cipher)
     except Exception as exc:  # Pillow and FFmpeg raise many kinds for damaged files
@@ -389,7 +422,33 @@ def _thumbnail_problem(
             with contextlib.suppress(Exception):
                 _save(placeholder("video", size, "no preview"), dest, cipher)
         return reason
-    return None
+    return raw_problem
+
+
+def _embedded_image(
+    embedded: bytes | PILImage.Image, size: int, orientation: int | None
+) -> PILImage.Image:
+    """An embedded preview as a picture: a JPEG (IFD1, a raw's) is decoded reduced and
+    turned by the record's orientation; a HEIF thumbnail comes decoded and upright."""
+    if not isinstance(embedded, bytes | bytearray):
+        return embedded
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    with Image.open(io.BytesIO(embedded)) as small:
+        small.draft("RGB", (size, size))  # a raw's full-size JpgFromRaw decodes at 1/8
+        small.load()
+        return apply_orientation(small.copy(), orientation)
+
+
+def _raw_problem(src: ImageSource, mime: str) -> str | None:
+    try:
+        if isinstance(src, bytes | bytearray):
+            return raw_data_problem(io.BytesIO(src), mime)
+        with open(src, "rb") as fh:
+            return raw_data_problem(fh, mime)
+    except OSError as exc:
+        return " ".join(str(exc).split())[:200]
 
 
 def _remove_orphan_temps(root: Path) -> None:
@@ -419,7 +478,7 @@ def preview(
     if (mime or _sniff(src)).startswith("audio/"):
         return placeholder("audio", min(max_side, 640))
     with captured_warnings():  # the viewer shows the picture; Pillow's notes stay off stderr
-        im = _open(src, (max_side, max_side), orientation, mime)
+        im = open_image(src, (max_side, max_side), orientation, mime)
     im.thumbnail((max_side, max_side))
     return im
 
@@ -585,18 +644,25 @@ def check_pending(
 __all__ = [
     "BROKEN_PREFIX",
     "DECODE_WARNING",
+    "MAX_DECODE_PIXELS",
+    "MAX_PIXELS",
     "PREVIEW_SIDE",
     "THUMB_SIZE",
     "ImageSource",
+    "ImageTooLarge",
     "apply_orientation",
     "check_pending",
     "load_thumbnail",
     "make_thumbnail",
+    "open_image",
     "original_source",
     "pending_checks",
     "placeholder",
     "preview",
+    "reader_orientation",
     "rebuild_thumbnails",
+    "register_heif",
     "thumbnail_path",
     "thumbnail_problem",
+    "to_rgb",
 ]

@@ -74,6 +74,9 @@ def find_heif(read: Reader, file_size: int) -> Found:
     primary image is read. An Exif item starts with a 4-byte exif_tiff_header_offset
     (§A.2.1); one without it (the TIFF header at byte 0, as some writers do) is still
     read, with a warning. XMP is the 'mime' item of type application/rdf+xml.
+    ``thumbnail_items`` lists the items that are thumbnails of the primary image ('thmb'
+    references, §8.11.12 and ISO/IEC 23008-12 §6.6.2.3.2), for the fast first view
+    (:mod:`fieldkit.previews`).
     """
     out = Found()
     meta = _child(read, 0, file_size, b"meta")
@@ -95,6 +98,9 @@ def find_heif(read: Reader, file_size: int) -> Found:
         primary = _primary(data, children)
         items = _items(data, children[b"iinf"]) if b"iinf" in children else {}
         refs = _references(data, children[b"iref"]) if b"iref" in children else {}
+        if b"iref" in children and primary is not None:
+            thumbs = _references(data, children[b"iref"], b"thmb")
+            out.thumbnail_items = sorted(i for i, to in thumbs.items() if primary in to)
         if b"iprp" in children:
             size = _ispe(data, children[b"iprp"], primary)
             if size:
@@ -233,14 +239,15 @@ def _items(data: bytes, iinf: tuple[int, int]) -> dict[int, tuple[bytes, bytes]]
     return out
 
 
-def _references(data: bytes, iref: tuple[int, int]) -> dict[int, set[int]]:
-    """'cdsc' references (§8.11.12): metadata item id → the ids of the items it describes."""
+def _references(data: bytes, iref: tuple[int, int], wanted: bytes = b"cdsc") -> dict[int, set[int]]:
+    """References of one type (§8.11.12; 'cdsc' by default): item id → the ids it points to
+    ('cdsc': a metadata item → the items it describes; 'thmb': a thumbnail → its image)."""
     s, e = iref
     version = data[s]
     width = 2 if version == 0 else 4
     out: dict[int, set[int]] = {}
     for kind, bs, be in boxes(bytes_reader(data), s + 4, e):
-        if kind != b"cdsc":
+        if kind != wanted:
             continue
         from_id, p = _uint(data, bs, width)
         count, p = _uint(data, p, 2)

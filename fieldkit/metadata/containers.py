@@ -29,6 +29,8 @@ class Found:
     #: The XMP packet (XML bytes) when the container has one outside the TIFF block.
     xmp: bytes | None = None
     xmp_extended: bool = False
+    #: HEIF: the ids of the items that are thumbnails of the primary image ('thmb').
+    thumbnail_items: list[int] = field(default_factory=list)
 
 
 def _tiff_in(payload: bytes) -> bytes | None:
