@@ -63,7 +63,13 @@ from fieldkit.previews import RAW_TYPES, embedded_jpeg, embedded_preview
 from fieldkit.problems import Problem
 from fieldkit.progress import CancelToken, ProgressFn, Throttle
 from fieldkit.store import Store
-from fieldkit.thumbnails import THUMB_SIZE, ImageSource, thumbnail_path, thumbnail_problem
+from fieldkit.thumbnails import (
+    RAW_WARNING,
+    THUMB_SIZE,
+    ImageSource,
+    thumbnail_path,
+    thumbnail_problem,
+)
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage
@@ -501,7 +507,9 @@ def _thumbnail(
             cipher=cipher,
             warnings=warnings,
         )
-    if problem is not None:
+    if problem is not None and mime in RAW_TYPES:
+        warnings.append(RAW_WARNING.format(reason=problem))
+    elif problem is not None:
         what = "video" if mime.startswith("video/") else "image"
         kept = "a placeholder thumbnail" if what == "video" else "no thumbnail"
         warnings.append(

@@ -568,6 +568,11 @@ def pending_checks(store: Store, size: int = THUMB_SIZE) -> list[str]:
 
 
 DECODE_WARNING = "the image cannot be decoded ({reason}); the file is kept as it is"
+#: The warning for a camera raw whose sensor data is not all in the file.
+RAW_WARNING = (
+    "the raw image data is incomplete ({reason}); the file is kept as it is, "
+    "shown by its embedded preview"
+)
 #: The progress message :func:`check_pending` sends at once for a photo found broken.
 BROKEN_PREFIX = "broken: "
 
@@ -618,7 +623,8 @@ def check_pending(
                 cipher=store.media.cipher,
             )
         if reason is not None:
-            warning = DECODE_WARNING.format(reason=reason)
+            template = RAW_WARNING if row.get("mime") in RAW_TYPES else DECODE_WARNING
+            warning = template.format(reason=reason)
             warnings = list(row.get("warnings") or [])
             if warning not in warnings and not row.get("retracted"):
                 row = store.update(row["id"], {"warnings": [*warnings, warning]})
@@ -647,6 +653,7 @@ __all__ = [
     "MAX_DECODE_PIXELS",
     "MAX_PIXELS",
     "PREVIEW_SIDE",
+    "RAW_WARNING",
     "THUMB_SIZE",
     "ImageSource",
     "ImageTooLarge",
