@@ -11,8 +11,17 @@ Photos are **derived copies**: decoded, turned upright (EXIF Orientation, tag 0x
 FieldKit read it), the redaction rectangles of the media record burned in as solid blocks
 (:mod:`fieldkit.redact`), and encoded afresh with no metadata block at all (no EXIF, XMP,
 IPTC, ICC profile, comment or embedded thumbnail). PNG stays PNG (lossless, so a block
-stays exactly one colour); everything else becomes a baseline JPEG. Video and audio are
-**left out** with a message: FieldKit cannot yet prove their metadata removed.
+stays exactly one colour); everything else becomes a baseline JPEG.
+
+Video and audio are **remuxed** (:func:`fieldkit.remux.strip_av`): the coded picture and
+sound packets copied unchanged into a new container that carries no metadata (no GPS, no
+creation time, no make/model/serial, no Apple keys, no encoder tag), data tracks dropped,
+and the copy checked by FieldKit's own reader before it goes out. A file that cannot be
+remuxed so (Ogg, FLAC, a stream the container cannot take, a copy that still carries
+something) is **left out** with its reason. Redaction rectangles cannot be burned into a
+video: a video or recording is published *as recorded*, the README says so ("check it by
+hand"), and one whose media record has redaction rectangles is left out rather than
+published unredacted.
 
 The release is a BagIt 1.0 bag (RFC 8493) signed like a bundle but in its own SSHSIG
 namespace, ``fieldkit-release@v1``, so a release signature can never pass for a bundle
@@ -21,13 +30,13 @@ signature or the other way round::
     <name>/bagit.txt, bag-info.txt (FieldKit-Release-Version: 1), manifest-sha256.txt,
            tagmanifest-sha256.txt, tagmanifest-sha256.txt.sig
            data/README.txt, data/release.json, data/release.geojson,
-           data/photos/P1.jpg …, data/report-public.pdf
+           data/photos/P1.jpg …, data/media/P2.mp4 …, data/report-public.pdf
 
-**The link stays private.** For every published photo the store records a ``derivation``
-(W3C PROV ``prov:wasDerivedFrom``: the copy's SHA-256, the original's, the
-transformations and redactions), and for the release a ``publication`` (its id, case,
-grid, which statements and media it carried). Both are ordinary journal events: they are
-in no release, travel in bundles, replay, and show in ``fieldkit log``.
+**The link stays private.** For every published photo, video and recording the store
+records a ``derivation`` (W3C PROV ``prov:wasDerivedFrom``: the copy's SHA-256, the
+original's, the transformations and redactions), and for the release a ``publication``
+(its id, case, grid, which statements and media it carried). Both are ordinary journal
+events: they are in no release, travel in bundles, replay, and show in ``fieldkit log``.
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ import json
 import os
 import secrets
 import shutil
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -64,8 +74,10 @@ from fieldkit.bundle.zippolicy import ZipWriter
 from fieldkit.errors import FieldkitError
 from fieldkit.fsutil import fsync_dir
 from fieldkit.ids import new_id
+from fieldkit.metadata.av import is_av
 from fieldkit.progress import CancelToken, ProgressFn, check_cancel
 from fieldkit.redact import Rect, burn, parse_rects
+from fieldkit.remux import RemuxError, strip_av
 
 RELEASE_VERSION = "1"
 JPEG_QUALITY = 90
@@ -92,6 +104,9 @@ class ReleaseReport:
     signer: str
     counts: dict[str, int] = field(default_factory=dict)
     photos: list[dict[str, Any]] = field(default_factory=list)  # {ref, file, sha256}
+    #: Videos and recordings published as metadata-free remuxes: {ref, file, sha256,
+    #: duration_s, kept, dropped}.
+    recordings: list[dict[str, Any]] = field(default_factory=list)
     left_out: list[dict[str, Any]] = field(default_factory=list)  # {kind, ref, reason}
     held_back: list[dict[str, Any]] = field(default_factory=list)
     tagmanifest_sha256: str = ""
@@ -107,6 +122,7 @@ class ReleaseReport:
             "namespace": keys.RELEASE_NAMESPACE,
             "counts": self.counts,
             "photos": self.photos,
+            "recordings": self.recordings,
             "left_out": self.left_out,
             "held_back": self.held_back,
             "tagmanifest_sha256": self.tagmanifest_sha256,
@@ -207,6 +223,7 @@ def _readme(case: Mapping[str, Any], report: ReleaseReport, me: keys.PublicIdent
         "  release.json      every published record (sites, remnants, statements, photos)",
         "  release.geojson   the same places as GeoJSON (RFC 7946, WGS 84, lon/lat)",
         "  photos/           the published photos (P1, P2, … as in release.json)",
+        "  media/            the published videos and recordings, as recorded",
         "  report-public.pdf the case report written for the public",
         "",
         "How to check it has not been changed (inside the release folder)",
@@ -216,6 +233,17 @@ def _readme(case: Mapping[str, Any], report: ReleaseReport, me: keys.PublicIdent
         f"      -n {keys.RELEASE_NAMESPACE} -s tagmanifest-sha256.txt.sig < tagmanifest-sha256.txt",
         "  (allowed_signers holds the publisher's public key, obtained from them directly)",
     ]
+    if report.recordings:
+        lines += [
+            "",
+            "Videos and recordings",
+            "  Published as recorded: their picture and sound are the original's, copied",
+            "  unchanged into a new file without any metadata (no GPS, no recording date,",
+            "  no camera). Nothing in them is blacked out, blurred or disguised: faces,",
+            "  voices and places are as the camera caught them. The person who released",
+            "  them checked them by hand; check them again before re-publishing.",
+        ]
+        lines += [f"  {item['ref']}: {item['file'][len('data/') :]}" for item in report.recordings]
     if report.left_out:
         lines += ["", "Not published here"]
         lines += [f"  {item['ref']}: {item['reason']}" for item in report.left_out]
@@ -262,14 +290,18 @@ def write_release(
         if zipped:
             with open(partial, "xb") as f:
                 zsink = ZipWriter(f, top, now)
-                derivations = _write(store, view, zsink, report, me, key, now, progress, cancel)
+                derivations = _write(
+                    store, view, zsink, report, me, key, now, progress, cancel, final.parent
+                )
                 zsink.finish()
                 f.flush()
                 os.fsync(f.fileno())
         else:
             partial.mkdir()
             sink = FolderSink(partial)
-            derivations = _write(store, view, sink, report, me, key, now, progress, cancel)
+            derivations = _write(
+                store, view, sink, report, me, key, now, progress, cancel, final.parent
+            )
             sink.finish()
         check_cancel(cancel)
         _record(store, view, report, derivations, now)
@@ -294,6 +326,7 @@ def _write(
     now: dt.datetime,
     progress: ProgressFn | None,
     cancel: CancelToken | None,
+    scratch: Path,
 ) -> list[dict[str, Any]]:
     payload = _Payload(sink)
     derivations: list[dict[str, Any]] = []
@@ -305,13 +338,19 @@ def _write(
             progress(n, total, "photos")
         record = store.get(m["_id"], "media")
         mime = record.get("mime") or ""
+        if is_av(mime):
+            published = _publish_av(store, record, m, mime, payload, report, scratch)
+            if published is not None:
+                published_media.append(published[0])
+                derivations.append(published[1])
+            continue
         if mime not in _STILLS:
             report.left_out.append(
                 {
                     "kind": "media",
                     "ref": m["ref"],
                     "reason": f"{mime or 'this file type'} is not published: FieldKit removes "
-                    "metadata from still images only, so video, audio and documents stay out",
+                    "metadata from still images, video and audio only, so documents stay out",
                 }
             )
             continue
@@ -387,6 +426,7 @@ def _write(
         "remnants": len(view.remnants),
         "statements": len(view.statements),
         "photos": len(report.photos),
+        "recordings": len(report.recordings),
     }
     identity = store.identity()
     info = bag_info_text(
@@ -419,6 +459,64 @@ def _write(
     if progress:
         progress(total, total, "signed")
     return derivations
+
+
+def _publish_av(
+    store: Any,
+    record: Mapping[str, Any],
+    m: Mapping[str, Any],
+    mime: str,
+    payload: _Payload,
+    report: ReleaseReport,
+    scratch: Path,
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """A video or recording as a metadata-free remux: (its release entry, its derivation),
+    or None when it is left out (the reason is in ``report.left_out``)."""
+    from fieldkit.thumbnails import original_source
+
+    def leave_out(reason: str) -> None:
+        report.left_out.append({"kind": "media", "ref": m["ref"], "reason": reason})
+
+    if record.get("redactions"):
+        leave_out(
+            "its redaction rectangles cannot be applied to a video or a recording; "
+            "it is not published rather than published unredacted"
+        )
+        return None
+    # The copy is written beside the release (never in the store), then into it.
+    with tempfile.SpooledTemporaryFile(max_size=32 << 20, mode="w+b", dir=str(scratch)) as copy:
+        try:
+            done = strip_av(original_source(store, record["sha256"]), copy, mime)
+        except (RemuxError, OSError, FieldkitError) as exc:
+            leave_out(f"not published: {exc}")
+            return None
+        rel = f"data/media/{m['ref']}.{done.extension}"
+        copy.seek(0)
+        with payload.open(rel) as w:
+            shutil.copyfileobj(copy, w, 1 << 20)
+    sha = payload.manifest[-1][1]
+    report.recordings.append(
+        {
+            "ref": m["ref"],
+            "file": rel,
+            "sha256": sha,
+            "duration_s": done.duration_s,
+            "kept": done.kept,
+            "dropped": done.dropped,
+        }
+    )
+    transformations = ["metadata-removed", f"remuxed-{done.extension}", "streams-copied"]
+    transformations += [f"dropped-{d.replace(' ', '-')}" for d in done.dropped]
+    entry = {**_public(m), "file": rel[len("data/") :], "sha256": sha}
+    derivation = {
+        "media_id": record["id"],
+        "source_sha256": record["sha256"],
+        "derived_sha256": sha,
+        "derived_path": rel,
+        "transformations": transformations,
+        "redactions": [],
+    }
+    return entry, derivation
 
 
 def _put(sink: Sink, name: str, data: bytes) -> None:

@@ -39,6 +39,10 @@ needs_tools = pytest.mark.skipif(
     reason="needs exiftool and poppler-utils (make system-deps)",
 )
 RED = (220, 30, 30)
+AV = Path(__file__).parent / "data" / "av"
+#: Tagged like phones and recorders tag them (tests/data/av/make_av.py): Apple keys with
+#: GPS, make and model; ``©xyz``; Broadcast Wave ``bext``; ID3v2.4 TDRC.
+AV_PUBLISHED = ("iphone_keys_rot90.mov", "android_xyz_rot270.mp4", "bwf_bext.wav", "id3_tdrc.mp3")
 # Upright 300 x 400 after Orientation 6 (stored 400 x 300): a face-sized block to hide.
 RECT = (50, 60, 100, 120)
 GRID = 100
@@ -101,6 +105,8 @@ def released(
     _turned_jpeg(extra / "turned.jpg")
     _png(extra / "plate.png")
     (extra / "clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(64))
+    for name in (*AV_PUBLISHED, "noon_180.mp4"):  # phone videos with GPS, make, model
+        shutil.copyfile(AV / name, extra / name)
     report = import_media(store, sorted(extra.iterdir()), site_id=case.market, serial=True)
     assert not report.rejected
     by_name = {m["file_name"]: m for m in store.find("media")}
@@ -108,6 +114,10 @@ def released(
     store.update(turned["id"], {"release": "yes", "redactions": [",".join(map(str, RECT))]})
     store.update(plate["id"], {"release": "yes", "redactions": ["20,10,60,40"]})
     store.update(clip["id"], {"release": "yes"})
+    for name in AV_PUBLISHED:
+        store.update(by_name[name]["id"], {"release": "yes"})
+    # Rectangles cannot be burned into a video: this one must stay out, not go unredacted.
+    store.update(by_name["noon_180.mp4"]["id"], {"release": "yes", "redactions": ["1,1,8,8"]})
     originals = {
         m["sha256"]: hashlib.sha256(store.media.read_original(m["sha256"])).hexdigest()
         for m in store.find("media")
@@ -130,6 +140,7 @@ def released(
         "turned": turned,
         "plate": plate,
         "clip": clip,
+        "av": {name: by_name[name] for name in (*AV_PUBLISHED, "noon_180.mp4")},
         "originals": originals,
         "identity": identity,
         "allowed": allowed,
@@ -248,15 +259,96 @@ def test_nothing_private_anywhere_in_the_release(released: dict[str, Any]) -> No
     labels = [s["label"] for s in doc["statements"]]
     assert labels and "Witness 1" not in labels  # an internal code is never a label
     assert {p["file"] for p in doc["photos"]} == {
-        p["file"][len("data/") :] for p in released["result"].photos
+        p["file"][len("data/") :]
+        for p in [*released["result"].photos, *released["result"].recordings]
     }
 
 
-def test_video_left_out_with_a_reason(released: dict[str, Any]) -> None:
-    left = released["result"].left_out
-    assert [item["ref"] for item in left] and all("video" in item["reason"] for item in left)
+def test_what_cannot_be_cleaned_is_left_out_with_a_reason(released: dict[str, Any]) -> None:
+    reasons = " | ".join(item["reason"] for item in released["result"].left_out)
+    assert len(released["result"].left_out) == 2, reasons
+    assert "cannot be remuxed" in reasons  # the damaged clip.mp4
+    assert "redaction rectangles cannot be applied to a video" in reasons  # noon_180.mp4
     readme = (released["result"].path / "data" / "README.txt").read_text()
     assert "Not published here" in readme
+    assert "Published as recorded" in readme and "checked them by hand" in readme
+
+
+#: ExifTool tag names that would tell where, when or with what a recording was made.
+_AV_LEAKS = (
+    "GPS",
+    "Location",
+    "Make",
+    "Model",
+    "Serial",
+    "DateTimeOriginal",
+    "CreationDate",
+    "Originat",  # bext OriginationDate/Time, Originator
+    "RecordingTime",
+    "Year",
+    "Software",
+    "Encoder",
+    "ID3",
+)
+
+
+def _exiftool(path: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        ["exiftool", "-a", "-G1", "-ee", "-j", str(path)], capture_output=True, check=True
+    )
+    (tags,) = json.loads(out.stdout)
+    return tags
+
+
+@needs_tools
+def test_published_video_and_audio_carry_no_metadata(released: dict[str, Any]) -> None:
+    import av
+
+    from fieldkit.metadata import read_metadata
+
+    recordings = {r["ref"]: r for r in released["result"].recordings}
+    assert len(recordings) == len(AV_PUBLISHED)
+    leaked_before = 0
+    for name in AV_PUBLISHED:
+        original = AV / name
+        copy = _photo_of(released, released["av"][name])
+        assert copy.suffix == original.suffix and copy.parent.name == "media"
+        before, after = _exiftool(original), _exiftool(copy)
+        leaked_before += sum(any(k in t for k in _AV_LEAKS) for t in before)
+        for tag, value in after.items():
+            if tag.startswith(("System:", "ExifTool:", "SourceFile")):
+                continue  # the file system's dates and names, not the file's content
+            assert not any(k in tag for k in _AV_LEAKS), (name, tag, value)
+            if tag.endswith("Date"):  # mvhd/tkhd/mdhd times: zero ("not set") only
+                assert str(value).startswith("0000:00:00"), (name, tag, value)
+        # The streams and their length are the original's; an upright video stays upright.
+        with av.open(str(original)) as a, av.open(str(copy)) as b:
+            assert [s.type for s in a.streams] == [s.type for s in b.streams]
+            assert abs(a.duration - b.duration) <= 50_000  # 0.05 s in microseconds
+            assert [s.codec_context.name for s in a.streams] == [
+                s.codec_context.name for s in b.streams
+            ]
+        with open(original, "rb") as f1, open(copy, "rb") as f2:
+            assert read_metadata(f1).orientation == read_metadata(f2).orientation
+    assert leaked_before >= 8  # the originals did carry position, time and camera
+
+
+def test_video_derivations_are_recorded(released: dict[str, Any]) -> None:
+    store = Store.open(released["home"])
+    try:
+        for name in AV_PUBLISHED:
+            media = released["av"][name]
+            (d,) = store.find(
+                "derivation",
+                where={"media_id": media["id"], "publication_id": released["result"].release_id},
+            )
+            assert d["source_sha256"] == media["sha256"]
+            assert d["derived_sha256"] == _sha(released["result"].path / d["derived_path"])
+            assert "metadata-removed" in d["transformations"]
+            assert any(t.startswith("remuxed-") for t in d["transformations"])
+            assert d["redactions"] == []
+    finally:
+        store.close()
 
 
 def test_sensitive_position_on_the_grid(released: dict[str, Any]) -> None:
