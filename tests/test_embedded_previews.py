@@ -13,6 +13,7 @@ uuid, PRVW in its own uuid box).
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import struct
 from pathlib import Path
@@ -358,3 +359,26 @@ def test_mutated_raws_never_crash(data: st.DataObject) -> None:
         assert found is None or found.startswith(b"\xff\xd8")
         problem = raw_data_problem(io.BytesIO(bytes(blob[:cut])), mime)
         assert problem is None or isinstance(problem, str)
+
+
+def test_the_command_line_imports_fast_and_checks_later(store: Store, tmp_path: Path) -> None:
+    from tests.test_bad_input import run_cli
+    from tests.test_previews import _with_preview
+
+    home = store.home
+    store.close()
+    folder = tmp_path / "card"
+    folder.mkdir()
+    (folder / "good.jpg").write_bytes(_with_preview())
+    whole = _with_preview(preview_color=BLUE)
+    (folder / "cut.jpg").write_bytes(whole[: len(whole) - 3000])  # its preview intact
+    imported = run_cli(home, "media", "import", "--fast-previews", "--serial", str(folder))
+    assert imported.returncode == 0, imported.stderr
+    assert "imported 2 (0 with warnings)" in imported.stdout
+    assert "2 photos shown by their embedded preview wait" in imported.stdout
+    checked = run_cli(home, "media", "check")
+    assert checked.returncode == 0, checked.stderr
+    assert "checked 2, cannot be decoded 1" in checked.stdout
+    assert "cut.jpg" in checked.stdout
+    again = run_cli(home, "media", "check", "--json")
+    assert json.loads(again.stdout) == {"checked": 0, "broken": [], "cancelled": False}

@@ -58,8 +58,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_false",
         help="skip thumbnails (faster; make them later with `fieldkit media thumbnails`)",
     )
+    v.add_argument(
+        "--fast-previews",
+        action="store_true",
+        help="first thumbnails from the photos' embedded previews, as the app imports; the "
+        "full decode check (which finds a truncated photo) is left for `fieldkit media check`",
+    )
     add_json(v)
     v.set_defaults(handler=cmd_import)
+
+    v = verbs.add_parser(
+        "check",
+        help="decode the photos imported with --fast-previews (finds broken ones)",
+        description="The full decode check of photos whose thumbnail came from their "
+        "embedded preview: each is decoded, its thumbnail remade from the photo itself, and "
+        "a photo that cannot be decoded gets a warning in its record. Safe to stop with "
+        "Ctrl-C and run again.",
+    )
+    add_json(v)
+    v.set_defaults(handler=cmd_check)
 
     v = verbs.add_parser("list", help="list media", description="List media records, oldest first.")
     v.add_argument("--site", help="only the media linked to this site")
@@ -242,6 +259,7 @@ def _ctrl_c_cancels(token: CancelToken) -> Iterator[None]:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from fieldkit.ingest import import_media
+    from fieldkit.thumbnails import pending_checks
 
     token = CancelToken()
     with (
@@ -258,9 +276,11 @@ def cmd_import(args: argparse.Namespace) -> int:
             workers=args.workers,
             serial=args.serial,
             thumbnails=args.thumbnails,
+            fast_previews=args.fast_previews,
         )
+        pending = len(pending_checks(store)) if args.fast_previews else 0
     if args.json:
-        print_json(report.to_json())
+        print_json({**report.to_json(), "pending_checks": pending})
         return 0
     doc = report.to_json()
     c = doc["counts"]
@@ -269,11 +289,39 @@ def cmd_import(args: argparse.Namespace) -> int:
         f"duplicates {c['duplicates']}, rejected {c['rejected']}, skipped {c['skipped']}"
         + (" — cancelled" if report.cancelled else "")
     )
+    if pending:
+        print(
+            f"  {pending} photos shown by their embedded preview wait for the full decode "
+            "check: run `fieldkit media check`"
+        )
     for item in report.imported:
         for w in item["warnings"]:
             print(f"  warning  {escape(item['path'])}: {escape(w)}")
     for problem in report.rejected:
         print(f"  rejected {escape(problem.path)}: {escape(problem.message)}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from fieldkit.thumbnails import check_pending
+
+    token = CancelToken()
+    with (
+        open_store(args) as store,
+        terminal_progress("checking") as progress,
+        _ctrl_c_cancels(token),
+    ):
+        report = check_pending(store, progress, token)
+    if args.json:
+        print_json(report)
+        return 0
+    print(
+        f"checked {report['checked']}, cannot be decoded {len(report['broken'])}"
+        + (" — cancelled (run again to finish)" if report["cancelled"] else "")
+    )
+    for item in report["broken"]:
+        name = escape(str(item.get("file_name") or item["sha256"]))
+        print(f"  {item['id']} {name}: {escape(item['reason'])}")
     return 0
 
 
