@@ -472,11 +472,22 @@ def preview(
 ) -> PILImage.Image:
     """An image for the viewer, upright, longest side at most ``max_side``.
 
-    A video gives its poster frame, audio the placeholder picture. Raises the error Pillow
-    or FFmpeg raised when the file cannot be decoded (the viewer shows it).
+    A video gives its poster frame, audio the placeholder picture, a camera raw its largest
+    embedded preview (a placeholder when it has none: FieldKit decodes no raw sensor data).
+    Raises the error Pillow or FFmpeg raised when the file cannot be decoded (the viewer
+    shows it).
     """
-    if (mime or _sniff(src)).startswith("audio/"):
+    mime = mime or _sniff(src)
+    if mime.startswith("audio/"):
         return placeholder("audio", min(max_side, 640))
+    if mime in RAW_TYPES:
+        embedded = embedded_preview(src, mime)
+        if embedded is None:
+            return placeholder("raw", min(max_side, 640), "no preview")
+        with captured_warnings():
+            im = _embedded_image(embedded, max_side, orientation)
+        im.thumbnail((max_side, max_side))
+        return im
     with captured_warnings():  # the viewer shows the picture; Pillow's notes stay off stderr
         im = open_image(src, (max_side, max_side), orientation, mime)
     im.thumbnail((max_side, max_side))

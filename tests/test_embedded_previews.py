@@ -382,3 +382,15 @@ def test_the_command_line_imports_fast_and_checks_later(store: Store, tmp_path: 
     assert "cut.jpg" in checked.stdout
     again = run_cli(home, "media", "check", "--json")
     assert json.loads(again.stdout) == {"checked": 0, "broken": [], "cancelled": False}
+
+
+def test_the_viewer_shows_a_raw_by_its_preview(tmp_path: Path) -> None:
+    from fieldkit.thumbnails import preview
+
+    src = tmp_path / "DSC_0002.NEF"
+    src.write_bytes(nef_like(orientation=6))
+    shown = preview(src, 400, orientation=6, mime="image/x-nikon-nef")
+    assert shown.size == (300, 400)  # the 640 × 480 preview, upright
+    assert _close(shown.convert("RGB").getpixel((150, 200)), GREEN)
+    bare = preview(_need(HEIC / "exiftool/t/images/Nikon.nef"), 400, mime="image/x-nikon-nef")
+    assert bare.size[0] <= 400  # no preview in it: the placeholder, not an error
