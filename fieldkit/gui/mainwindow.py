@@ -39,14 +39,12 @@ from PySide6.QtWidgets import (
 )
 
 from fieldkit.gui import menus
-from fieldkit.gui.dialogs import (
-    AboutDialog,
-    ReportDialog,
-    SettingsDialog,
-)
+from fieldkit.gui.dialogs import ReportDialog
+from fieldkit.gui.history import HistoryPane
 from fieldkit.gui.i18n import tr
+from fieldkit.gui.key_dialogs import AboutDialog, SettingsDialog
 from fieldkit.gui.models import ID_ROLE, SiteFilterProxy, SiteTableModel
-from fieldkit.gui.panels import FormPane, HistoryPane, PhotosPane, RemnantsPane, StatementsPane
+from fieldkit.gui.panels import FormPane, PhotosPane, RemnantsPane, StatementsPane
 from fieldkit.gui.tasks import Task, TaskRunner
 from fieldkit.gui.window import menubar
 from fieldkit.gui.window.browsing import Browsing
@@ -284,19 +282,19 @@ class MainWindow(Running, Browsing, RecordActions, PhotoActions, QMainWindow):
     # -- bundles, GIS, report, settings and keys -----------------------------------------
 
     def export_bundle(self) -> None:
-        from fieldkit.gui import bundles
+        from fieldkit.gui import bundle_export
 
-        bundles.export_flow(self)
+        bundle_export.export_flow(self)
 
     def import_bundle(self) -> None:
-        from fieldkit.gui import bundles
+        from fieldkit.gui import bundle_import
 
-        bundles.import_flow(self)
+        bundle_import.import_flow(self)
 
     def verify_bundle(self) -> None:
-        from fieldkit.gui import bundles
+        from fieldkit.gui import bundle_verify
 
-        bundles.verify_flow(self)
+        bundle_verify.verify_flow(self)
 
     def export_gis(self) -> None:
         from fieldkit.gui import outputs

@@ -10,8 +10,9 @@ from guihelpers import close_window, open_window
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from fieldkit.gui.dialogs import Prompts, SetupDialog
+from fieldkit.gui.dialogs import Prompts
 from fieldkit.gui.panels import DESIGNATION_ROLE
+from fieldkit.gui.setup_dialogs import SetupDialog
 from fieldkit.store import Store
 
 

@@ -11,9 +11,7 @@ from PySide6.QtWidgets import (
     QTreeWidgetItem,
 )
 
-from fieldkit.gui.dialogs import (
-    Prompts,
-)
+from fieldkit.gui.dialogs import Prompts
 from fieldkit.gui.i18n import tr
 from fieldkit.gui.models import ID_ROLE
 from fieldkit.gui.operations import Changes

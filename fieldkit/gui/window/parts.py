@@ -32,9 +32,10 @@ from PySide6.QtWidgets import (
 )
 
 from fieldkit.gui.dialogs import ReportDialog
+from fieldkit.gui.history import HistoryPane
 from fieldkit.gui.models import SiteFilterProxy, SiteTableModel
 from fieldkit.gui.operations import Changes, OpResult
-from fieldkit.gui.panels import FormPane, HistoryPane, PhotosPane, RemnantsPane, StatementsPane
+from fieldkit.gui.panels import FormPane, PhotosPane, RemnantsPane, StatementsPane
 from fieldkit.gui.tasks import Task, TaskRunner
 from fieldkit.gui.viewer import PhotoViewer
 from fieldkit.store import Store

@@ -10,10 +10,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 
 from fieldkit.gui import operations
-from fieldkit.gui.dialogs import (
-    Prompts,
-    import_summary,
-)
+from fieldkit.gui.dialogs import Prompts, import_summary
 from fieldkit.gui.i18n import tr
 from fieldkit.gui.operations import Changes
 from fieldkit.gui.placement import PlaceDialog, Placement, import_for_placement

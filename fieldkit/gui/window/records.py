@@ -8,12 +8,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt
 
 from fieldkit.gui import operations
-from fieldkit.gui.dialogs import (
-    CaseDialog,
-    ConflictsDialog,
-    SearchDialog,
-)
 from fieldkit.gui.i18n import tr
+from fieldkit.gui.record_dialogs import CaseDialog, ConflictsDialog, SearchDialog
 
 if TYPE_CHECKING:
     from fieldkit.gui.window.parts import WindowParts as _Parts

@@ -7,9 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from fieldkit.gui import operations
-from fieldkit.gui.dialogs import (
-    Prompts,
-)
+from fieldkit.gui.dialogs import Prompts
 from fieldkit.gui.i18n import tr
 from fieldkit.gui.operations import OpResult
 from fieldkit.gui.tasks import Task
