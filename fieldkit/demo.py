@@ -540,8 +540,8 @@ def colleague_bundle_path(home: Path | str) -> Path:
 def _colleague(store: Store, home: Path, passphrase: bytes, site_ids: list[str]) -> None:
     """A second investigator: she imports our bundle, edits the same field as we do
     (a conflict once merged back), then records two more sites in a second bundle."""
-    from fieldkit import keys
     from fieldkit.bundle import export_bundle, import_bundle
+    from fieldkit.crypto import trustlist
 
     work = home.parent / "colleague"
     other = Store.init(
@@ -553,8 +553,8 @@ def _colleague(store: Store, home: Path, passphrase: bytes, site_ids: list[str])
         device_name="colleague laptop",
     )
     try:
-        keys.trust(other.keys_dir, keys.export_public(store.keys_dir))
-        keys.trust(store.keys_dir, keys.export_public(other.keys_dir))
+        trustlist.trust(other.keys_dir, trustlist.export_public(store.keys_dir))
+        trustlist.trust(store.keys_dir, trustlist.export_public(other.keys_dir))
         # The demo's people and statements are fictional: its bundles may be plain.
         ours = export_bundle(
             store, work.parent / "demo-ours", passphrase=passphrase, full=True, plaintext=True

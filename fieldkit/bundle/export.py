@@ -27,7 +27,7 @@ from typing import IO, Any
 
 import pyrage
 
-from fieldkit import __version__, disclosure, keys, sshsig
+from fieldkit import __version__, disclosure
 from fieldkit.bundle import views
 from fieldkit.bundle.bag import (
     BAG_INFO,
@@ -49,6 +49,7 @@ from fieldkit.bundle.bag import (
 )
 from fieldkit.bundle.zippolicy import ZipWriter
 from fieldkit.canonical import is_sha256
+from fieldkit.crypto import keys, namespaces, sshsig, trustlist
 from fieldkit.errors import BundleError, DiskFull, FieldkitError
 from fieldkit.fsutil import fsync_dir, is_disk_full
 from fieldkit.ids import is_id, new_id
@@ -123,7 +124,7 @@ def previous_bundle(store: Store) -> str | None:
 def resolve_recipients(keys_dir: Path, names: Sequence[str]) -> list[tuple[str, Any]]:
     """``age1…`` strings, or identities / fingerprints of trusted people with a known recipient."""
     out: list[tuple[str, Any]] = []
-    trusted = keys.list_trusted(keys_dir) if names else []
+    trusted = trustlist.list_trusted(keys_dir) if names else []
     for name in names:
         text = name.strip()
         if not text.startswith("age1"):
@@ -501,7 +502,7 @@ class _BagWriter:
             tags.append((name, hashlib.sha256(data).hexdigest()))
             self.tag_bytes += len(data)
         tagmanifest = manifest_text(tags)
-        signature = sshsig.sign(key, tagmanifest, keys.BUNDLE_NAMESPACE).encode("ascii")
+        signature = sshsig.sign(key, tagmanifest, namespaces.BUNDLE_NAMESPACE).encode("ascii")
         for name, data in ((TAGMANIFEST, tagmanifest), (SIGNATURE, signature)):
             with sink.open(name) as w:
                 w.write(data)

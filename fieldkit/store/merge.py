@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldkit import clock, journal, records, revocation, sshsig
+from fieldkit import clock, journal, records
+from fieldkit.crypto import revocation, sshsig
 from fieldkit.errors import FieldkitError, StoreError
 from fieldkit.ids import device_id_for_key, is_key_bound_id
 from fieldkit.journal import ChainWalker, Event
@@ -218,7 +219,7 @@ class StoreMerge(StoreWrites):
         """Hold back what revoked keys signed from their revocation's time on.
 
         Returns the records whose events were newly held back (to reproject). Runs after
-        every merge and after a local revocation (:func:`fieldkit.revocation.revoke`).
+        every merge and after a local revocation (:func:`fieldkit.crypto.revocation.revoke`).
         """
         rows = self.find("revocation", include_retracted=False)
         touched: set[str] = set()
