@@ -39,7 +39,7 @@ from fieldkit.journal import ChainWalker, Event
 from fieldkit.problems import Problem
 from fieldkit.progress import CancelToken, ProgressFn, check_cancel
 from fieldkit.store import MergeReport, Store
-from fieldkit.store.merge import ChainProof
+from fieldkit.store.proof import ChainProof
 
 
 @dataclass
