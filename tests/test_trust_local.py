@@ -453,12 +453,12 @@ def test_disk_full_during_bundle_import_and_export(make_store, tmp_path: Path, m
     assert not list(carol.media.root.glob("??/*"))  # the two it copied were removed
     assert import_bundle(carol, Path(bundle.path)).ok  # with space again, it completes
 
-    from fieldkit.bundle import export as export_module
+    from fieldkit.bundle import bagwriter
 
     def full_write(*args, **kw):  # type: ignore[no-untyped-def]
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(export_module._BagWriter, "write_tags", full_write)
+    monkeypatch.setattr(bagwriter.BagWriter, "write_tags", full_write)
     with pytest.raises(DiskFull, match=r"^disk full: the bundle was not written"):
         export_bundle(carol, tmp_path / "out", passphrase=PASSPHRASE, full=True)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("out")]
