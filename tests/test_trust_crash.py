@@ -77,10 +77,10 @@ def test_sigkill_during_import_while_another_process_reads(
     anna = copy_store(templates, "anna", tmp_path / "anna")
     base = populate(anna, media=0)
     with anna.transaction():
-        for i in range(800):
+        for i in range(400):
             anna.create("remnant", {"site_id": base["site"]["id"], "category": "fragment",
                                     "notes": f"fragment {i}"})  # fmt: skip
-    for i in range(10):
+    for i in range(6):
         add_media(anna, os.urandom(1 << 20), f"big{i}.jpg", base["site"]["id"])
     bundle = Path(
         export_bundle(anna, tmp_path / "big", passphrase=PASS, zip=True, plaintext=True).path
