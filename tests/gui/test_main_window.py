@@ -11,8 +11,9 @@ from guihelpers import close_window, open_window
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from fieldkit.gui.dialogs import Prompts, SetupDialog
+from fieldkit.gui.dialogs import Prompts
 from fieldkit.gui.panels import DESIGNATION_ROLE
+from fieldkit.gui.setup_dialogs import SetupDialog
 from fieldkit.store import Store
 
 
@@ -245,7 +246,7 @@ def test_history_shows_record_field_before_after_and_photo(window, qtbot):
     window.select_site(market["id"])
     form = window.details.form
     form.widgets["killed"].setText("2")
-    form._edited()
+    form.mark_edited()
     qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     window.tabs.setCurrentWidget(window.history)
     rows = window.history.rows
@@ -432,7 +433,7 @@ def test_camera_clock_correction(window):
     form.widgets["model"].setText("Field 1")
     form.widgets["clock_error_s"].setText("-3600")
     form.widgets["utc_offset"].setText("+04:00")
-    form._edited()
+    form.mark_edited()
     dlg.save()
     cams = window.store.find("camera")
     assert len(cams) == 1 and cams[0]["clock_error_s"] == -3600
@@ -441,7 +442,7 @@ def test_camera_clock_correction(window):
 
 
 def test_trusted_keys_in_settings(window, tmp_path):
-    from fieldkit.keys import export_public
+    from fieldkit.crypto.trustlist import export_public
 
     other = Store.init(
         tmp_path / "other", name="Bo", email="bo@example.org", passphrase=b"bo passphrase"
