@@ -293,23 +293,35 @@ def compare(files: list[Path], workers: int | None) -> None:
         with open(f, "rb") as fh:
             while fh.read(1 << 20):
                 pass
+    # Each figure is printed as soon as it is measured (flushed): a long run stopped
+    # half-way keeps what it measured.
     sh = time_shell(files)
+    print(f"cp + sha256sum + exiftool -json:          {sh:8.2f} s", flush=True)
     fast, counts, check = time_fieldkit(files, workers, fast=True)
-    cli_fast = time_cli(files, workers, fast=True)
-    cli_full = time_cli(files, workers, fast=False)
-    bare, _, _ = time_fieldkit(files, workers, thumbnails=False)
-    sh2 = time_shell(files)  # once before and once after: the machine's load drifts
-    print(f"cp + sha256sum + exiftool -json:          {sh:8.2f} s, then {sh2:.2f} s")
-    sh = (sh + sh2) / 2
-    print(f"fieldkit import (app: embedded previews): {fast:8.2f} s  {counts}")
+    print(f"fieldkit import (app: embedded previews): {fast:8.2f} s  {counts}", flush=True)
     print(f"  then the background decode check:       {check or 0:8.2f} s  (the UI does not wait)")
+    print(f"  ratio to the shell:                     {fast / sh:8.2f}×  (goal ≤ 1.0)", flush=True)
+    cli_fast = time_cli(files, workers, fast=True)
     print(f"fieldkit media import --fast-previews:    {cli_fast:8.2f} s  (command line, a process)")
+    print(
+        f"  ratio to the shell:                     {cli_fast / sh:8.2f}×  (goal ≤ 1.0)", flush=True
+    )
+    cli_full = time_cli(files, workers, fast=False)
     print(f"fieldkit media import (decodes each):     {cli_full:8.2f} s  (command line default)")
-    print(f"in-process import without thumbnails:     {bare:8.2f} s")
-    print(f"ratio app import with thumbnails / shell: {fast / sh:8.2f}×  (goal ≤ 1.0)")
-    print(f"  CLI --fast-previews / shell:            {cli_fast / sh:8.2f}×  (goal ≤ 1.0)")
-    print(f"  CLI, every photo decoded / shell:       {cli_full / sh:8.2f}×")
-    print(f"  without thumbnails:                     {bare / sh:8.2f}×  (the shell makes none)")
+    print(f"  ratio to the shell:                     {cli_full / sh:8.2f}×", flush=True)
+    bare, _, _ = time_fieldkit(files, workers, thumbnails=False)
+    print(
+        f"in-process import without thumbnails:     {bare:8.2f} s  ({bare / sh:.2f}×)", flush=True
+    )
+    sh2 = time_shell(files)  # once more at the end: the load of a shared machine drifts
+    print(f"cp + sha256sum + exiftool -json again:    {sh2:8.2f} s", flush=True)
+    mean = (sh + sh2) / 2
+    print(
+        f"ratios to the mean of both shell runs ({mean:.2f} s): app {fast / mean:.2f}×, "
+        f"CLI --fast-previews {cli_fast / mean:.2f}×, CLI decoding each {cli_full / mean:.2f}×, "
+        f"no thumbnails {bare / mean:.2f}×",
+        flush=True,
+    )
 
 
 def generate_large(count: int) -> Path:
