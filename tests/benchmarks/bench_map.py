@@ -141,12 +141,17 @@ def main() -> int:
     store = Store.open(root)
     (case,) = store.find("case")
 
-    # time to first map: the panel reads every layer, fits the case and paints once
+    # time to first map: the panel shows the basemap at once and reads the layers off
+    # the UI thread; "first map" is until the layers are painted, fitted to the case
     t = time.perf_counter()
     panel = MapPanel(store)
     panel.resize(1200, 800)
     panel.show()
-    panel.zoom_to_case()
+    app.processEvents()
+    panel.view.repaint()
+    first_frame = time.perf_counter() - t
+    panel.load_pool.wait(60000)  # the read; its result arrives as a queued signal
+    app.processEvents()
     panel.view.repaint()
     first_map = time.perf_counter() - t
     t = time.perf_counter()
@@ -155,9 +160,11 @@ def main() -> int:
     panel.view.repaint()
     tiles_in = time.perf_counter() - t
     print(
-        f"time to first map (read {args.sites} sites, {args.photos} photos; fit; paint): "
-        f"{first_map * 1000:.0f} ms   [goal ≤ 500 ms]; its basemap tiles followed in "
-        f"{tiles_in * 1000:.0f} ms (off the UI thread; Natural Earth decoded on first use)"
+        f"time to first map (read {args.sites} sites, {args.photos} photos off the UI "
+        f"thread; fit; paint): {first_map * 1000:.0f} ms   [goal ≤ 500 ms]; the first "
+        f"frame (basemap, the UI free) after {first_frame * 1000:.0f} ms; its basemap "
+        f"tiles followed in {tiles_in * 1000:.0f} ms (off the UI thread; Natural Earth "
+        "decoded on first use)"
     )
 
     view = panel.view
@@ -181,14 +188,16 @@ def main() -> int:
         f"{p90:.1f} ms, worst {max(ms):.1f} ms   [goal median ≤ 16 ms]; basemap alone: "
         f"median {ref_med:.1f} ms ({med / max(ref_med, 1e-6):.1f}×)"
     )
-    # the first frame at a new zoom level clusters every point once
-    view.set_center(*view.center(), fitted + 3)
-    view._clusters.clear()
-    view.repaint()
-    print(
-        f"first frame at a new zoom level (clusters {args.photos} photos): "
-        f"{view.last_frame_ms:.1f} ms"
-    )
+    # the first frame at a new zoom level clusters every point once and draws the
+    # overlay tiles in view
+    for z in (fitted + 3, 15):
+        view.set_center(*view.center(), z)
+        view.clear_caches()
+        view.repaint()
+        print(
+            f"first frame at zoom {z}, nothing cached (clusters {args.photos} photos, "
+            f"draws the overlay tiles in view): {view.last_frame_ms:.1f} ms"
+        )
 
     natural_earth()._level("50m")
     times = []

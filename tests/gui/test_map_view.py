@@ -21,6 +21,8 @@ def _panel(window, qtbot):
         assert not panel.loaded  # nothing read until the map is shown
         action.trigger()
     qtbot.waitUntil(lambda: panel.view.isVisible() and panel.loaded)
+    assert panel.wait_loaded()  # the layers are read off the UI thread
+    qtbot.waitUntil(lambda: not panel.loading and len(panel.view.data.sites) > 0)
     QApplication.processEvents()  # the dock's first sizing and fit
     QApplication.processEvents()
     return panel
