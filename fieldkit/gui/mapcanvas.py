@@ -89,12 +89,17 @@ class MapView(MapTools, QWidget):
 
     # -- data ------------------------------------------------------------------------------
 
-    def set_data(self, data: MapData) -> None:
-        """Show new layer data (from :func:`load_map_data`); keeps the view."""
+    def set_data(self, data: MapData, state: LayerState | None = None) -> None:
+        """Show new layer data (from :func:`load_map_data`); keeps the view. ``state``:
+        the same data already projected (:func:`fieldkit.gui.maptiles.load_layers`)."""
         self.data = data
-        self.state = LayerState(data)
-        self.state.set_footprints(data.footprints)
-        self.clear_caches()
+        if state is None:
+            state = LayerState(data)
+            state.set_footprints(data.footprints)
+        self.state = state
+        self._overlay.clear()
+        self._legend = None
+        self.update()
 
     def set_footprints(self, footprints: list[dict[str, Any]]) -> None:
         """Show footprints (computed off the UI thread by the panel)."""
@@ -103,7 +108,7 @@ class MapView(MapTools, QWidget):
 
     def clear_caches(self) -> None:
         """Forget the drawn overlay tiles, marks and legend (the data changed)."""
-        self.state._marks.clear()
+        self.state.forget()
         self._overlay.clear()
         self._legend = None
         self.update()

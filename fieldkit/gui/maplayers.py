@@ -30,6 +30,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, Q
 from fieldkit.map import style
 from fieldkit.map.geo import EARTH_RADIUS_M, TILE_SIZE, to_pixels
 from fieldkit.map.layers import MapData, Points, cluster
+from fieldkit.map.render import MIN_FOOTPRINT_PX
 
 MARGIN = 48  # pixels a mark may reach beyond its point (cone 26, cluster ≤ 25, ring 15)
 FEW_PHOTOS = 3000  # below this many lone photos at a zoom level, cones and circles show
@@ -267,16 +268,21 @@ class LayerState:
         self._fp_box = np.zeros((0, 4))
         # per photo: accuracy (m) and metres per zoom-0 pixel at its latitude (NaN: none)
         photos = data.photos
-        acc = photos.extra.get("position_accuracy_m", [])
-        self._acc = np.array([a if a else np.nan for a in acc], dtype=np.float64)
+        acc = np.asarray(photos.extra.get("position_accuracy_m", []), dtype=np.float64)
+        self._acc = np.where(acc > 0, acc, np.nan)
         self._mpp0 = (
             2 * math.pi * EARTH_RADIUS_M * np.cos(np.radians(photos.lat)) / TILE_SIZE
             if len(photos)
             else np.zeros(0)
         )
-        direction = photos.extra.get("direction", [])
-        self._dir = np.array([d if d is not None else np.nan for d in direction], dtype=float)
+        self._dir = np.asarray(photos.extra.get("direction", []), dtype=np.float64)
         self._id_index: dict[str, dict[str, int]] = {}
+        self._extra_cache: dict[tuple[str, int], Any] = {}
+
+    def forget(self) -> None:
+        """Drop what was computed per zoom (the points moved)."""
+        self._marks.clear()
+        self._extra_cache.clear()
 
     def index(self, name: str) -> dict[str, int]:
         """Record id → point index of a layer (built once)."""
@@ -343,9 +349,12 @@ class LayerState:
         size = TILE_SIZE * scale
         left, top = tx * TILE_SIZE, ty * TILE_SIZE
         box = self._fp_box * scale
+        # a footprint under 3 pixels is a dot under its site's marker (as in map render)
+        shows = np.maximum(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]) >= MIN_FOOTPRINT_PX
         hits: list[tuple[int, float]] = []
         for shift in (0.0, -size, size):
-            near = (box[:, 0] + shift < left + TILE_SIZE + 4) & (box[:, 2] + shift > left - 4)
+            near = shows & (box[:, 0] + shift < left + TILE_SIZE + 4)
+            near &= box[:, 2] + shift > left - 4
             near &= (box[:, 1] < top + TILE_SIZE + 4) & (box[:, 3] > top - 4)
             hits.extend((int(i), shift) for i in np.nonzero(near)[0])
         if not hits:
@@ -374,12 +383,19 @@ class LayerState:
         li, lx, ly = index[lone], xs[lone], ys[lone]
         drawn = bool(len(pos))
         if self.cones(zoom):
-            drawn |= self._paint_accuracy(p, marks, zoom, tx, ty)
-        if self.cones(zoom) and len(li):
-            d = self._dir[li]
+            radius, big = self._accuracy(zoom)
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(*style.ACCURACY))
+            r = radius[li] if len(radius) else np.zeros(0)
+            small = (r >= 4) & (r <= MARGIN)  # reaches no further than the tile's margin
+            for x, y, rr in zip(
+                lx[small].tolist(), ly[small].tolist(), r[small].tolist(), strict=True
+            ):
+                p.drawEllipse(QPointF(x, y), rr, rr)
+            drawn |= self._paint_big_circles(p, big, radius, zoom, tx, ty)
+            d = self._dir[li] if len(self._dir) else np.zeros(0)
             has = ~np.isnan(d)
             if has.any():
-                p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(QColor(*style.PHOTO_CONE))
                 cr = style.CONE_RADIUS
                 span = int(2 * style.CONE_HALF_ANGLE * 16)
@@ -399,28 +415,39 @@ class LayerState:
         )
         return drawn
 
-    def _paint_accuracy(self, p: QPainter, marks: Marks, zoom: int, tx: int, ty: int) -> bool:
-        """Accuracy circles (any radius from 4 px to 4000 px) reaching into the tile."""
-        if not len(self._acc) or np.all(np.isnan(self._acc)):
+    def _accuracy(self, zoom: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per photo, its accuracy circle's radius in pixels at ``zoom`` (NaN: none), and
+        the lone photos whose circle reaches beyond a tile's margin (once per zoom)."""
+        key = ("accuracy", zoom)
+        found = self._extra_cache.get(key)
+        if found is None:
+            if not len(self._acc):
+                found = (np.zeros(0), np.zeros(0, dtype=np.int64))
+            else:
+                radius = self._acc / (self._mpp0 / 2.0**zoom)
+                marks = self.marks("photos", zoom)
+                lone = marks.index[marks.index >= 0]
+                r = radius[lone]
+                big = lone[(r > MARGIN) & (r <= 4000)]
+                found = (radius, big)
+            self._extra_cache[key] = found
+        return found
+
+    def _paint_big_circles(
+        self, p: QPainter, big: np.ndarray, radius: np.ndarray, zoom: int, tx: int, ty: int
+    ) -> bool:
+        """Accuracy circles wider than a tile's margin (up to 4000 px) reaching the tile."""
+        if not len(big):
             return False
-        drawn = False
         x0, y0 = self.world["photos"]
         scale = 2.0**zoom
-        r = self._acc / (self._mpp0 / scale)
         size = TILE_SIZE * scale
-        left, top = tx * TILE_SIZE, ty * TILE_SIZE
-        ok = (r >= 4) & (r <= 4000)
-        if marks.zoom < style.CLUSTER_BELOW_ZOOM:  # only lone photos have circles
-            lone_idx = marks.index[marks.index >= 0]
-            mask = np.zeros(len(r), dtype=bool)
-            mask[lone_idx] = True
-            ok &= mask
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QColor(*style.ACCURACY))
+        r = radius[big]
+        drawn = False
         for shift in (0.0, -size, size):
-            x = x0 * scale + shift - left
-            y = y0 * scale - top
-            hit = ok & (x + r > 0) & (x - r < TILE_SIZE) & (y + r > 0) & (y - r < TILE_SIZE)
+            x = x0[big] * scale + shift - tx * TILE_SIZE
+            y = y0[big] * scale - ty * TILE_SIZE
+            hit = (x + r > 0) & (x - r < TILE_SIZE) & (y + r > 0) & (y - r < TILE_SIZE)
             for cx, cy, rr in zip(x[hit].tolist(), y[hit].tolist(), r[hit].tolist(), strict=True):
                 p.drawEllipse(QPointF(cx, cy), rr, rr)
                 drawn = True

@@ -30,6 +30,7 @@ from fieldkit.map.naturalearth import natural_earth
 from fieldkit.map.render import compose_tile
 
 TILE_CACHE = 384  # tiles (256 KiB each: under 100 MiB)
+FIT_MAX_ZOOM = 17  # "zoom to case" never goes closer than this
 
 
 class Pool:
@@ -138,13 +139,38 @@ class ResultSignals(QObject):
 
 
 def load_layers(
-    home: Path, secrets: Any, flt: MapFilter, generation: int, signals: ResultSignals
+    home: Path,
+    secrets: Any,
+    flt: MapFilter,
+    generation: int,
+    signals: ResultSignals,
+    fit_size: tuple[int, int] | None = None,
 ) -> None:
-    """On a pool thread: the layers for ``flt`` read on a connection of its own."""
-    from fieldkit.map.layers import load_map_data_apart
+    """On a pool thread: the layers for ``flt`` read on a connection of its own (through
+    the layer cache, footprints included), projected to world pixels; with
+    ``fit_size`` (the canvas's width, height) also the view that fits them, its zoom's
+    clusters made here too. Emits (MapData, LayerState, View or None), or the exception.
+    """
+    from fieldkit.gui.maplayers import POINT_LAYERS, LayerState
+    from fieldkit.map import style
+    from fieldkit.map.cache import load_map_data_apart
+    from fieldkit.map.geo import fit_view
 
     try:
-        result: Any = load_map_data_apart(home, secrets, flt)
+        data = load_map_data_apart(home, secrets, flt)
+        state = LayerState(data)
+        state.set_footprints(data.footprints)
+        view = None
+        if fit_size is not None:
+            positions = data.positions()
+            if len(positions):
+                w, h = fit_size
+                view = fit_view(positions, max(w, 64), max(h, 64), max_zoom=FIT_MAX_ZOOM)
+                zoom = max(1, view.zoom)
+                for name in POINT_LAYERS:
+                    if zoom < style.CLUSTER_BELOW_ZOOM:
+                        state.marks(name, zoom)
+        result: Any = (data, state, view)
     except Exception as exc:  # shown in the panel's status line, never a crash
         result = exc
     signals.done.emit(generation, result)

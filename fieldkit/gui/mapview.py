@@ -33,10 +33,16 @@ from PySide6.QtWidgets import (
 
 from fieldkit.gui.i18n import tr
 from fieldkit.gui.mapcanvas import MapView
-from fieldkit.gui.maptiles import Pool, ResultSignals, compute_footprints, load_layers
+from fieldkit.gui.maptiles import (
+    FIT_MAX_ZOOM,
+    Pool,
+    ResultSignals,
+    compute_footprints,
+    load_layers,
+)
 from fieldkit.gui.maptools import distance_text
 from fieldkit.map.basemaps import BUILTIN_NAME, Registry
-from fieldkit.map.layers import MapData, MapFilter, load_map_data, photos_near
+from fieldkit.map.layers import MapFilter, load_map_data, photos_near
 
 
 class MapPanel(QWidget):
@@ -184,6 +190,7 @@ class MapPanel(QWidget):
         """
         self._load_generation += 1
         self.loading = True
+        size = (self.view.width(), self.view.height()) if self._fit_when_read else None
         self.load_pool.start(
             load_layers,
             self.store.home,
@@ -191,6 +198,7 @@ class MapPanel(QWidget):
             self.filter,
             self._load_generation,
             self._load_signals,
+            size,
         )
 
     def _layers_read(self, generation: int, result: Any) -> None:
@@ -200,10 +208,10 @@ class MapPanel(QWidget):
         if isinstance(result, Exception):
             self.status_changed.emit(tr("The map could not read the records: {e}").format(e=result))
             return
-        data: MapData = result
-        self.view.set_data(data)
+        data, state, fitted = result
+        self.view.set_data(data, state)
         self._footprint_generation += 1
-        if data.footprint_input:
+        if data.footprint_input and not data.footprints_computed:
             self.footprint_pool.start(
                 compute_footprints,
                 list(data.footprint_input),
@@ -212,7 +220,10 @@ class MapPanel(QWidget):
             )
         if self._fit_when_read:
             self._fit_when_read = False
-            self.zoom_to_case()
+            if fitted is not None:  # the fit made with the read, off the UI thread
+                self.view.set_center(fitted.lat, fitted.lon, max(1, fitted.zoom))
+            else:
+                self.zoom_to_case()
         if self.filter.has_window and data.unknown_time:
             self.status_changed.emit(
                 tr("{n} site(s) without an incident time are not shown").format(n=data.unknown_time)
@@ -334,7 +345,7 @@ class MapPanel(QWidget):
         self.view.update()
 
     def zoom_to_case(self) -> None:
-        self.view.fit(self.view.data.positions(), max_zoom=17)
+        self.view.fit(self.view.data.positions(), max_zoom=FIT_MAX_ZOOM)
 
     def zoom_to_site(self) -> None:
         site_id = self.view.selected_site

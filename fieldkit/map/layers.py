@@ -45,7 +45,8 @@ class Points:
     ids: list[str] = field(default_factory=list)
     lat: np.ndarray = field(default_factory=lambda: np.zeros(0))
     lon: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    extra: dict[str, list[Any]] = field(default_factory=dict)
+    # per-layer columns: lists, or float64 arrays (NaN: unknown) for the photos' numbers
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -54,16 +55,25 @@ class Points:
         return {rid: i for i, rid in enumerate(self.ids)}
 
     @classmethod
-    def from_rows(cls, rows: Iterable[tuple[Any, ...]], names: tuple[str, ...]) -> Points:
-        """Rows of (id, lat, lon, *names)."""
+    def from_rows(
+        cls,
+        rows: Iterable[tuple[Any, ...]],
+        names: tuple[str, ...],
+        numeric: tuple[str, ...] = (),
+    ) -> Points:
+        """Rows of (id, lat, lon, *names); the ``numeric`` columns become float64
+        arrays with NaN where the value is unknown, the others lists."""
         rows = list(rows)
         if not rows:
-            return cls(extra={n: [] for n in names})
+            return cls(extra={n: np.zeros(0) if n in numeric else [] for n in names})
         cols = list(zip(*rows, strict=True))  # one C-level transpose, not a loop per column
         ids = list(cols[0])
         lat = np.array(cols[1], dtype=np.float64)
         lon = np.array(cols[2], dtype=np.float64)
-        extra = {n: list(cols[3 + i]) for i, n in enumerate(names)}
+        extra: dict[str, Any] = {
+            n: np.array(cols[3 + i], dtype=np.float64) if n in numeric else list(cols[3 + i])
+            for i, n in enumerate(names)
+        }
         return cls(ids, lat, lon, extra)
 
 
@@ -77,6 +87,8 @@ class MapData:
     # (remnant id, site id, category, lat, lon, count) of the shown sites' remnants: what
     # footprints are computed from (the app computes them off the UI thread)
     footprint_input: list[tuple[Any, ...]] = field(default_factory=list)
+    # whether ``footprints`` holds every footprint of ``footprint_input`` (computed)
+    footprints_computed: bool = False
 
     def positions(self, layers: Iterable[str] = LAYERS) -> np.ndarray:
         """Every shown (lat, lon), as an (n, 2) array, for fitting a view to them."""
@@ -123,7 +135,8 @@ def _coords(geometry: dict[str, Any] | None) -> list[list[float]]:
 
 SITE_COLUMNS = ("name", "site_type", "conflict", "case_id", "position_source")
 REMNANT_COLUMNS = ("site_id", "category", "condition", "hazard", "count", "munition_type")
-# what the map draws of a photo; nothing more is read (100,000 rows: every column costs)
+# what the map draws of a photo; nothing more is read (100,000 rows: every column costs).
+# Both are numbers: float64 arrays, NaN where unknown.
 PHOTO_COLUMNS = ("direction", "position_accuracy_m")
 
 
@@ -220,7 +233,7 @@ def load_map_data(
                 )
                 args += [flt.start or "0000", flt.end or "9999"]
             rows = conn.execute(sql + ")", args).fetchall()
-        photos = Points.from_rows(rows, PHOTO_COLUMNS)
+        photos = Points.from_rows(rows, PHOTO_COLUMNS, numeric=PHOTO_COLUMNS)
 
     footprint_input = [(r[0], r[3], r[4], r[1], r[2], r[7]) for r in remnant_rows]
     footprints: list[dict[str, Any]] = []
@@ -228,7 +241,8 @@ def load_map_data(
         from fieldkit.map.footprint import footprints_from_remnants
 
         footprints = footprints_from_remnants(footprint_input)
-    return MapData(sites, remnants, photos, footprints, unknown, footprint_input)
+    computed = "footprints" in layers and compute_footprints
+    return MapData(sites, remnants, photos, footprints, unknown, footprint_input, computed)
 
 
 def cluster(
@@ -275,34 +289,6 @@ def within(points: Points, lat: float, lon: float, metres: float) -> list[tuple[
         (points.ids[i], float(d)) for i, d in zip(near.tolist(), dist, strict=True) if d <= metres
     ]
     return sorted(found, key=lambda item: item[1])
-
-
-class _Reader:
-    """What :func:`load_map_data` needs of a store: a connection."""
-
-    def __init__(self, conn: Any) -> None:
-        self.conn = conn
-
-
-def load_map_data_apart(
-    home: Any, secrets: Any, flt: MapFilter = MapFilter(), **kw: Any
-) -> MapData:
-    """:func:`load_map_data` on a connection of its own, for a worker thread.
-
-    ``home`` is the store folder, ``secrets`` its unlocked keys (``Store.secrets``; None
-    for an unencrypted store). The store is in WAL mode, so this reads a consistent
-    snapshot while another connection writes. Raises what opening the database raises.
-    """
-    from pathlib import Path
-
-    from fieldkit.atrest.database import connect
-    from fieldkit.paths import DB_NAME
-
-    conn = connect(Path(home) / DB_NAME, secrets)
-    try:
-        return load_map_data(_Reader(conn), flt, **kw)
-    finally:
-        conn.close()
 
 
 def photos_near(store: Any, lat: float, lon: float, metres: float) -> list[tuple[str, float]]:

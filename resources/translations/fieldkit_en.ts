@@ -2435,6 +2435,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The map could not read the records: {e}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{n} site(s) without an incident time are not shown</source>
         <translation type="unfinished"></translation>
     </message>
