@@ -152,6 +152,7 @@ class MapPanel(QWidget):
         self._load_generation = 0
         self._load_signals = ResultSignals()
         self._load_signals.done.connect(self._layers_read)
+        self.basemap_name = BUILTIN_NAME  # the basemap in use
         self.loaded = False  # the layers are read when the map is first shown
         self.loading = False  # a read is under way (off the UI thread)
         self._fit_when_read = False
@@ -262,14 +263,20 @@ class MapPanel(QWidget):
         self.reload()
 
     def refresh_basemaps(self) -> None:
+        """Read the basemap list again (after Settings or the toolbar changed it); a
+        basemap in use that was removed gives way to the shipped base."""
         self.basemap_box.blockSignals(True)
-        current = self.basemap_box.currentText()
         self.basemap_box.clear()
+        names = []
         for info in Registry(self.store.home).describe():
             label = info.name + (tr(" (file missing)") if info.missing else "")
             self.basemap_box.addItem(label, info.name)
-        self.basemap_box.setCurrentIndex(max(0, self.basemap_box.findText(current)))
+            names.append(info.name)
+        current = self.basemap_name if self.basemap_name in names else BUILTIN_NAME
+        self.basemap_box.setCurrentIndex(max(0, self.basemap_box.findData(current)))
         self.basemap_box.blockSignals(False)
+        if current != self.basemap_name:
+            self.use_basemap(None)
 
     def _basemap_chosen(self) -> None:
         self.use_basemap(self.basemap_box.currentData())
@@ -283,6 +290,7 @@ class MapPanel(QWidget):
             self.status_changed.emit(str(exc))
             return
         self.view.set_source(source)
+        self.basemap_name = name or BUILTIN_NAME
         index = self.basemap_box.findData(name or BUILTIN_NAME)
         if index >= 0:
             self.basemap_box.setCurrentIndex(index)
