@@ -221,9 +221,13 @@ class MapPanel(QWidget):
             )
         if self._fit_when_read:
             self._fit_when_read = False
-            if fitted is not None:  # the fit made with the read, off the UI thread
+            same_size = fitted is not None and (fitted.width, fitted.height) == (
+                max(self.view.width(), 64),
+                max(self.view.height(), 64),
+            )
+            if fitted is not None and same_size:  # fitted with the read, off the UI thread
                 self.view.set_center(fitted.lat, fitted.lon, max(1, fitted.zoom))
-            else:
+            else:  # the canvas was resized meanwhile (a dock's first layout)
                 self.zoom_to_case()
         if self.filter.has_window and data.unknown_time:
             self.status_changed.emit(
