@@ -147,17 +147,26 @@ def load_layers(
     fit_size: tuple[int, int] | None = None,
 ) -> None:
     """On a pool thread: the layers for ``flt`` read on a connection of its own (through
-    the layer cache, footprints included), projected to world pixels; with
-    ``fit_size`` (the canvas's width, height) also the view that fits them, its zoom's
-    clusters made here too. Emits (MapData, LayerState, View or None), or the exception.
+    the layer cache), projected to world pixels; with ``fit_size`` (the canvas's width,
+    height) also the view that fits them, its zoom's clusters made here too. Emits
+    (MapData, LayerState, View or None), or the exception; when the layers came from the
+    tables, then ("footprints", the footprints), and caches them.
     """
+    from pathlib import Path as _Path
+
+    from fieldkit.atrest.database import connect
     from fieldkit.gui.maplayers import POINT_LAYERS, LayerState
     from fieldkit.map import style
-    from fieldkit.map.cache import load_map_data_apart
+    from fieldkit.map.cache import _Reader, read_layers, save_layers, with_footprints
     from fieldkit.map.geo import fit_view
+    from fieldkit.map.layers import LAYERS
+    from fieldkit.paths import DB_NAME
 
+    conn = None
     try:
-        data = load_map_data_apart(home, secrets, flt)
+        conn = connect(_Path(home) / DB_NAME, secrets)
+        reader = _Reader(conn)
+        data, fresh = read_layers(reader, flt, layers=LAYERS)
         state = LayerState(data)
         state.set_footprints(data.footprints)
         view = None
@@ -170,10 +179,19 @@ def load_layers(
                 for name in POINT_LAYERS:
                     if zoom < style.CLUSTER_BELOW_ZOOM:
                         state.marks(name, zoom)
-        result: Any = (data, state, view)
+        signals.done.emit(generation, (data, state, view))
+        if fresh is not None:
+            # read from the tables: the map shows the points now; the footprints follow,
+            # then everything is cached for the next time
+            if data.footprint_input and not data.footprints_computed:
+                data = with_footprints(data)
+                signals.done.emit(generation, ("footprints", data.footprints))
+            save_layers(reader, flt, LAYERS, fresh, data)
     except Exception as exc:  # shown in the panel's status line, never a crash
-        result = exc
-    signals.done.emit(generation, result)
+        signals.done.emit(generation, exc)
+    finally:
+        if conn is not None:
+            conn.close()
 
 
 def compute_footprints(

@@ -205,6 +205,9 @@ class MapPanel(QWidget):
     def _layers_read(self, generation: int, result: Any) -> None:
         if generation != self._load_generation:
             return  # superseded by a newer read
+        if isinstance(result, tuple) and result[0] == "footprints":
+            self.view.set_footprints(result[1])  # computed after the points were shown
+            return
         self.loading = False
         if isinstance(result, Exception):
             self.status_changed.emit(tr("The map could not read the records: {e}").format(e=result))

@@ -51,22 +51,12 @@ def cache_key(flt: MapFilter, layers: Iterable[str]) -> str:
     )
 
 
-def load_map_data_cached(
-    store: Any,
-    flt: MapFilter | None = None,
-    *,
-    layers: Iterable[str] = LAYERS,
-    compute_footprints: bool = True,
-) -> MapData:
-    """:func:`~fieldkit.map.layers.load_map_data` through the cache: the cached layers
-    when the store has not changed since they were read, else read and cached.
-
-    ``store`` needs only ``conn`` (a :class:`fieldkit.store.Store`, or the worker's own
-    connection). With the footprints layer, the footprints are computed when the layers
-    are read from the tables (about a millisecond each) and cached with them; with
-    ``compute_footprints=False`` and no cache to write (inside a transaction) they are
-    left out (``footprints_computed`` is False; ``footprint_input`` has their input).
-    """
+def read_layers(
+    store: Any, flt: MapFilter | None = None, *, layers: Iterable[str] = LAYERS
+) -> tuple[MapData, str | None]:
+    """The layers through the cache, writing nothing: (data, stamp). ``stamp`` is None
+    when the data came from the cache, else the stamp to :func:`save_layers` it under
+    (read from the tables; its footprints are not computed yet)."""
     flt = flt or MapFilter()
     layers = set(layers)
     conn = store.conn
@@ -86,23 +76,60 @@ def load_map_data_cached(
                 data = decode(bytes(row[1]))
             except Exception:  # a damaged entry: read the store instead
                 data = None
-        fresh = data is None
-        if data is None:
-            data = load_map_data(store, flt, layers=layers, compute_footprints=False)
+        if data is not None:
+            return data, None
+        return load_map_data(store, flt, layers=layers, compute_footprints=False), current
     finally:
         if own:
             conn.execute("COMMIT")
-    if (
-        "footprints" in layers
-        and not data.footprints_computed
-        and (compute_footprints or (fresh and own))
-    ):
-        from fieldkit.map.footprint import footprints_from_remnants
 
-        data.footprints = footprints_from_remnants(data.footprint_input)
-        data.footprints_computed = True
-    if fresh and own:
-        _save(conn, key, current, encode(data))
+
+def save_layers(
+    store: Any, flt: MapFilter | None, layers: Iterable[str], current: str, data: MapData
+) -> None:
+    """Cache ``data`` (read under stamp ``current``) for the filter; nothing inside a
+    transaction, and nothing when the database is busy or read-only."""
+    if not store.conn.in_transaction:
+        _save(store.conn, cache_key(flt or MapFilter(), set(layers)), current, encode(data))
+
+
+def with_footprints(data: MapData) -> MapData:
+    """A copy of ``data`` with every footprint computed (about a millisecond each)."""
+    from dataclasses import replace
+
+    from fieldkit.map.footprint import footprints_from_remnants
+
+    return replace(
+        data,
+        footprints=footprints_from_remnants(data.footprint_input),
+        footprints_computed=True,
+    )
+
+
+def load_map_data_cached(
+    store: Any,
+    flt: MapFilter | None = None,
+    *,
+    layers: Iterable[str] = LAYERS,
+    compute_footprints: bool = True,
+) -> MapData:
+    """:func:`~fieldkit.map.layers.load_map_data` through the cache: the cached layers
+    when the store has not changed since they were read, else read and cached.
+
+    ``store`` needs only ``conn`` (a :class:`fieldkit.store.Store`, or the worker's own
+    connection). With the footprints layer, the footprints are computed when the layers
+    are read from the tables (about a millisecond each) and cached with them; with
+    ``compute_footprints=False`` and no cache to write (inside a transaction) they are
+    left out (``footprints_computed`` is False; ``footprint_input`` has their input).
+    """
+    layers = set(layers)
+    data, current = read_layers(store, flt, layers=layers)
+    own = not store.conn.in_transaction
+    wanted = "footprints" in layers and not data.footprints_computed
+    if wanted and (compute_footprints or (current is not None and own)):
+        data = with_footprints(data)
+    if current is not None and own:
+        save_layers(store, flt, layers, current, data)
     return data
 
 
