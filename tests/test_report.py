@@ -46,7 +46,7 @@ def reports(
             case_id=case.case_id,
             passphrase=PASSPHRASE,
             audience=audience,
-            allow_sensitive=True,
+            plaintext=True,
         )
     identity = store.identity()
     person = store.get(store.person_id, "person")
@@ -198,9 +198,9 @@ def test_refusals_leave_nothing(make_store: Callable[..., Store], tmp_path: Path
             cancel=token,
         )
     assert list(out.iterdir()) == []
-    from fieldkit.audience import SensitiveOutput
+    from fieldkit.disclosure import DisclosureRefused
 
-    with pytest.raises(SensitiveOutput):
+    with pytest.raises(DisclosureRefused):
         write_report(
             store,
             out / "r.pdf",

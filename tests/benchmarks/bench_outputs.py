@@ -45,7 +45,7 @@ if what == "floor":
 else:
     from fieldkit.store import Store
     from fieldkit.audience import Audience
-    store = Store.open(home)
+    store = Store.open(home, passphrase=b"bench pass phrase")  # encrypted (the default)
     case_id = store.find("case")[0]["id"]
     if what == "report":
         from fieldkit.report import write_report
