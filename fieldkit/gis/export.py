@@ -16,7 +16,7 @@ from fieldkit.errors import FieldkitError
 from fieldkit.gis.gpkg import write_gpkg
 from fieldkit.gis.gpx import write_gpx
 from fieldkit.gis.kml import write_kml, write_kmz
-from fieldkit.gis.layers import FootprintFn, Layer, all_layers
+from fieldkit.gis.layers import Layer, all_layers, view_footprints
 from fieldkit.gis.sinks import FileSink, FolderSink, Sink, StreamSink, ZipSink
 from fieldkit.gis.tables import write_csv, write_geojson
 from fieldkit.progress import CancelToken, ProgressFn, check_cancel
@@ -174,7 +174,7 @@ def export_gis(
     if not target.parent.is_dir():
         raise GisError(f"{target.parent} is not a folder")
     view = build_view(store, audience, case_id=case_id, cancel=cancel)
-    layers = all_layers(view, _footprints(store))
+    layers = all_layers(view, view_footprints(view))
     carried = carried_by_layers(view, layers)
     disclosure.check_output(
         carried,
@@ -192,7 +192,7 @@ def export_gis(
         carries=carried.to_json(),
         recipients=[r for r, _ in age],
     )
-    if footprint_function() is None:
+    if "footprints" not in report.layers and footprint_function() is None:
         report.notes.append("no footprints layer: the map package is not installed")
     plain = audience_path(Path(out), audience, fmt)
     ctx = WriteContext(store, view, report, plain.name, cancel, progress)
@@ -202,21 +202,6 @@ def export_gis(
     else:
         report.files = [target.name]
     return report
-
-
-def _footprints(store: Store) -> FootprintFn | None:
-    fn = footprint_function()
-    if fn is None:
-        return None
-
-    def footprint_of(site_id: str) -> dict[str, Any] | None:
-        try:
-            result = fn(store, site_id)
-        except FieldkitError:
-            return None
-        return result if isinstance(result, dict) else None
-
-    return footprint_of
 
 
 def _write(

@@ -38,8 +38,18 @@ def xml_text(value: Any) -> str:
     return _XML_BAD.sub("\ufffd", "" if value is None else str(value))
 
 
+# What needs work before a value goes into KML text or an attribute: markup characters and
+# what XML 1.0 cannot carry. Most values need none, and skip both passes.
+_NEEDS_WORK = re.compile("[&<>\"'\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _esc(value: Any) -> str:
-    return html.escape(xml_text(value), quote=True)
+    if value is None:
+        return ""
+    text = value if value.__class__ is str else str(value)
+    if _NEEDS_WORK.search(text) is None:
+        return text
+    return html.escape(xml_text(text), quote=True)
 
 
 def _element(tag: str, value: Any) -> str:

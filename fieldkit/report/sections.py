@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fieldkit.audience import Audience, OutputView
-from fieldkit.errors import FieldkitError
-from fieldkit.gis.layers import name_text, site_names
+from fieldkit.gis.layers import name_text, site_names, view_footprints
 from fieldkit.progress import CancelToken, Throttle, check_cancel
 from fieldkit.report.pdf import Pdf, clean_text, image_size, shape_for
 from fieldkit.report.plan import draw_site_plan, static_map
@@ -350,21 +349,20 @@ def footprints(c: Context) -> None:
 
 
 def footprint_rows(store: Store, view: OutputView) -> list[list[str]] | None:
-    from fieldkit.gis import footprint_function
-
-    fn = footprint_function()
-    if fn is None:
+    """Rows of the footprints table, from the remnants the view holds (the same footprints
+    as the GIS layer: :func:`fieldkit.gis.layers.view_footprints`); None without the map
+    package. Sites at a generalised position are left out: their outline would give the
+    place away."""
+    footprints = view_footprints(view)
+    if footprints is None:
         return None
     rows = []
     generalised = {r["site_ref"] for r in view.remnants if r.get("position_generalised_m")}
     for n, s in enumerate(view.sites, 1):
         if s.get("position_generalised_m") or s["ref"] in generalised:
             continue
-        try:
-            fp = fn(store, s["_id"])
-        except FieldkitError:
-            continue
-        if not isinstance(fp, dict) or not fp.get("area_m2"):
+        fp = footprints.get(s["ref"])
+        if not fp or not fp.get("area_m2"):
             continue
         rows.append(
             [
