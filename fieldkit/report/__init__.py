@@ -226,8 +226,12 @@ def render_report(
     *,
     progress: ProgressFn | None = None,
     cancel: CancelToken | None = None,
+    workers: int | None = None,
 ) -> tuple[bytes, int, int, list[str]]:
-    """The PDF bytes of ``view``: (bytes, photos embedded, photos missing, notes)."""
+    """The PDF bytes of ``view``: (bytes, photos embedded, photos missing, notes).
+
+    ``workers`` threads make the photos' scaled copies ahead (default
+    :data:`fieldkit.report.photos.WORKERS`; 0 is serial); the bytes are the same."""
     audience = view.audience
     case = view.cases[0] if view.cases else {}
     title = f"Case report: {case.get('title') or 'untitled case'}"
@@ -236,7 +240,14 @@ def render_report(
         f"{clean_text(case.get('title'))} — {audience.tag.upper()}",
         journal_datetime(view.as_of),
     )
-    c = Context(store, view, doc, Throttle(progress), cancel)
+    c = Context(
+        store,
+        view,
+        doc,
+        Throttle(progress),
+        cancel,
+        workers=photos.WORKERS if workers is None else workers,
+    )
     sections.title_page(c)
     sections.summary(c)
     sections.case_map(c)

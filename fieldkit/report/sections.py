@@ -31,6 +31,8 @@ class Context:
     throttle: Throttle
     cancel: CancelToken | None = None
     notes: list[str] = field(default_factory=list)
+    #: threads making the photos' scaled copies ahead (0: serial)
+    workers: int = 0
 
     @property
     def pdf(self) -> FPDF:
