@@ -14,8 +14,8 @@ from pathlib import Path
 import pyrage
 import pytest
 
-from fieldkit import keys
 from fieldkit.cli import main
+from fieldkit.crypto import keyfolder, keys, trustlist
 from tests import outputs_case as oc
 from tests.conftest import PASSPHRASE
 
@@ -29,12 +29,12 @@ pytestmark = pytest.mark.skipif(
 def two(make_store, passphrase_env, tmp_path):
     """Ana's store with the output case; Bek, a trusted colleague with an age recipient."""
     ana, bek = make_store("A"), make_store("B")
-    keys.trust(ana.keys_dir, keys.export_public(bek.keys_dir), identity="bek@example.org")
+    trustlist.trust(ana.keys_dir, trustlist.export_public(bek.keys_dir), identity="bek@example.org")
     case = oc.build_case(ana, tmp_path, photos=2)
     identity = tmp_path / "bek-identity.txt"
     identity.write_bytes(
         pyrage.passphrase.decrypt(
-            (bek.keys_dir / keys.AGE_IDENTITY).read_bytes(), PASSPHRASE.decode()
+            (bek.keys_dir / keyfolder.AGE_IDENTITY).read_bytes(), PASSPHRASE.decode()
         )
     )
     out = tmp_path / "out"

@@ -107,9 +107,9 @@ class OutputDialog(QDialog):
         self.recipients = QListWidget()
         self.recipients.setObjectName("recipients")
         self.recipients.setMaximumHeight(96)
-        from fieldkit import keys
+        from fieldkit.crypto import trustlist
 
-        for signer in keys.list_trusted(Path(store.keys_dir))[1:]:  # [0] is ourselves
+        for signer in trustlist.list_trusted(Path(store.keys_dir))[1:]:  # [0] is ourselves
             if not signer.age_recipient:
                 continue
             item = QListWidgetItem(f"{signer.identity}  ({signer.fingerprint[:19]}…)")

@@ -42,8 +42,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
-from fieldkit import disclosure, keys, sshsig
+from fieldkit import disclosure
 from fieldkit.audience import Audience, OutputView, build_view, tagged_path
+from fieldkit.crypto import keys, sshsig
 from fieldkit.errors import FieldkitError
 from fieldkit.progress import CancelToken, ProgressFn, Throttle, check_cancel
 from fieldkit.report import appendix, photos, sections

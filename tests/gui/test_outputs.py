@@ -6,8 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
-from fieldkit import keys
 from fieldkit.audience import Audience
+from fieldkit.crypto import keys, trustlist
 from fieldkit.gui.dialogs import Prompts
 from fieldkit.gui.outputs import OutputDialog, OutputOptions
 from fieldkit.store import Store
@@ -108,7 +108,7 @@ def test_dialog_offers_trusted_colleagues_to_encrypt_to(window, qtbot, tmp_path:
         passphrase=b"bek pass",
         encrypted=False,
     )
-    keys.trust(Path(window.store.keys_dir), keys.export_public(bek.keys_dir))
+    trustlist.trust(Path(window.store.keys_dir), trustlist.export_public(bek.keys_dir))
     recipient = keys.load_public(bek.keys_dir).age_recipient
     bek.close()
     dlg = OutputDialog(window, window.store, report=True, default_out=tmp_path / "r", case_id=None)
