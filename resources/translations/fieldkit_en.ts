@@ -334,10 +334,6 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Settings — trusted keys</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Bundles signed by these keys are trusted. Check a fingerprint with its owner, in person or by phone, before adding it.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -350,7 +346,15 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Export my key…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Basemaps</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2356,6 +2360,7 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Case report</source>
+        <extracomment>age recipients (age1…) of trusted colleagues to encrypt to; empty: plain.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2435,6 +2440,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The map could not read the records: {e}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{n} site(s) without an incident time are not shown</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2447,11 +2456,67 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>not stated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Raster MBTiles and PMTiles files prepared before you leave (QGIS, gdal_translate, a tile downloader). They stay where they are: FieldKit remembers where. The shipped Natural Earth base is always there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tiles</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Zooms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bounds (W, S → E, N)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add a basemap file…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Forget this basemap; the file is left where it is</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(file missing)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>shipped (vectors)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(shipped with FieldKit)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Add a basemap</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Basemaps (*.mbtiles *.pmtiles)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Added {name}: the file stays where it is</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Removed {name}; the file was left where it is</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2531,10 +2596,6 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Write restricted/confidential content unencrypted</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Format</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2547,11 +2608,19 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Encrypt for (age)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Write report</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>. The audience is added to the file name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restricted or confidential content is encrypted to the colleagues ticked above; with none ticked you are asked before it is written unencrypted.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2571,11 +2640,31 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source> (encrypted)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (carries {what}, unencrypted)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write it unencrypted?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This {what} carries {carried}. It is not encrypted to a trusted colleague, so anyone who gets the file can read them. Write it unencrypted anyway?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Exporting for GIS</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>GIS export written</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GIS export</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2588,6 +2677,10 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Report written and signed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>report</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
