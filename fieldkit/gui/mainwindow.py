@@ -307,7 +307,9 @@ class MainWindow(Running, Browsing, RecordActions, PhotoActions, QMainWindow):
         outputs.report_flow(self)
 
     def open_settings(self) -> SettingsDialog:
-        dlg = SettingsDialog(self, Path(self.store.keys_dir))
+        dlg = SettingsDialog(self, Path(self.store.keys_dir), Path(self.store.home))
+        if dlg.basemaps is not None and getattr(self, "map_panel", None) is not None:
+            dlg.basemaps.changed.connect(self.map_panel.refresh_basemaps)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialogs["settings"] = dlg
         dlg.open()
