@@ -252,6 +252,46 @@ def move_photo(store: Store, media_id: str, from_site: str, to_site: str) -> OpR
     )
 
 
+# --- public release -----------------------------------------------------------------------
+
+
+def set_release(store: Store, record_ids: Sequence[str], value: str) -> OpResult:
+    """Mark sites, remnants, statements or photos for the public release (``value``
+    ``yes``) or not (``no``): their ``release`` field, one update event per record that
+    changes, in one transaction (issue 16: nothing is public by default)."""
+    undo: list[Step] = []
+    recs: list[dict[str, Any]] = []
+    with store.transaction():
+        for rid in record_ids:
+            before = store.get(rid)
+            rec = store.update(rid, {"release": value})
+            if before.get("release") != rec.get("release"):
+                undo.append(update_step(before, rec, ["release"]))
+                recs.append(rec)
+    n = len(recs)
+    what = "for release" if value == "yes" else "not for release"
+    return OpResult(f"mark {n} item(s) {what}", n, Changes.of(*recs), tuple(undo))
+
+
+def geotag_photos(store: Store, track_path: str, max_gap_s: float) -> OpResult:
+    """Positions from a GPS track for photos without one (:func:`fieldkit.geotag.geotag`);
+    the value is its report. Undo takes back exactly the positions this run gave."""
+    from pathlib import Path
+
+    from fieldkit.geotag import geotag, read_gpx
+
+    names = ("lat", "lon", "alt", "position_source", "position_accuracy_m")
+    track = read_gpx(Path(track_path))
+    with store.transaction():
+        ids = [r["id"] for r in store.find("media") if r.get("lat") is None]
+        before = {i: store.get(i) for i in ids}
+        report = geotag(store, track, max_gap_s=max_gap_s)
+        tagged = [item["id"] for item in report["tagged"]]
+        after = [store.get(i) for i in tagged]
+    undo = tuple(update_step(before[r["id"]], r, names) for r in after)
+    return OpResult(f"geotag {len(tagged)} photo(s) from a track", report, Changes.of(*after), undo)
+
+
 # --- undo ---------------------------------------------------------------------------------
 
 
@@ -274,6 +314,8 @@ def _norm(value: Any) -> Any:
 
 __all__ = [
     "Changes",
+    "geotag_photos",
+    "set_release",
     "OpResult",
     "link_photos",
     "merge_sites",
