@@ -292,6 +292,15 @@ def geotag_photos(store: Store, track_path: str, max_gap_s: float) -> OpResult:
     return OpResult(f"geotag {len(tagged)} photo(s) from a track", report, Changes.of(*after), undo)
 
 
+def mark_reviewed(store: Store, record_id: str, note: str | None = None) -> OpResult:
+    """This store's person has seen a record's changes flagged for review
+    (:meth:`fieldkit.store.Store.mark_reviewed`); the value is the reviews cleared. Not
+    undone: the mark is a note in the history, and a later change is flagged afresh."""
+    cleared = store.mark_reviewed(record_id, note or None)
+    rec = store.get(record_id)
+    return OpResult(f"mark “{_title(rec)}” reviewed", cleared, Changes.of(rec))
+
+
 # --- undo ---------------------------------------------------------------------------------
 
 
@@ -314,10 +323,10 @@ def _norm(value: Any) -> Any:
 
 __all__ = [
     "Changes",
-    "geotag_photos",
-    "set_release",
     "OpResult",
+    "geotag_photos",
     "link_photos",
+    "mark_reviewed",
     "merge_sites",
     "move_photo",
     "move_remnant",
@@ -328,6 +337,7 @@ __all__ = [
     "save_record",
     "set_caption",
     "set_position",
+    "set_release",
     "undo",
     "unlink_photo",
 ]

@@ -48,13 +48,19 @@ from fieldkit.audience import DEFAULT_GRID_M, PUBLIC, Audience, build_view
 from fieldkit.gui.dialogs import PassphraseDialog, Prompts
 from fieldkit.gui.i18n import tr
 from fieldkit.gui.models import ID_ROLE
+from fieldkit.gui.widgets import tree_group_rows
 
 if TYPE_CHECKING:
     from fieldkit.gui.mainwindow import MainWindow
     from fieldkit.gui.tasks import Task
 
 _STILLS = ("image/jpeg", "image/png", "image/webp", "image/tiff", "image/heic", "image/heif")
-GROUPS = (("site", "Sites"), ("remnant", "Remnants"), ("statement", "Statements"), ("media", "Photos"))
+GROUPS = (
+    ("site", "Sites"),
+    ("remnant", "Remnants"),
+    ("statement", "Statements"),
+    ("media", "Photos"),
+)
 
 
 def _title(rec: dict[str, Any]) -> str:
@@ -222,9 +228,7 @@ class ReleaseDialog(QDialog):
             for kind, label in GROUPS:
                 group = QTreeWidgetItem([f"{tr(label)} ({len(recs[kind])})"])
                 group.setFlags(
-                    group.flags()
-                    | Qt.ItemFlag.ItemIsUserCheckable
-                    | Qt.ItemFlag.ItemIsAutoTristate
+                    group.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsAutoTristate
                 )
                 group.setData(0, ID_ROLE, None)
                 self.marks.addTopLevelItem(group)
@@ -300,9 +304,12 @@ class ReleaseDialog(QDialog):
         if self.case_id is None:
             self.write_button.setEnabled(False)
             return
-        view = build_view(self.store, Audience(PUBLIC, grid_m=self.grid.value()), case_id=self.case_id)
+        view = build_view(
+            self.store, Audience(PUBLIC, grid_m=self.grid.value()), case_id=self.case_id
+        )
         self.view = view
-        photos, left_out = [], []
+        photos: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        left_out: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for m in view.media:
             rec = self.store.get(m["_id"], "media")
             (photos if (rec.get("mime") or "") in _STILLS else left_out).append((m, rec))
@@ -334,7 +341,10 @@ class ReleaseDialog(QDialog):
         group(tr("Sites"), site_rows, "sites")
         group(
             tr("Remnants"),
-            [(f"{r['ref']}  {r.get('munition_type') or ''}", r.get("site_ref") or "") for r in view.remnants],
+            [
+                (f"{r['ref']}  {r.get('munition_type') or ''}", r.get("site_ref") or "")
+                for r in view.remnants
+            ],
             "remnants",
         )
         st_rows = []
@@ -343,9 +353,7 @@ class ReleaseDialog(QDialog):
             st_rows.append(
                 (
                     f"{st['ref']}  ←  {rec.get('witness_code') or ''}",
-                    tr("consent {c}; no witness code, no interviewer").format(
-                        c=rec.get("consent")
-                    ),
+                    tr("consent {c}; no witness code, no interviewer").format(c=rec.get("consent")),
                 )
             )
         group(tr("Statements, under release labels"), st_rows, "statements")
@@ -403,19 +411,17 @@ class ReleaseDialog(QDialog):
         self.preview.addTopLevelItem(top)
         top.setExpanded(True)
 
-    def preview_group(self, name: str) -> list[tuple[str, str]]:
+    def preview_group(self, name: str) -> list[tuple[str, ...]]:
         """The rows of one preview group (``photos``, ``sites``, ``remnants``,
         ``statements``, ``left_out``, ``held_back``, ``earlier``): (text, note)."""
-        for i in range(self.preview.topLevelItemCount()):
-            top = self.preview.topLevelItem(i)
-            if top.data(0, ID_ROLE) == name:
-                return [(top.child(j).text(0), top.child(j).text(1)) for j in range(top.childCount())]
-        return []
+        return tree_group_rows(self.preview, name, ID_ROLE)
 
     # -- writing ----------------------------------------------------------------------------
 
     def _browse(self) -> None:
-        folder = Prompts.open_folder(self, tr("Write the release in"), str(Path(self.out.text()).parent))
+        folder = Prompts.open_folder(
+            self, tr("Write the release in"), str(Path(self.out.text()).parent)
+        )
         if folder is not None:
             self.out.setText(str(folder / Path(self.out.text()).name))
 
@@ -488,9 +494,16 @@ class ReleaseDialog(QDialog):
                 counts=counts, g=doc["generalise_m"], fp=doc["signer"]
             ),
         ]
-        lines += [tr("Left out {ref}: {why}").format(ref=i["ref"], why=i["reason"]) for i in doc["left_out"]]
+        lines += [
+            tr("Left out {ref}: {why}").format(ref=i["ref"], why=i["reason"])
+            for i in doc["left_out"]
+        ]
         if doc["held_back"]:
-            lines.append(tr("{n} item(s) marked for release held back (listed above)").format(n=len(doc["held_back"])))
+            lines.append(
+                tr("{n} item(s) marked for release held back (listed above)").format(
+                    n=len(doc["held_back"])
+                )
+            )
         self._say("\n".join(lines))
         self.refresh_preview()
 
@@ -529,7 +542,9 @@ def release_flow(win: MainWindow) -> ReleaseDialog:
 class WithdrawnNotice(QDialog):
     """Which earlier releases carried a statement whose consent was just withdrawn."""
 
-    def __init__(self, parent: QWidget | None, statement: dict[str, Any], releases: list[dict[str, Any]]):
+    def __init__(
+        self, parent: QWidget | None, statement: dict[str, Any], releases: list[dict[str, Any]]
+    ):
         super().__init__(parent)
         self.setWindowTitle(tr("Consent withdrawn"))
         self.releases = releases

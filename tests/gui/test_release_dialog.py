@@ -136,7 +136,9 @@ def test_ticks_preview_held_back_and_undo(window, qtbot) -> None:
     sites_group = dlg.marks.topLevelItem(0)
     sites_group.setCheckState(0, Qt.CheckState.Checked)
     qtbot.waitUntil(
-        lambda: all(s.get("release") == "yes" for s in win.store.find("site", where={"case_id": case_id}))
+        lambda: all(
+            s.get("release") == "yes" for s in win.store.find("site", where={"case_id": case_id})
+        )
     )
     assert win.undo_stack[-1][0].startswith("mark ")
     dlg.set_marked(secret["id"], True)
