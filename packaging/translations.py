@@ -92,7 +92,7 @@ def sources(ts: Path) -> set[str]:
 
 
 def lupdate(targets: list[Path]) -> None:
-    files = sorted(str(p) for p in GUI.glob("*.py"))
+    files = sorted(str(p) for p in GUI.rglob("*.py"))  # fieldkit/gui and its packages
     subprocess.run(
         [
             tool("pyside6-lupdate"),

@@ -12,9 +12,10 @@ from PySide6.QtWidgets import QApplication
 
 from fieldkit import __version__
 from fieldkit.catalogue import resources_dir
-from fieldkit.gui.dialogs import PassphraseDialog, Prompts, SetupAnswer, SetupDialog
+from fieldkit.gui.dialogs import Prompts
 from fieldkit.gui.i18n import tr
 from fieldkit.gui.mainwindow import MainWindow
+from fieldkit.gui.setup_dialogs import PassphraseDialog, SetupAnswer, SetupDialog
 from fieldkit.gui.tasks import TaskRunner
 
 

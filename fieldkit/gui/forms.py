@@ -144,11 +144,11 @@ class RecordForm(QWidget):
         w: QWidget
         if self.has_position and f.name == "lat":
             pos = PositionEdit()
-            pos.edited.connect(self._edited)
+            pos.edited.connect(self.mark_edited)
             return pos
         if f.name in self.offset_of:
             when = DateTimeOffsetEdit()
-            when.edited.connect(self._edited)
+            when.edited.connect(self.mark_edited)
             return when
         if f.type == "enum":
             combo = QComboBox()
@@ -156,7 +156,7 @@ class RecordForm(QWidget):
             combo.addItem("—", None)
             for c in f.choices:
                 combo.addItem(choice_label(c), c)
-            combo.currentIndexChanged.connect(self._edited)
+            combo.currentIndexChanged.connect(self.mark_edited)
             w = combo
         elif f.type == "ref":
             combo = QComboBox()
@@ -165,23 +165,23 @@ class RecordForm(QWidget):
                 combo.addItem("—", None)
             for rid, title in refs:
                 combo.addItem(title, rid)
-            combo.currentIndexChanged.connect(self._edited)
+            combo.currentIndexChanged.connect(self.mark_edited)
             w = combo
         elif f.type == "bool":
             box = QCheckBox()
-            box.toggled.connect(self._edited)
+            box.toggled.connect(self.mark_edited)
             w = box
         elif f.type in ("list", "names") or f.name in LONG_TEXT:
             edit = QPlainTextEdit()
             edit.setTabChangesFocus(True)
             edit.setMaximumHeight(72)
             edit.setPlaceholderText(tr(PLACEHOLDERS.get(f.type, "")))
-            edit.textChanged.connect(self._edited)
+            edit.textChanged.connect(self.mark_edited)
             w = edit
         else:
             line = QLineEdit()
             line.setPlaceholderText(tr(PLACEHOLDERS.get(f.type, "")))
-            line.textEdited.connect(self._edited)
+            line.textEdited.connect(self.mark_edited)
             w = line
         return w
 
@@ -370,7 +370,9 @@ class RecordForm(QWidget):
     def dirty(self) -> bool:
         return self._dirty
 
-    def _edited(self, *_args: Any) -> None:
+    def mark_edited(self, *_args: Any) -> None:
+        """The person changed a value (a widget's edit signal, or a pane that fills a field
+        for them, like a catalogue pick): the form becomes dirty unless it is loading."""
         if not self._loading:
             self._set_dirty(True)
 

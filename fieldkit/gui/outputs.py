@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 
 from fieldkit.audience import DEFAULT_GRID_M, Audience
 from fieldkit.gis import FORMATS
-from fieldkit.gui.dialogs import PassphraseDialog, Prompts
+from fieldkit.gui.dialogs import Prompts
 from fieldkit.gui.i18n import tr
+from fieldkit.gui.setup_dialogs import PassphraseDialog
 
 if TYPE_CHECKING:
     from fieldkit.gui.mainwindow import MainWindow

@@ -44,7 +44,7 @@ def no_leaked_dialogs(qapp):
 @pytest.fixture(autouse=True)
 def no_unexpected_questions(monkeypatch):
     """A modal question no test answered would block forever: make it fail instead."""
-    from fieldkit.gui import dialogs
+    from fieldkit.gui import bundle_export, dialogs, setup_dialogs
 
     def unexpected(name):
         def ask(cls, *args, **kwargs):
@@ -62,7 +62,11 @@ def no_unexpected_questions(monkeypatch):
         "text",
     ):
         monkeypatch.setattr(dialogs.Prompts, name, unexpected(name))
-    for cls in (dialogs.SetupDialog, dialogs.PassphraseDialog, dialogs.ExportDialog):
+    for cls in (
+        setup_dialogs.SetupDialog,
+        setup_dialogs.PassphraseDialog,
+        bundle_export.ExportDialog,
+    ):
         monkeypatch.setattr(cls, "ask", unexpected(cls.__name__))
     from fieldkit.gui.lock import RecoveryCodeDialog
 

@@ -8,8 +8,9 @@ from pathlib import Path
 from guihelpers import close_window, open_window
 
 from fieldkit import keys
-from fieldkit.gui import bundles
-from fieldkit.gui.dialogs import ExportDialog, ExportOptions, Prompts
+from fieldkit.gui import bundle_import, bundle_verify
+from fieldkit.gui.bundle_export import ExportDialog, ExportOptions
+from fieldkit.gui.dialogs import Prompts
 from fieldkit.store import Store
 
 B_PASS = b"coordinator passphrase"
@@ -64,7 +65,7 @@ def test_export_import_resolve(window, qtbot, monkeypatch, tmp_path):
 
     win = open_window(qtbot, b_home, passphrase=B_PASS)
     try:
-        dlg = bundles.import_flow(win, second)
+        dlg = bundle_import.import_flow(win, second)
         assert not dlg.merge_button.isEnabled()
         events_before = win.store.event_count()
         dlg.verify()
@@ -112,7 +113,7 @@ def test_untrusted_signer_must_be_accepted(window, qtbot, monkeypatch, tmp_path)
     Store.init(b_home, name="C", email="c@example.org", passphrase=B_PASS).close()
     win = open_window(qtbot, b_home, passphrase=B_PASS)
     try:
-        dlg = bundles.import_flow(win, bundle)
+        dlg = bundle_import.import_flow(win, bundle)
         dlg.verify()
         assert "FAILED" in dlg.report.headline.text()
         assert dlg.accept_untrusted.isVisible() and not dlg.merge_button.isEnabled()
@@ -134,12 +135,12 @@ def test_verify_names_the_tampered_file(window, qtbot, monkeypatch, tmp_path):
     victim.chmod(0o644)
     victim.write_bytes(victim.read_bytes()[:-10] + b"0123456789")
 
-    dlg = bundles.verify_flow(window, bundle)
+    dlg = bundle_verify.verify_flow(window, bundle)
     dlg.verify()
     assert dlg.ok and "Intact" in dlg.report.headline.text()
     dlg.close()
 
-    dlg = bundles.verify_flow(window, tampered)
+    dlg = bundle_verify.verify_flow(window, tampered)
     dlg.verify()
     assert dlg.ok is False
     assert "FAILED" in dlg.report.headline.text()

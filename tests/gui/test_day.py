@@ -95,7 +95,7 @@ def test_retract_reinstate_undo_from_menus_and_keys(window, qtbot, monkeypatch):
     # An edit, undone with Ctrl+Z: the old value is back, as a new update event.
     form = win.details.form
     form.widgets["killed"].setText("3")
-    form._edited()
+    form.mark_edited()
     qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert win.store.get(bakery["id"])["killed"] == 3
     qtbot.keyClick(win, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
@@ -198,7 +198,7 @@ def test_positions_times_messages_and_the_wheel(window, qtbot):
     pos.form.setCurrentIndex(pos.form.findData("dms"))
     assert pos.text.text() == "39°48′55.08″N 46°45′06.84″E"
     pos.text.setText("38S PK 50048 08825")
-    form._edited()
+    form.mark_edited()
     # The incident time as given: local time, its offset, and the UTC beside it.
     when = form.widgets["incident_start"]
     assert when.local.text() == "2020-10-04 09:10" and when.offset.currentText() == "+04:00"
@@ -215,7 +215,7 @@ def test_positions_times_messages_and_the_wheel(window, qtbot):
     assert when.local.text() == "2020-10-04 10:45"  # the local time as entered, kept
     # A message in people's words, and the form scrolls to the field at fault.
     form.widgets["killed"].setText("-1")
-    form._edited()
+    form.mark_edited()
     qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     assert form.message.text() == "Civilians killed must be at least 0."
     assert form.widgets["killed"].hasFocus()

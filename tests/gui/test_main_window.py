@@ -10,8 +10,9 @@ from guihelpers import close_window, open_window
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from fieldkit.gui.dialogs import Prompts, SetupDialog
+from fieldkit.gui.dialogs import Prompts
 from fieldkit.gui.panels import DESIGNATION_ROLE
+from fieldkit.gui.setup_dialogs import SetupDialog
 from fieldkit.store import Store
 
 
@@ -244,7 +245,7 @@ def test_history_shows_record_field_before_after_and_photo(window, qtbot):
     window.select_site(market["id"])
     form = window.details.form
     form.widgets["killed"].setText("2")
-    form._edited()
+    form.mark_edited()
     qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     window.tabs.setCurrentWidget(window.history)
     rows = window.history.rows
@@ -430,7 +431,7 @@ def test_camera_clock_correction(window):
     form.widgets["model"].setText("Field 1")
     form.widgets["clock_error_s"].setText("-3600")
     form.widgets["utc_offset"].setText("+04:00")
-    form._edited()
+    form.mark_edited()
     dlg.save()
     cams = window.store.find("camera")
     assert len(cams) == 1 and cams[0]["clock_error_s"] == -3600

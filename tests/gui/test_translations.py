@@ -26,7 +26,7 @@ def _tool():
 
 def test_one_tr_and_only_through_it():
     defined, self_tr = [], []
-    for path in GUI.glob("*.py"):
+    for path in GUI.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef) and node.name == "tr":

@@ -1,0 +1,201 @@
+"""Photos from the window: importing files and folders, asking where they belong, the
+background decode check, the viewer, a photo's position for its site, camera clocks."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt
+
+from fieldkit.gui import operations
+from fieldkit.gui.dialogs import Prompts, import_summary
+from fieldkit.gui.i18n import tr
+from fieldkit.gui.operations import Changes
+from fieldkit.gui.placement import PlaceDialog, Placement, import_for_placement
+from fieldkit.gui.tasks import Task
+from fieldkit.gui.viewer import CameraDialog, PhotoViewer
+from fieldkit.thumbnails import BROKEN_PREFIX, check_pending, pending_checks
+
+if TYPE_CHECKING:
+    from fieldkit.gui.window.parts import WindowParts as _Parts
+else:
+    _Parts = object
+
+
+class PhotoActions(_Parts):
+    """Part of :class:`fieldkit.gui.mainwindow.MainWindow` (a mixin)."""
+
+    def import_photos(self) -> None:
+        paths = Prompts.open_paths(self, tr("Import photos"))
+        if paths:
+            self.import_paths(paths)  # where they belong is asked, not assumed
+
+    def import_folder(self) -> None:
+        folder = Prompts.open_folder(self, tr("Import a folder of photos"))
+        if folder is not None:
+            self.import_paths([folder])
+
+    def import_paths(self, paths: list[Path], site_id: str | None = None) -> Task | None:
+        """Import files and folders on the writer thread, linking nothing; then ask where
+        the photos belong (``site_id`` preselected, e.g. the row they were dropped on)."""
+        site = self.store.get(site_id)["name"] if site_id else None
+        label = tr("Importing for {site}").format(site=site) if site else tr("Importing")
+
+        def done(placement: Placement) -> None:
+            # The full summary (every file, the raw report) is built when asked for:
+            # for hundreds of photos it is thousands of rows.
+            self._import_doc = placement.report
+            self.last_report = None
+            if not placement.photos or placement.report.get("cancelled"):
+                self._open_last_report()
+            if placement.photos:
+                self.ask_placement(placement, site_id)
+            # After a cancelled import the check waits for the next one (it resumes then).
+            if not placement.report.get("cancelled") and pending_checks(self.store):
+                self.check_photos()
+
+        def cancelled() -> None:
+            self.statusBar().showMessage(tr("Import cancelled"), 5000)
+            self.apply_changes(Changes(frozenset({"media"})))
+
+        # Not submit(): the import links nothing, so no view but the counts changes yet.
+        self._import_task = self.runner.run(
+            import_for_placement,
+            [Path(p) for p in paths],
+            fast_previews=True,
+            progress=True,
+            label=label,
+            on_done=done,
+            on_error=self.show_error,
+            on_cancelled=cancelled,
+        )
+        return self._import_task
+
+    def ask_placement(self, placement: Placement, site_id: str | None) -> PlaceDialog:
+        case_id = self.current_case_id
+        if case_id is None and site_id:
+            case_id = placement.sites.get(site_id, {}).get("case_id")
+        if case_id is None:
+            first = self.store.find("case", limit=1)
+            case_id = first[0]["id"] if first else None
+        dlg = PlaceDialog(self, placement, site_id=site_id, case_id=case_id)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def placed(where: dict[str, list[str]], new: list[Any]) -> None:
+            if not where and not new:
+                return
+            self.run_op(operations.file_photos, where, new, label=tr("Filing photos"))
+
+        dlg.placed.connect(placed)
+        dlg.details_requested.connect(self._open_last_report)
+        self.dialogs["place"] = dlg
+        dlg.open()
+        return dlg
+
+    def check_photos(self) -> Task:
+        """The full decode check of photos imported with their embedded preview, in the
+        background (fieldkit.thumbnails.check_pending); a broken photo shows at once."""
+
+        def progress(done: int, total: int, message: str) -> None:
+            if message.startswith(BROKEN_PREFIX):
+                self.statusBar().showMessage(
+                    tr("Cannot be decoded: {name}").format(name=message[len(BROKEN_PREFIX) :]),
+                    10000,
+                )
+
+        def done(report: dict[str, Any]) -> None:
+            broken = len(report.get("broken") or [])
+            if broken:
+                self.statusBar().showMessage(
+                    tr("{n} photo(s) cannot be decoded: see their warnings").format(n=broken),
+                    10000,
+                )
+
+        return self.submit(
+            check_pending,
+            label=tr("Checking photos"),
+            progress=True,
+            on_progress=progress,
+            on_done=done,
+        )
+
+    def open_photo(self, media_id: str) -> PhotoViewer:
+        old = self.dialogs.get("viewer")
+        if isinstance(old, PhotoViewer):
+            with contextlib.suppress(RuntimeError):
+                old.close()
+        viewer = PhotoViewer(self, self.store, media_id, self.current_site_id)
+        viewer.use_position.connect(self.use_photo_position)
+        viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialogs["viewer"] = viewer
+        viewer.open()
+        return viewer
+
+    def _open_last_report(self) -> None:
+        if self.last_report is None and self._import_doc is not None:
+            self.last_report = import_summary(self, self._import_doc)
+        if self.last_report is not None:
+            self.last_report.open()
+
+    def use_photo_position(self, site_id: str, media_id: str) -> Task | None:
+        """The photo's position for the site: latitude, longitude, altitude, accuracy and
+        source (a photo's exif, a video's quicktime) together. Asks first when the site
+        already has a position from another source, saying how far apart they are."""
+        if (
+            site_id == self.current_site_id
+            and self.details.dirty
+            and not self._confirm_leave(self.details)
+        ):
+            return None
+        from fieldkit.gui.placement import distance_text
+        from fieldkit.suggest import haversine_m
+
+        site = self.store.get(site_id, "site")
+        m = self.store.get(media_id, "media")
+        if m.get("lat") is None:
+            return None
+        position = {
+            "lat": m["lat"],
+            "lon": m["lon"],
+            "alt": m.get("alt"),
+            "position_accuracy_m": m.get("position_accuracy_m"),
+            "position_source": m.get("position_source") or "exif",  # a video: quicktime
+        }
+        if site.get("lat") is not None and (
+            site.get("position_source") != position["position_source"]
+            or (site["lat"], site["lon"]) != (m["lat"], m["lon"])
+        ):
+            far = haversine_m(site["lat"], site["lon"], m["lat"], m["lon"])
+            source = site.get("position_source") or tr("unknown")
+            ok = Prompts.confirm(
+                self,
+                tr("Replace the site's position?"),
+                tr(
+                    "“{site}” already has a position ({source}). The photo {photo} was taken "
+                    "{far} from it. Replace it with the photo's GPS position, altitude and "
+                    "accuracy?"
+                ).format(
+                    site=site["name"],
+                    source=tr(source),
+                    photo=m.get("file_name") or "",
+                    far=distance_text(far),
+                ),
+            )
+            if not ok:
+                return None
+
+        def done(_rec: dict[str, Any]) -> None:
+            self.statusBar().showMessage(tr("Position set from the photo"), 5000)
+
+        return self.run_op(
+            operations.set_position, site_id, position, label=tr("Saving"), on_done=done
+        )
+
+    def open_cameras(self) -> CameraDialog:
+        dlg = CameraDialog(self, self.store, self.submit)
+        dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.dialogs["cameras"] = dlg
+        dlg.open()
+        return dlg
