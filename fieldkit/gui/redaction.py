@@ -18,8 +18,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -41,7 +41,8 @@ from fieldkit.redact import Rect, parse_rects
 if TYPE_CHECKING:
     from fieldkit.store import Store
 
-MIN_SIDE = 2  # a drag shorter than this (in photo pixels) is a click, not a rectangle
+MIN_DRAG = 4  # a drag shorter than this on the screen is a click, not a rectangle
+MIN_SIDE = 1  # and a rectangle has at least this many photo pixels each way
 _TURNED = (5, 6, 7, 8)  # EXIF Orientation values that swap width and height (tag 0x0112)
 
 
@@ -144,8 +145,10 @@ class RedactionCanvas(QWidget):
     def mouseReleaseEvent(self, event: Any) -> None:
         if self._start is None or event.button() != Qt.MouseButton.LeftButton:
             return
-        rect = self.rect_between(self._start, event.position())
+        start, end = self._start, event.position()
         self._start = self._now = None
+        moved = abs(end.x() - start.x()) >= MIN_DRAG and abs(end.y() - start.y()) >= MIN_DRAG
+        rect = self.rect_between(start, end) if moved else None
         if rect is not None:
             self.rects.append(rect)
             self.selected = len(self.rects) - 1
@@ -230,8 +233,10 @@ class RedactionDialog(QDialog):
         self.remove_button.clicked.connect(self.remove_selected)
         self.clear_button = QPushButton(tr("Remove all"))
         self.clear_button.clicked.connect(lambda: self.canvas.set_rects([]))
-        delete = QShortcut(QKeySequence(QKeySequence.StandardKey.Delete), self)
-        delete.activated.connect(self.remove_selected)
+        # Delete (or Backspace) on the list or the photo removes the selected rectangle.
+        self.list.installEventFilter(self)
+        self.canvas.installEventFilter(self)
+        self.canvas.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         side = QVBoxLayout()
         side.addWidget(QLabel(tr("Rectangles (x, y, width, height)")))
         side.addWidget(self.list, 1)
@@ -250,6 +255,16 @@ class RedactionDialog(QDialog):
         layout.addLayout(body, 1)
         layout.addWidget(self.buttons)
         self._refresh_list()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+        ):
+            self.remove_selected()
+            return True
+        return super().eventFilter(obj, event)
 
     def rects(self) -> list[str]:
         return [rect_text(r) for r in self.canvas.rects]

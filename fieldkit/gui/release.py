@@ -45,9 +45,10 @@ from PySide6.QtWidgets import (
 )
 
 from fieldkit.audience import DEFAULT_GRID_M, PUBLIC, Audience, build_view
-from fieldkit.gui.dialogs import PassphraseDialog, Prompts
+from fieldkit.gui.dialogs import Prompts
 from fieldkit.gui.i18n import tr
 from fieldkit.gui.models import ID_ROLE
+from fieldkit.gui.setup_dialogs import PassphraseDialog
 from fieldkit.gui.widgets import tree_group_rows
 
 if TYPE_CHECKING:
@@ -68,8 +69,8 @@ def _title(rec: dict[str, Any]) -> str:
     if kind == "site":
         return str(rec.get("name") or rec["id"])
     if kind == "remnant":
-        parts = [rec.get("munition_type"), rec.get("condition")]
-        return " · ".join(str(p) for p in parts if p) or str(rec["id"])
+        parts = [rec.get("munition_type") or rec.get("category"), rec.get("condition")]
+        return " · ".join(str(p).replace("_", " ") for p in parts if p) or str(rec["id"])
     if kind == "statement":
         bits = [
             str(rec.get("witness_code") or rec["id"]),

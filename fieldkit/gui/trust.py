@@ -249,7 +249,7 @@ class ReviewsDialog(QDialog):
         first = self.tree.topLevelItem(0)
         if first is not None:
             self.tree.setCurrentItem(first)
-        else:
+        elif not self.message.text():
             self.message.setText(tr("Nothing waits for review."))
         self._update()
 
