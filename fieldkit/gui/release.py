@@ -343,7 +343,10 @@ class ReleaseDialog(QDialog):
         group(
             tr("Remnants"),
             [
-                (f"{r['ref']}  {r.get('munition_type') or ''}", r.get("site_ref") or "")
+                (
+                    f"{r['ref']}  {r.get('munition_type') or r.get('category') or ''}",
+                    tr("at {site}").format(site=r.get("site_ref") or "—"),
+                )
                 for r in view.remnants
             ],
             "remnants",
