@@ -105,6 +105,7 @@ class ReleaseDialog(QDialog):
         self.last_report: dict[str, Any] | None = None
         self._pending: dict[str, str] = {}
         self._filling = False
+        self._closed = False  # the task's callbacks may arrive after the dialog closed
         self.setWindowTitle(tr("Public release"))
         self.resize(1100, 700)
 
@@ -487,6 +488,9 @@ class ReleaseDialog(QDialog):
 
     def _done(self, report: Any) -> None:
         self.task = None
+        self.win.last_output = report.to_json()
+        if self._closed:
+            return
         self._busy(False)
         doc = report.to_json()
         self.last_report = doc
@@ -513,16 +517,22 @@ class ReleaseDialog(QDialog):
 
     def _failed(self, exc: BaseException) -> None:
         self.task = None
+        if self._closed:
+            self.win.show_error(exc)
+            return
         self._busy(False)
         self._say(tr("The release was not written: {e}").format(e=exc))
 
     def _cancelled(self) -> None:
         self.task = None
+        if self._closed:
+            return
         self._busy(False)
         self._say(tr("Release cancelled: nothing was written."))
 
     def done(self, result: int) -> None:  # closing while writing cancels the release
         self.cancel()
+        self._closed = True
         try:
             self.win.changes_applied.disconnect(self._changes)
             self.win.store_changed.disconnect(self.reload)
