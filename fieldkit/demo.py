@@ -3,7 +3,8 @@
 The case, places and people are invented and marked as demo data: a fictional city with
 two names in two languages, three neighbourhoods hit by cluster munitions, remnants from
 the shipped catalogue, two witness statements and a few generated photos with GPS and
-capture time in their EXIF.
+capture time in their EXIF. The content itself is data in :mod:`fieldkit.demo_content`;
+this module records it, makes the photos and a colleague's bundle.
 """
 
 from __future__ import annotations
@@ -14,272 +15,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from fieldkit.demo_content import CITY, CITY_OTHER, REMNANTS, SITES, STATEMENTS
 from fieldkit.store import Store
 
 DEMO_PASSPHRASE = b"demo passphrase"
-CITY = "Veravan"
-CITY_OTHER = {"name": "Verakend", "lang": "az"}
-
-# (name, other names, neighbourhood, lat, lon, local incident time, kind)
-SITES = [
-    (
-        "Market crossroads",
-        [{"name": "Շուկայի խաչմերուկ", "lang": "hy"}, {"name": "Bazar yolayrıcı", "lang": "az"}],
-        "Old Town",
-        39.8153,
-        46.7519,
-        "2020-10-04T09:10:00+04:00",
-        "strike",
-    ),
-    (
-        "School No. 7 yard",
-        [
-            {"name": "Թիվ 7 դպրոցի բակ", "lang": "hy"},
-            {"name": "7 nömrəli məktəbin həyəti", "lang": "az"},
-        ],
-        "Kirov district",
-        39.8201,
-        46.7608,
-        "2020-10-04T09:12:00+04:00",
-        "strike",
-    ),
-    (
-        "Gas station on the north road",
-        [{"name": "Հյուսիսային ճանապարհի բենզալցակայան", "lang": "hy"}],
-        "Northern outskirts",
-        39.8312,
-        46.7455,
-        "2020-10-08T14:30:00+04:00",
-        "vehicle",
-    ),
-    (
-        "Bakery on Tumanyan street",
-        [{"name": "Թումանյան փողոցի հացատուն", "lang": "hy"}],
-        "Old Town",
-        39.8139,
-        46.7547,
-        "2020-10-04T09:11:00+04:00",
-        "damaged_building",
-    ),
-    (
-        "Old Town bus stop",
-        [{"name": "Hin kaghaki kangar", "lang": "hy-Latn"}],
-        "Old Town",
-        39.8167,
-        46.7496,
-        "2020-10-04T09:10:00+04:00",
-        "impact",
-    ),
-    (
-        "Church square",
-        [{"name": "Եկեղեցու հրապարակ", "lang": "hy"}, {"name": "Kilsə meydanı", "lang": "az"}],
-        "Old Town",
-        39.8128,
-        46.7502,
-        "2020-10-06T17:45:00+04:00",
-        "strike",
-    ),
-    (
-        "Kirov apartment block 12",
-        [{"name": "Կիրովի 12 շենք", "lang": "hy"}],
-        "Kirov district",
-        39.8218,
-        46.7631,
-        "2020-10-04T09:12:00+04:00",
-        "damaged_building",
-    ),
-    (
-        "Maternity hospital car park",
-        [{"name": "Ծննդատան ավտոկայանատեղի", "lang": "hy"}],
-        "Kirov district",
-        39.8189,
-        46.7652,
-        "2020-10-06T17:50:00+04:00",
-        "vehicle",
-    ),
-    (
-        "Kirov garages",
-        [{"name": "Kirov qarajları", "lang": "az"}],
-        "Kirov district",
-        39.8236,
-        46.7589,
-        "2020-10-06T17:48:00+04:00",
-        "crater",
-    ),
-    (
-        "Orchard by the ring road",
-        [{"name": "Օղակաձև ճանապարհի այգի", "lang": "hy"}],
-        "Northern outskirts",
-        39.8347,
-        46.7421,
-        "2020-10-08T14:31:00+04:00",
-        "impact",
-    ),
-    (
-        "Water pumping station",
-        [{"name": "Ջրապոմպակայան", "lang": "hy"}, {"name": "Su nasos stansiyası", "lang": "az"}],
-        "Northern outskirts",
-        39.8293,
-        46.7399,
-        "2020-10-08T14:32:00+04:00",
-        "damaged_building",
-    ),
-    (
-        "Northern cemetery",
-        [{"name": "Հյուսիսային գերեզմանոց", "lang": "hy"}],
-        "Northern outskirts",
-        39.8368,
-        46.7480,
-        "2020-10-08T14:29:00+04:00",
-        "impact",
-    ),
-]
-
-# (site index, category, munition type, condition, hazard, markings, notes)
-REMNANTS = [
-    (0, "cargo_section", "9M55K", "exploded", "no", "9М55К  ЛОТ 3-84", "rear cargo section"),
-    (0, "submunition", "9N235", "dud", "yes", "", "unexploded, fins deployed"),
-    (0, "submunition", "9N235", "exploded", "no", "", "fragments and fuze well"),
-    (0, "crater", None, None, "no", "", "shallow crater, splash towards north"),
-    (0, "fragment", "9N235", "exploded", "no", "", "preformed fragments in a stall roof"),
-    (1, "submunition", "9N235", "dud", "yes", "", "in the yard near the fence"),
-    (1, "crater", None, None, "no", "", "impact on the asphalt, 40 cm"),
-    (1, "fuze", "9N235", "partly_functioned", "yes", "", "fuze separated, body intact"),
-    (2, "rocket_motor", "9M55K", "exploded", "no", "9М55К  1988", "motor section in a field"),
-    (2, "submunition", "9N235", "exploded", "no", "", "by the pumps"),
-    (2, "fragment", None, "exploded", "no", "", "fragments in a burned car"),
-    (3, "submunition", "9N210", "dud", "yes", "", "on the bakery roof"),
-    (3, "fragment", "9N210", "exploded", "no", "", "window frames pierced"),
-    (3, "crater", None, None, "no", "", "two small craters at the door"),
-    (4, "submunition", "9N235", "exploded", "no", "", "shelter glass broken"),
-    (4, "crater", None, None, "no", "", "splash pattern on the pavement"),
-    (4, "submunition", "9N235", "dud", "yes", "", "in the gutter"),
-    (
-        5,
-        "cargo_section",
-        "9M27K",
-        "exploded",
-        "no",
-        "9М27К  ЛОТ 7-87",
-        "lodged in the church fence",
-    ),
-    (5, "submunition", "9N210", "exploded", "no", "", "fragments on the steps"),
-    (5, "submunition", "9N210", "dud", "yes", "", "under a bench"),
-    (5, "crater", None, None, "no", "", "three craters in the square"),
-    (6, "submunition", "9N235", "exploded", "no", "", "fourth-floor balcony"),
-    (6, "fragment", "9N235", "exploded", "no", "", "fragments in a flat"),
-    (6, "submunition", "9N235", "dud", "yes", "", "in the stairwell"),
-    (7, "submunition", "9N210", "exploded", "no", "", "two cars burned"),
-    (7, "fragment", "9N210", "exploded", "no", "", "fragments in an ambulance"),
-    (7, "fuze", "9N210", "unknown", "unknown", "", "fuze found by a nurse"),
-    (8, "cargo_section", "9M27K", "exploded", "no", "", "cargo section among garages"),
-    (8, "crater", None, None, "no", "", "crater 60 cm"),
-    (8, "submunition", "9N210", "dud", "yes", "", "on a garage roof"),
-    (9, "submunition", "9N235", "dud", "yes", "", "among apple trees"),
-    (9, "submunition", "9N235", "dud", "yes", "", "second dud, 20 m east"),
-    (9, "crater", None, None, "no", "", "craters in the orchard"),
-    (10, "rocket_motor", "9M55K", "exploded", "no", "9М55К  ЛОТ 2-89", "motor against the wall"),
-    (10, "submunition", "9N235", "exploded", "no", "", "pump house roof pierced"),
-    (10, "fragment", None, "exploded", "no", "", "fragments in the tank"),
-    (11, "submunition", "9N235", "dud", "yes", "", "between graves"),
-    (11, "crater", None, None, "no", "", "craters along the path"),
-    (11, "fragment", "9N235", "exploded", "no", "", "headstones chipped"),
-    (11, "other", None, None, "unknown", "", "stabiliser ribbon in a tree"),
-]
-
-# (witness, site index, age, gender, role, language, consent, sensitivity, summary)
-STATEMENTS = [
-    (
-        "W-001",
-        0,
-        69,
-        "female",
-        "resident, a 69-year-old woman",
-        "hy",
-        "anonymous",
-        "confidential",
-        "Heard a series of explosions around nine while buying bread; saw small "
-        "grey objects falling across the market.",
-    ),
-    (
-        "W-002",
-        1,
-        None,
-        "male",
-        "doctor at the city hospital",
-        "en",
-        "named",
-        "restricted",
-        "Treated six civilians from the market and the school on 4 October; wounds typical of "
-        "small fragments.",
-    ),
-    (
-        "W-003",
-        1,
-        41,
-        "female",
-        "teacher at School No. 7",
-        "hy",
-        "named",
-        "public",
-        "Children were in the basement; the yard was hit minutes later.",
-    ),
-    (
-        "W-004",
-        3,
-        55,
-        "male",
-        "baker",
-        "hy",
-        "anonymous",
-        "restricted",
-        "The roof shook; he found a small object with a ribbon the next morning.",
-    ),
-    (
-        "W-005",
-        5,
-        34,
-        "female",
-        "resident of the square",
-        "az",
-        "internal_only",
-        "confidential",
-        "Saw two rockets pass overhead from the south-east before the square was hit.",
-    ),
-    (
-        "W-006",
-        7,
-        29,
-        "female",
-        "nurse",
-        "hy",
-        "named",
-        "public",
-        "Cars in the car park burned; a fuze was picked up and handed to the police.",
-    ),
-    (
-        "W-007",
-        9,
-        62,
-        "male",
-        "orchard keeper",
-        "hy",
-        "anonymous",
-        "public",
-        "Found several unexploded bomblets among the trees and kept people away.",
-    ),
-    (
-        "W-008",
-        10,
-        None,
-        None,
-        "engineer at the pumping station",
-        "ru",
-        "internal_only",
-        "restricted",
-        "Water was cut for three days after the pump house was hit.",
-    ),
-]
 
 
 def _photo(
@@ -540,8 +279,8 @@ def colleague_bundle_path(home: Path | str) -> Path:
 def _colleague(store: Store, home: Path, passphrase: bytes, site_ids: list[str]) -> None:
     """A second investigator: she imports our bundle, edits the same field as we do
     (a conflict once merged back), then records two more sites in a second bundle."""
-    from fieldkit import keys
     from fieldkit.bundle import export_bundle, import_bundle
+    from fieldkit.crypto import trustlist
 
     work = home.parent / "colleague"
     other = Store.init(
@@ -553,8 +292,8 @@ def _colleague(store: Store, home: Path, passphrase: bytes, site_ids: list[str])
         device_name="colleague laptop",
     )
     try:
-        keys.trust(other.keys_dir, keys.export_public(store.keys_dir))
-        keys.trust(store.keys_dir, keys.export_public(other.keys_dir))
+        trustlist.trust(other.keys_dir, trustlist.export_public(store.keys_dir))
+        trustlist.trust(store.keys_dir, trustlist.export_public(other.keys_dir))
         # The demo's people and statements are fictional: its bundles may be plain.
         ours = export_bundle(
             store, work.parent / "demo-ours", passphrase=passphrase, full=True, plaintext=True

@@ -151,10 +151,10 @@ def trusted_recipients(keys_dir: Path, recipients: Sequence[str]) -> list[str]:
     Our own recipient does not count: encrypting to oneself protects nothing once the
     output leaves the laptop.
     """
-    from fieldkit import keys
+    from fieldkit.crypto import keys, trustlist
 
     own = keys.load_public(keys_dir).age_recipient
-    others = {s.age_recipient for s in keys.list_trusted(keys_dir)[1:] if s.age_recipient}
+    others = {s.age_recipient for s in trustlist.list_trusted(keys_dir)[1:] if s.age_recipient}
     return [r for r in recipients if r in others and r != own]
 
 

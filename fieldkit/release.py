@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from fieldkit import __version__, keys, sshsig
+from fieldkit import __version__
 from fieldkit.audience import PUBLIC, Audience, OutputView, build_view
 from fieldkit.bundle.bag import (
     BAG_INFO,
@@ -61,6 +61,7 @@ from fieldkit.bundle.bag import (
     manifest_text,
 )
 from fieldkit.bundle.zippolicy import ZipWriter
+from fieldkit.crypto import keys, namespaces, sshsig
 from fieldkit.errors import FieldkitError
 from fieldkit.fsutil import fsync_dir
 from fieldkit.ids import new_id
@@ -104,7 +105,7 @@ class ReleaseReport:
             "audience": PUBLIC,
             "generalise_m": self.generalise_m,
             "signer": self.signer,
-            "namespace": keys.RELEASE_NAMESPACE,
+            "namespace": namespaces.RELEASE_NAMESPACE,
             "counts": self.counts,
             "photos": self.photos,
             "left_out": self.left_out,
@@ -213,7 +214,8 @@ def _readme(case: Mapping[str, Any], report: ReleaseReport, me: keys.PublicIdent
         "  sha256sum -c tagmanifest-sha256.txt",
         "  sha256sum -c manifest-sha256.txt",
         "  ssh-keygen -Y verify -f allowed_signers -I <signer identity> \\",
-        f"      -n {keys.RELEASE_NAMESPACE} -s tagmanifest-sha256.txt.sig < tagmanifest-sha256.txt",
+        f"      -n {namespaces.RELEASE_NAMESPACE} -s tagmanifest-sha256.txt.sig"
+        " < tagmanifest-sha256.txt",
         "  (allowed_signers holds the publisher's public key, obtained from them directly)",
     ]
     if report.left_out:
@@ -412,7 +414,7 @@ def _write(
         _put(sink, name, data)
         tags.append((name, hashlib.sha256(data).hexdigest()))
     tagmanifest = manifest_text(tags)
-    signature = sshsig.sign(key, tagmanifest, keys.RELEASE_NAMESPACE).encode("ascii")
+    signature = sshsig.sign(key, tagmanifest, namespaces.RELEASE_NAMESPACE).encode("ascii")
     _put(sink, TAGMANIFEST, tagmanifest)
     _put(sink, SIGNATURE, signature)
     report.tagmanifest_sha256 = hashlib.sha256(tagmanifest).hexdigest()

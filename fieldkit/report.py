@@ -32,9 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from fieldkit import __version__, keys, sshsig
+from fieldkit import __version__
 from fieldkit.audience import Audience, OutputView, build_view, check_sensitive_output, tagged_path
 from fieldkit.catalogue import resources_dir
+from fieldkit.crypto import keys, sshsig
 from fieldkit.errors import FieldkitError
 from fieldkit.gis.layers import flat, name_text, site_names
 from fieldkit.progress import CancelToken, ProgressFn, Throttle, check_cancel

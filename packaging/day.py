@@ -95,7 +95,7 @@ def make_card(folder: Path, sites: list[tuple[float, float]]) -> Path:
 
 
 def main(out: Path) -> int:
-    from fieldkit import keys
+    from fieldkit.crypto import trustlist
     from fieldkit.demo import DEMO_PASSPHRASE, colleague_bundle_path, make_demo_store
     from fieldkit.gui import bundles
     from fieldkit.gui.app import close_session, make_app, open_session
@@ -211,7 +211,7 @@ def main(out: Path) -> int:
     shot(exported, "exported-fingerprint", window=win)
     exported.close()
     ana_bundle = Path(win.last_export["path"])
-    ana_key = keys.export_public(Path(win.store.keys_dir))
+    ana_key = trustlist.export_public(Path(win.store.keys_dir))
     win.close()
     close_session(win)
 
@@ -219,7 +219,7 @@ def main(out: Path) -> int:
     chome = tmp / "coordinator" / "store"
     make_demo_store(chome, DEMO_PASSPHRASE, colleague=True).close()
     with Store.open(chome) as store:
-        keys.trust(store.keys_dir, ana_key)
+        trustlist.trust(store.keys_dir, ana_key)
     coord = open_session(chome, serial=True, passphrase=DEMO_PASSPHRASE)
     assert coord is not None
     coord.resize(*SIZE)

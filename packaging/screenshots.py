@@ -35,8 +35,8 @@ def make_second_investigator(home_a: Path, tmp: Path) -> Path:
     Real bundles both ways, so the import review shows a real verification and a real
     preview of the merge (with conflicts), not made-up figures.
     """
-    from fieldkit import keys
     from fieldkit.bundle import export_bundle, import_bundle
+    from fieldkit.crypto import trustlist
     from fieldkit.demo import DEMO_PASSPHRASE
     from fieldkit.store import Store
 
@@ -49,8 +49,8 @@ def make_second_investigator(home_a: Path, tmp: Path) -> Path:
         passphrase=second_pass,
         device_name="field laptop 2",
     )
-    keys.trust(b.keys_dir, keys.export_public(a.keys_dir))
-    keys.trust(a.keys_dir, keys.export_public(b.keys_dir))
+    trustlist.trust(b.keys_dir, trustlist.export_public(a.keys_dir))
+    trustlist.trust(a.keys_dir, trustlist.export_public(b.keys_dir))
     shared = export_bundle(a, tmp / "from-demo", passphrase=DEMO_PASSPHRASE, full=True)
     assert import_bundle(b, Path(shared.path)).ok
     site = a.find("site", where={"name": "School No. 7 yard"})[0]

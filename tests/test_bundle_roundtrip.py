@@ -255,7 +255,7 @@ def test_kill_during_import_leaves_before_or_after(
 
 def test_log_of_a_record_shows_the_bundles_that_carried_it(make_store, tmp_path):  # type: ignore[no-untyped-def]
     from fieldkit.bundle import export_bundle, import_bundle
-    from fieldkit.keys import export_public, trust
+    from fieldkit.crypto.trustlist import export_public, trust
     from tests.conftest import PASSPHRASE
 
     a, c = make_store("A"), make_store("C")

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from fieldkit import keys, records
+from fieldkit import records
+from fieldkit.crypto import trustlist
 from fieldkit.store import Store
 from tests.conftest import ENCRYPTED, IN_CI, remember_template, unlock_copy
 
@@ -66,7 +67,7 @@ def copy_store(templates: dict[str, Path], who: str, dest: Path) -> Store:
 
 
 def trust(store: Store, other: Store) -> None:
-    keys.trust(store.keys_dir, keys.export_public(other.keys_dir))
+    trustlist.trust(store.keys_dir, trustlist.export_public(other.keys_dir))
 
 
 def add_media(store: Store, data: bytes, name: str, site_id: str | None = None) -> dict[str, Any]:
@@ -142,7 +143,7 @@ def run(cmd: list[str], *, cwd: Path | None = None, stdin: bytes | None = None) 
 
 
 def allowed_signers_file(store: Store, dest: Path) -> Path:
-    dest.write_text(keys.export_public(store.keys_dir), encoding="utf-8")
+    dest.write_text(trustlist.export_public(store.keys_dir), encoding="utf-8")
     return dest
 
 

@@ -12,9 +12,9 @@ from typing import Any
 import pyrage
 import pytest
 
-from fieldkit import keys
 from fieldkit.bundle import export_bundle, verify_bundle
 from fieldkit.cli import main as cli_main
+from fieldkit.crypto import keys
 from fieldkit.store import Store
 from tests.test_bundle_support import (  # noqa: F401 - templates is a fixture
     PASS,

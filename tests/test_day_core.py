@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from fieldkit import coords, fingerprints, records, search, sitemerge, undo
+from fieldkit import coords, records, search, sitemerge, undo
+from fieldkit.crypto import fingerprints
 from fieldkit.errors import NotFound, ValidationError
 from fieldkit.journal import project
 from fieldkit.linking import link_media, unlink_media

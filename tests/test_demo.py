@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from fieldkit import keys
 from fieldkit.bundle import verify_bundle
+from fieldkit.crypto import keys
 from fieldkit.demo import DEMO_PASSPHRASE, colleague_bundle_path, make_demo_store
 
 

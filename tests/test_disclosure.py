@@ -11,15 +11,16 @@ from pathlib import Path
 import pyrage
 import pytest
 
-from fieldkit import disclosure, keys
+from fieldkit import disclosure
 from fieldkit.cli import main
+from fieldkit.crypto import keyfolder, trustlist
 from tests.conftest import PASSPHRASE
 
 
 @pytest.fixture
 def two(make_store, passphrase_env):
     ana, bek = make_store("A"), make_store("B")
-    keys.trust(ana.keys_dir, keys.export_public(bek.keys_dir), identity="bek@example.org")
+    trustlist.trust(ana.keys_dir, trustlist.export_public(bek.keys_dir), identity="bek@example.org")
     case = ana.create("case", {"title": "Strikes"})
     return ana, bek, case
 
@@ -62,7 +63,7 @@ def test_confidential_statement_needs_a_recipient_or_plaintext(two, tmp_path, ca
     bek_identity = tmp_path / "bek-identity.txt"
     bek_identity.write_bytes(
         pyrage.passphrase.decrypt(
-            (bek.keys_dir / keys.AGE_IDENTITY).read_bytes(), PASSPHRASE.decode()
+            (bek.keys_dir / keyfolder.AGE_IDENTITY).read_bytes(), PASSPHRASE.decode()
         )
     )
     plain = tmp_path / "opened.zip"

@@ -61,9 +61,11 @@ def test_nothing_readable_on_disk(tmp_path, private_tmp, make_store):
     store = Store.init(home, name="Ana", email="ana@example.org", passphrase=PASSPHRASE)
     assert store.encrypted and store.recovery_code
     colleague = make_store("B")
-    from fieldkit import keys
+    from fieldkit.crypto import trustlist
 
-    keys.trust(store.keys_dir, keys.export_public(colleague.keys_dir), identity="bek@example.org")
+    trustlist.trust(
+        store.keys_dir, trustlist.export_public(colleague.keys_dir), identity="bek@example.org"
+    )
     case = store.create("case", {"title": "Strikes"})
     site = store.create(
         "site", {"case_id": case["id"], "name": MARKERS[0].decode(), "lat": 39.8, "lon": 46.7}
@@ -196,7 +198,7 @@ def test_passwd_rewraps_without_reencrypting_media(tmp_path, monkeypatch, capsys
     assert new_code != code
     with Store.open(home, passphrase=b"third passphrase") as store:
         assert store.media.check(stored.sha256)
-    from fieldkit import keys
+    from fieldkit.crypto import keys
 
     keys.unlock_signing_key(home / "keys", b"third passphrase")
     keyring.forget(home)

@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fieldkit import keys, sshsig
 from fieldkit.cli import keys as cli_keys
+from fieldkit.crypto import allowed_signers, keyfolder, keys, namespaces, sshsig, trustlist
 from fieldkit.errors import FieldkitError, KeyFileError, ValidationError, WrongPassphrase
 
 SSH_KEYGEN = shutil.which("ssh-keygen")
@@ -84,14 +84,14 @@ def _mode(path: Path) -> int:
 def test_create_writes_files_with_private_modes(anna: Path) -> None:
     names = sorted(p.name for p in anna.iterdir())
     assert names == sorted(
-        [keys.SIGNING_KEY, keys.SIGNING_KEY_PUB, keys.AGE_IDENTITY, keys.AGE_RECIPIENT,
-         keys.AGE_RECIPIENT_SIG, keys.ALLOWED_SIGNERS]
+        [keyfolder.SIGNING_KEY, keyfolder.SIGNING_KEY_PUB, keyfolder.AGE_IDENTITY,
+         keyfolder.AGE_RECIPIENT, keyfolder.AGE_RECIPIENT_SIG, keyfolder.ALLOWED_SIGNERS]
     )  # fmt: skip
     assert _mode(anna) == 0o700
-    assert _mode(anna / keys.SIGNING_KEY) == 0o600
-    assert _mode(anna / keys.AGE_IDENTITY) == 0o600
-    assert b"PRIVATE" not in (anna / keys.SIGNING_KEY_PUB).read_bytes()
-    assert b"AGE-SECRET-KEY" not in (anna / keys.AGE_IDENTITY).read_bytes()
+    assert _mode(anna / keyfolder.SIGNING_KEY) == 0o600
+    assert _mode(anna / keyfolder.AGE_IDENTITY) == 0o600
+    assert b"PRIVATE" not in (anna / keyfolder.SIGNING_KEY_PUB).read_bytes()
+    assert b"AGE-SECRET-KEY" not in (anna / keyfolder.AGE_IDENTITY).read_bytes()
 
 
 def test_create_returns_what_load_public_reads(tmp_path: Path) -> None:
@@ -101,11 +101,15 @@ def test_create_returns_what_load_public_reads(tmp_path: Path) -> None:
     assert made.identity == "carol@example.org"
     assert made.fingerprint.startswith("SHA256:")
     assert made.age_recipient is not None and made.age_recipient.startswith("age1")
-    assert (keys_dir / keys.SIGNING_KEY_PUB).read_text() == f"{made.public_key} {made.identity}\n"
+    assert (
+        keys_dir / keyfolder.SIGNING_KEY_PUB
+    ).read_text() == f"{made.public_key} {made.identity}\n"
     assert not list(keys_dir.glob(".*"))  # no temp files left behind
     # the own key is trusted from the start, with its age recipient
-    assert keys.list_trusted(keys_dir) == [
-        keys.TrustedSigner(made.identity, made.public_key, made.fingerprint, made.age_recipient)
+    assert trustlist.list_trusted(keys_dir) == [
+        allowed_signers.TrustedSigner(
+            made.identity, made.public_key, made.fingerprint, made.age_recipient
+        )
     ]
 
 
@@ -146,14 +150,14 @@ def test_missing_keys_say_run_init(tmp_path: Path) -> None:
 def test_ssh_keygen_opens_our_encrypted_key(anna: Path) -> None:
     assert SSH_KEYGEN is not None
     out = subprocess.run(
-        [SSH_KEYGEN, "-y", "-P", PASS.decode(), "-f", anna / keys.SIGNING_KEY],
+        [SSH_KEYGEN, "-y", "-P", PASS.decode(), "-f", anna / keyfolder.SIGNING_KEY],
         capture_output=True,
         text=True,
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[:2] == keys.load_public(anna).public_key.split()
     wrong = subprocess.run(
-        [SSH_KEYGEN, "-y", "-P", "not it", "-f", anna / keys.SIGNING_KEY],
+        [SSH_KEYGEN, "-y", "-P", "not it", "-f", anna / keyfolder.SIGNING_KEY],
         capture_output=True,
         text=True,
     )
@@ -164,7 +168,7 @@ def test_ssh_keygen_opens_our_encrypted_key(anna: Path) -> None:
 def test_fingerprint_is_what_ssh_keygen_shows(anna: Path) -> None:
     assert SSH_KEYGEN is not None
     out = subprocess.run(
-        [SSH_KEYGEN, "-l", "-f", anna / keys.SIGNING_KEY_PUB],
+        [SSH_KEYGEN, "-l", "-f", anna / keyfolder.SIGNING_KEY_PUB],
         check=True,
         capture_output=True,
         text=True,
@@ -178,7 +182,7 @@ def test_unlock_signing_key(anna: Path) -> None:
 
 
 def test_key_file_uses_bcrypt_kdf_with_the_default_rounds(anna: Path) -> None:
-    text = (anna / keys.SIGNING_KEY).read_text()
+    text = (anna / keyfolder.SIGNING_KEY).read_text()
     assert text.startswith("-----BEGIN OPENSSH PRIVATE KEY-----")
     blob = base64.b64decode("".join(text.strip().splitlines()[1:-1]))
     assert blob.startswith(b"openssh-key-v1\0")
@@ -201,17 +205,17 @@ def test_wrong_passphrase_raises_and_changes_nothing(anna: Path) -> None:
     before = _snapshot(anna)
     with pytest.raises(WrongPassphrase) as err:
         keys.unlock_signing_key(anna, b"not it")
-    assert str(err.value) == f"wrong passphrase for {anna / keys.SIGNING_KEY}"
+    assert str(err.value) == f"wrong passphrase for {anna / keyfolder.SIGNING_KEY}"
     with pytest.raises(WrongPassphrase) as err:
         keys.unlock_age_identity(anna, b"not it")
-    assert str(err.value) == f"wrong passphrase for {anna / keys.AGE_IDENTITY}"
+    assert str(err.value) == f"wrong passphrase for {anna / keyfolder.AGE_IDENTITY}"
     with pytest.raises(ValidationError):
         keys.unlock_signing_key(anna, b"")
     assert _snapshot(anna) == before
 
 
 def test_damaged_key_file_is_not_called_a_wrong_passphrase(anna: Path) -> None:
-    path = anna / keys.SIGNING_KEY
+    path = anna / keyfolder.SIGNING_KEY
     path.write_text(
         "-----BEGIN OPENSSH PRIVATE KEY-----\nnot base64!\n-----END OPENSSH PRIVATE KEY-----\n"
     )
@@ -226,7 +230,7 @@ def test_damaged_key_file_is_not_called_a_wrong_passphrase(anna: Path) -> None:
 
 
 def test_public_file_swapped_for_another_key_is_detected(anna: Path, bob: Path) -> None:
-    shutil.copy(bob / keys.SIGNING_KEY_PUB, anna / keys.SIGNING_KEY_PUB)
+    shutil.copy(bob / keyfolder.SIGNING_KEY_PUB, anna / keyfolder.SIGNING_KEY_PUB)
     with pytest.raises(KeyFileError) as err:
         keys.unlock_signing_key(anna, PASS)
     assert "hold different keys" in str(err.value)
@@ -265,7 +269,7 @@ def test_decrypted_identity_file_is_in_age_keygen_format(anna: Path, tmp_path: P
     # that what is inside is an identity file the age tool itself reads.
     assert AGE is not None
     plain_identity = pyrage.passphrase.decrypt(
-        (anna / keys.AGE_IDENTITY).read_bytes(), PASS.decode()
+        (anna / keyfolder.AGE_IDENTITY).read_bytes(), PASS.decode()
     )
     identity_file = tmp_path / "identity.txt"
     identity_file.write_bytes(plain_identity)
@@ -283,11 +287,11 @@ def test_decrypted_identity_file_is_in_age_keygen_format(anna: Path, tmp_path: P
 
 def test_change_passphrase(anna: Path) -> None:
     public_before = keys.load_public(anna)
-    recipient_file = (anna / keys.AGE_RECIPIENT).read_bytes()
+    recipient_file = (anna / keyfolder.AGE_RECIPIENT).read_bytes()
     new = b"a new and longer passphrase"
     keys.change_passphrase(anna, PASS, new)
     assert keys.load_public(anna) == public_before
-    assert (anna / keys.AGE_RECIPIENT).read_bytes() == recipient_file
+    assert (anna / keyfolder.AGE_RECIPIENT).read_bytes() == recipient_file
     with pytest.raises(WrongPassphrase):
         keys.unlock_signing_key(anna, PASS)
     with pytest.raises(WrongPassphrase):
@@ -296,12 +300,12 @@ def test_change_passphrase(anna: Path) -> None:
     assert sshsig.public_key_to_openssh(key.public_key()) == public_before.public_key
     assert str(keys.unlock_age_identity(anna, new).to_public()) == public_before.age_recipient
     if os.name == "posix":
-        assert _mode(anna / keys.SIGNING_KEY) == 0o600
-        assert _mode(anna / keys.AGE_IDENTITY) == 0o600
+        assert _mode(anna / keyfolder.SIGNING_KEY) == 0o600
+        assert _mode(anna / keyfolder.AGE_IDENTITY) == 0o600
     assert not list(anna.glob(".*"))
     if SSH_KEYGEN:
         ok = subprocess.run(
-            [SSH_KEYGEN, "-y", "-P", new.decode(), "-f", anna / keys.SIGNING_KEY],
+            [SSH_KEYGEN, "-y", "-P", new.decode(), "-f", anna / keyfolder.SIGNING_KEY],
             capture_output=True,
         )
         assert ok.returncode == 0
@@ -321,14 +325,14 @@ def test_change_passphrase_with_wrong_old_changes_nothing(anna: Path) -> None:
 
 def test_export_format(anna: Path) -> None:
     me = keys.load_public(anna)
-    text = keys.export_public(anna)
+    text = trustlist.export_public(anna)
     lines = text.splitlines()
     assert f"# identity: {me.identity}" in lines
     assert f"# fingerprint: {me.fingerprint}" in lines
     assert f"# age-recipient: {me.age_recipient}" in lines
     assert lines[-1] == f"{me.identity} {me.public_key} {me.identity}"
     assert all(line.startswith("#") for line in lines[:-1])
-    assert keys.parse_exported(text) == keys.TrustedSigner(
+    assert trustlist.parse_exported(text) == allowed_signers.TrustedSigner(
         me.identity, me.public_key, me.fingerprint, me.age_recipient
     )
 
@@ -337,11 +341,13 @@ def test_export_format(anna: Path) -> None:
 def test_ssh_keygen_verifies_with_the_exported_file(anna: Path, tmp_path: Path) -> None:
     assert SSH_KEYGEN is not None
     exported = tmp_path / "anna.pub.txt"
-    exported.write_text(keys.export_public(anna))
+    exported.write_text(trustlist.export_public(anna))
     message = b"tagmanifest-sha256.txt contents\n"
     (tmp_path / "tagmanifest-sha256.txt").write_bytes(message)
     sig = tmp_path / "tagmanifest-sha256.txt.sig"
-    sig.write_text(sshsig.sign(keys.unlock_signing_key(anna, PASS), message, keys.BUNDLE_NAMESPACE))
+    sig.write_text(
+        sshsig.sign(keys.unlock_signing_key(anna, PASS), message, namespaces.BUNDLE_NAMESPACE)
+    )
 
     def ssh_verify(identity: str, namespace: str) -> subprocess.CompletedProcess[bytes]:
         assert SSH_KEYGEN is not None
@@ -352,58 +358,63 @@ def test_ssh_keygen_verifies_with_the_exported_file(anna: Path, tmp_path: Path) 
             capture_output=True,
         )  # fmt: skip
 
-    good = ssh_verify("anna@example.org", keys.BUNDLE_NAMESPACE)
+    good = ssh_verify("anna@example.org", namespaces.BUNDLE_NAMESPACE)
     assert good.returncode == 0, good.stderr
     assert b'Good "fieldkit-bundle@v1" signature for anna@example.org' in good.stdout
-    assert ssh_verify("bob@example.org", keys.BUNDLE_NAMESPACE).returncode != 0
-    assert ssh_verify("anna@example.org", keys.CHECKPOINT_NAMESPACE).returncode != 0
+    assert ssh_verify("bob@example.org", namespaces.BUNDLE_NAMESPACE).returncode != 0
+    assert ssh_verify("anna@example.org", namespaces.CHECKPOINT_NAMESPACE).returncode != 0
 
 
 def test_trust_list_untrust_roundtrip(anna: Path, bob: Path) -> None:
     bob_me = keys.load_public(bob)
-    signer = keys.trust(anna, keys.export_public(bob))
-    assert signer == keys.TrustedSigner(
+    signer = trustlist.trust(anna, trustlist.export_public(bob))
+    assert signer == allowed_signers.TrustedSigner(
         "bob@example.org", bob_me.public_key, bob_me.fingerprint, bob_me.age_recipient
     )
-    listed = keys.list_trusted(anna)
+    listed = trustlist.list_trusted(anna)
     assert [s.identity for s in listed] == ["anna@example.org", "bob@example.org"]
     assert listed[1] == signer
 
     # idempotent: the file does not change
-    before = (anna / keys.ALLOWED_SIGNERS).read_bytes()
-    assert keys.trust(anna, keys.export_public(bob)) == signer
-    assert (anna / keys.ALLOWED_SIGNERS).read_bytes() == before
+    before = (anna / keyfolder.ALLOWED_SIGNERS).read_bytes()
+    assert trustlist.trust(anna, trustlist.export_public(bob)) == signer
+    assert (anna / keyfolder.ALLOWED_SIGNERS).read_bytes() == before
 
     # the identity given overrides the file's, and replaces the entry
-    renamed = keys.trust(anna, keys.export_public(bob), identity="robert@example.org")
+    renamed = trustlist.trust(anna, trustlist.export_public(bob), identity="robert@example.org")
     assert renamed.identity == "robert@example.org"
-    assert [s.identity for s in keys.list_trusted(anna)] == [
+    assert [s.identity for s in trustlist.list_trusted(anna)] == [
         "anna@example.org",
         "robert@example.org",
     ]
     bob_key = keys.unlock_signing_key(bob, BOB_PASS).public_key()
-    assert keys.trusted_identity(anna, bob_key) == "robert@example.org"
-    assert keys.trusted_identity(anna / keys.ALLOWED_SIGNERS, bob_key) == "robert@example.org"
+    assert trustlist.trusted_identity(anna, bob_key) == "robert@example.org"
+    assert (
+        trustlist.trusted_identity(anna / keyfolder.ALLOWED_SIGNERS, bob_key)
+        == "robert@example.org"
+    )
 
-    keys.untrust(anna, bob_me.fingerprint)
-    assert [s.identity for s in keys.list_trusted(anna)] == ["anna@example.org"]
-    assert keys.trusted_identity(anna, bob_key) is None
-    assert bob_me.fingerprint not in (anna / keys.ALLOWED_SIGNERS).read_text()  # age comment too
+    trustlist.untrust(anna, bob_me.fingerprint)
+    assert [s.identity for s in trustlist.list_trusted(anna)] == ["anna@example.org"]
+    assert trustlist.trusted_identity(anna, bob_key) is None
+    assert (
+        bob_me.fingerprint not in (anna / keyfolder.ALLOWED_SIGNERS).read_text()
+    )  # age comment too
 
     with pytest.raises(KeyFileError) as err:
-        keys.untrust(anna, bob_me.fingerprint)
+        trustlist.untrust(anna, bob_me.fingerprint)
     assert "no trusted key" in str(err.value)
 
 
 @needs_ssh_keygen
 def test_ssh_keygen_reads_our_allowed_signers(anna: Path, bob: Path, tmp_path: Path) -> None:
     assert SSH_KEYGEN is not None
-    keys.trust(anna, keys.export_public(bob))
+    trustlist.trust(anna, trustlist.export_public(bob))
     message = b"bob's bundle\n"
     sig = tmp_path / "m.sig"
     sig.write_text(sshsig.sign(keys.unlock_signing_key(bob, BOB_PASS), message, "x@v1"))
     out = subprocess.run(
-        [SSH_KEYGEN, "-Y", "find-principals", "-f", anna / keys.ALLOWED_SIGNERS, "-s", sig],
+        [SSH_KEYGEN, "-Y", "find-principals", "-f", anna / keyfolder.ALLOWED_SIGNERS, "-s", sig],
         capture_output=True,
         text=True,
     )
@@ -414,41 +425,41 @@ def test_ssh_keygen_reads_our_allowed_signers(anna: Path, bob: Path, tmp_path: P
 def test_own_key_is_always_trusted(anna: Path, bob: Path) -> None:
     me = keys.load_public(anna)
     with pytest.raises(ValidationError) as err:
-        keys.untrust(anna, me.fingerprint)
+        trustlist.untrust(anna, me.fingerprint)
     assert "own key" in str(err.value)
     with pytest.raises(ValidationError):
-        keys.trust(anna, keys.export_public(anna), identity="someone-else@example.org")
-    assert keys.trust(anna, keys.export_public(anna)).fingerprint == me.fingerprint
+        trustlist.trust(anna, trustlist.export_public(anna), identity="someone-else@example.org")
+    assert trustlist.trust(anna, trustlist.export_public(anna)).fingerprint == me.fingerprint
     # even if someone deletes it from the file by hand
-    (anna / keys.ALLOWED_SIGNERS).write_text("# emptied by hand\n")
-    assert [s.fingerprint for s in keys.list_trusted(anna)] == [me.fingerprint]
+    (anna / keyfolder.ALLOWED_SIGNERS).write_text("# emptied by hand\n")
+    assert [s.fingerprint for s in trustlist.list_trusted(anna)] == [me.fingerprint]
     own_key = keys.unlock_signing_key(anna, PASS).public_key()
-    assert keys.trusted_identity(anna, own_key) == "anna@example.org"
-    keys.trust(anna, keys.export_public(bob))
-    assert me.fingerprint in (anna / keys.ALLOWED_SIGNERS).read_text()
+    assert trustlist.trusted_identity(anna, own_key) == "anna@example.org"
+    trustlist.trust(anna, trustlist.export_public(bob))
+    assert me.fingerprint in (anna / keyfolder.ALLOWED_SIGNERS).read_text()
 
 
 def test_untrust_accepts_fingerprint_without_prefix(anna: Path, bob: Path) -> None:
-    fp = keys.trust(anna, keys.export_public(bob)).fingerprint
-    keys.untrust(anna, fp.removeprefix("SHA256:"))
-    assert len(keys.list_trusted(anna)) == 1
+    fp = trustlist.trust(anna, trustlist.export_public(bob)).fingerprint
+    trustlist.untrust(anna, fp.removeprefix("SHA256:"))
+    assert len(trustlist.list_trusted(anna)) == 1
 
 
 def test_trust_a_pub_line_needs_an_identity(anna: Path, bob: Path) -> None:
     pub_line = keys.load_public(bob).public_key  # no comment
     with pytest.raises(ValidationError) as err:
-        keys.trust(anna, pub_line)
+        trustlist.trust(anna, pub_line)
     assert "--identity" in str(err.value)
-    signer = keys.trust(anna, pub_line, identity="bob@example.org")
+    signer = trustlist.trust(anna, pub_line, identity="bob@example.org")
     assert signer.age_recipient is None
     with pytest.raises(ValidationError):
-        keys.trust(anna, pub_line, identity="*")
+        trustlist.trust(anna, pub_line, identity="*")
 
 
 def test_trust_refuses_junk_and_leaves_file_alone(anna: Path) -> None:
     before = _snapshot(anna)
     with pytest.raises(KeyFileError):
-        keys.trust(anna, "hello world")
+        trustlist.trust(anna, "hello world")
     assert _snapshot(anna) == before
 
 
@@ -480,7 +491,7 @@ def _other_pub() -> str:
 )
 def test_parse_exported_rejects_junk_clearly(text: str, expected: str) -> None:
     with pytest.raises(KeyFileError) as err:
-        keys.parse_exported(text)
+        trustlist.parse_exported(text)
     assert expected in str(err.value)
 
 
@@ -488,9 +499,9 @@ def test_parse_exported_accepts_lines_from_other_tools() -> None:
     key = Ed25519PrivateKey.generate().public_key()
     line = sshsig.public_key_to_openssh(key)
     fp = sshsig.fingerprint(key)
-    from_pub = keys.parse_exported(f"{line} dana@example.org\n")
+    from_pub = trustlist.parse_exported(f"{line} dana@example.org\n")
     assert (from_pub.identity, from_pub.fingerprint) == ("dana@example.org", fp)
-    from_allowed = keys.parse_exported(f'dana@example.org namespaces="a,b" {line}\r\n')
+    from_allowed = trustlist.parse_exported(f'dana@example.org namespaces="a,b" {line}\r\n')
     assert (from_allowed.identity, from_allowed.fingerprint) == ("dana@example.org", fp)
 
 
@@ -500,34 +511,34 @@ def test_read_allowed_signers_is_tolerant_but_strict_on_malformed(tmp_path: Path
     path = tmp_path / "allowed_signers"
     path.write_text(
         "# a hand-kept file\n\n"
-        f"{keys.AGE_RECIPIENT_COMMENT} {sshsig.fingerprint(a)} {recipient}\n"
+        f"{allowed_signers.AGE_RECIPIENT_COMMENT} {sshsig.fingerprint(a)} {recipient}\n"
         f"  a@x {sshsig.public_key_to_openssh(a, 'comment here')}\n"
         f'b@x namespaces="fieldkit-bundle@v1" {sshsig.public_key_to_openssh(b)}\n'
         f"ca@x cert-authority {sshsig.public_key_to_openssh(c)}\n"
         f'c@x valid-before="20300101" {sshsig.public_key_to_openssh(c)}\n'
         "rsa@x ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQ\n"
     )
-    signers = keys.read_allowed_signers(path)
+    signers = allowed_signers.read_allowed_signers(path)
     assert [(s.identity, s.age_recipient, s.namespaces) for s in signers] == [
         ("a@x", recipient, None),
         ("b@x", None, ("fieldkit-bundle@v1",)),
     ]
-    assert keys.trusted_identity(path, b, namespace=keys.BUNDLE_NAMESPACE) == "b@x"
-    assert keys.trusted_identity(path, b, namespace=keys.CHECKPOINT_NAMESPACE) is None
-    assert keys.trusted_identity(path, c) is None  # a CA or a time-limited key: not trusted
+    assert trustlist.trusted_identity(path, b, namespace=namespaces.BUNDLE_NAMESPACE) == "b@x"
+    assert trustlist.trusted_identity(path, b, namespace=namespaces.CHECKPOINT_NAMESPACE) is None
+    assert trustlist.trusted_identity(path, c) is None  # a CA or a time-limited key: not trusted
 
     with path.open("a") as fh:
         fh.write("broken@x ssh-ed25519\n")
     with pytest.raises(KeyFileError) as err:
-        keys.read_allowed_signers(path)
+        allowed_signers.read_allowed_signers(path)
     assert f"{path}:9" in str(err.value)
 
 
 def test_read_allowed_signers_is_bounded(tmp_path: Path) -> None:
     path = tmp_path / "allowed_signers"
-    path.write_bytes(b"#" * (keys.MAX_ALLOWED_SIGNERS + 1))
+    path.write_bytes(b"#" * (keyfolder.MAX_ALLOWED_SIGNERS + 1))
     with pytest.raises(KeyFileError) as err:
-        keys.read_allowed_signers(path)
+        allowed_signers.read_allowed_signers(path)
     assert "larger than" in str(err.value)
 
 
@@ -580,10 +591,10 @@ def test_cli_show_export_trust_list_untrust(
     assert me.fingerprint in capsys.readouterr().out
 
     assert _run(home, "keys", "export") == 0
-    assert capsys.readouterr().out == keys.export_public(anna)
+    assert capsys.readouterr().out == trustlist.export_public(anna)
     out_file = tmp_path / "bob.txt"
     assert _run(bob.parent, "keys", "export", "--out", str(out_file)) == 0
-    assert out_file.read_text() == keys.export_public(bob)
+    assert out_file.read_text() == trustlist.export_public(bob)
     capsys.readouterr()
 
     assert _run(home, "keys", "trust", str(out_file), "--identity", "bob@example.org",
@@ -653,6 +664,6 @@ _FUZZ_PIECES = [*'ab@ ,="#*\n\t', "ssh-ed25519 ", "namespaces=", "AAAA", _other_
 @given(text=st.lists(st.sampled_from(_FUZZ_PIECES), max_size=40).map("".join))
 def test_parsers_only_ever_raise_key_file_error(text: str) -> None:
     with contextlib.suppress(KeyFileError):
-        keys.parse_exported(text)
+        trustlist.parse_exported(text)
     with contextlib.suppress(KeyFileError):
-        keys._parse_allowed_signers_text(text, "fuzz")
+        allowed_signers.parse_allowed_signers_text(text, "fuzz")

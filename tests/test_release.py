@@ -21,11 +21,11 @@ import piexif
 import pytest
 from PIL import Image, PngImagePlugin
 
-from fieldkit import keys
 from fieldkit.audience import utm_epsg
 from fieldkit.bundle.export import export_bundle
 from fieldkit.bundle.importer import import_bundle
 from fieldkit.bundle.verify import verify_bundle
+from fieldkit.crypto import namespaces, trustlist
 from fieldkit.errors import ValidationError
 from fieldkit.ingest import import_media
 from fieldkit.release import ReleaseError, releases_carrying, write_release
@@ -120,7 +120,7 @@ def released(
     )
     identity = store.identity()
     allowed = root / "allowed_signers"
-    allowed.write_text(keys.export_public(store.keys_dir))
+    allowed.write_text(trustlist.export_public(store.keys_dir))
     state = {
         "root": root,
         "home": home,
@@ -305,12 +305,18 @@ def test_standard_tools_verify_the_release(released: dict[str, Any]) -> None:
     sig = ["-s", "tagmanifest-sha256.txt.sig"]
     tagmanifest = (bag / "tagmanifest-sha256.txt").read_bytes()
     ok = subprocess.run(
-        [*cmd, "-n", keys.RELEASE_NAMESPACE, *sig], cwd=bag, input=tagmanifest, capture_output=True
+        [*cmd, "-n", namespaces.RELEASE_NAMESPACE, *sig],
+        cwd=bag,
+        input=tagmanifest,
+        capture_output=True,
     )
     assert ok.returncode == 0, ok.stderr
     # A release signature never passes for a bundle's.
     bad = subprocess.run(
-        [*cmd, "-n", keys.BUNDLE_NAMESPACE, *sig], cwd=bag, input=tagmanifest, capture_output=True
+        [*cmd, "-n", namespaces.BUNDLE_NAMESPACE, *sig],
+        cwd=bag,
+        input=tagmanifest,
+        capture_output=True,
     )
     assert bad.returncode != 0
     cli = run_cli(released["home"], "verify", str(bag), "--trust", str(released["allowed"]))

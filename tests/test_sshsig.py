@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.serialization import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fieldkit import sshsig
+from fieldkit.crypto import sshsig
 from fieldkit.errors import KeyFileError, SignatureError, ValidationError
 
 SSH_KEYGEN = shutil.which("ssh-keygen")

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from fieldkit import keys
 from fieldkit.atrest import is_encrypted_home, keyring
 from fieldkit.atrest.convert import encrypt_store, plaintext_left
+from fieldkit.crypto import trustlist
 from fieldkit.errors import StoreLocked, WrongPassphrase
 from fieldkit.ingest import import_media
 from fieldkit.store import Store
@@ -51,7 +51,9 @@ def _plain_store(home: Path, colleague_keys: Path, photos: list[Path]) -> dict[s
             },
         )
         import_media(store, photos, site_id=site["id"], serial=True)
-        keys.trust(store.keys_dir, keys.export_public(colleague_keys), identity="bek@example.org")
+        trustlist.trust(
+            store.keys_dir, trustlist.export_public(colleague_keys), identity="bek@example.org"
+        )
         store.checkpoint(PASSPHRASE)
         return {
             "records": record_dump(store),

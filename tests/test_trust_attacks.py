@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from fieldkit import clock, journal, keys, sshsig
+from fieldkit import clock, journal
 from fieldkit.bundle import export_bundle, import_bundle, verify_bundle
+from fieldkit.crypto import keys, namespaces, sshsig
 from fieldkit.ids import new_id
 from fieldkit.journal import Event, make_event
 from fieldkit.store import Store
@@ -86,7 +87,7 @@ def forge(
     event = make_event(body)
     key = keys.unlock_signing_key(store.keys_dir, PASS)
     payload = journal.checkpoint_payload(device, seq, event.hash, body["hlc"])
-    signature = sshsig.sign(key, payload, keys.CHECKPOINT_NAMESPACE)
+    signature = sshsig.sign(key, payload, namespaces.CHECKPOINT_NAMESPACE)
     with store.transaction():
         store._insert_event(event)
         store.conn.execute(

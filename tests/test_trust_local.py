@@ -21,8 +21,9 @@ from pathlib import Path
 import pyrage
 import pytest
 
-from fieldkit import clock, keys
+from fieldkit import clock
 from fieldkit.canonical import JSONTooDeep, json_depth, loads_bounded
+from fieldkit.crypto import keyfolder, keys, sshsig, trustlist
 from fieldkit.errors import DiskFull, KeyFileError, ValidationError
 from fieldkit.fsutil import temp_is_abandoned
 from fieldkit.ingest import import_media
@@ -41,7 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_swapped_age_recipient_is_refused(make_store) -> None:  # type: ignore[no-untyped-def]
     coordinator, colleague = make_store("C"), make_store("B")
-    exported = keys.export_public(colleague.keys_dir)
+    exported = trustlist.export_public(colleague.keys_dir)
     assert "# age-recipient-signature: " in exported
     attacker = str(pyrage.x25519.Identity.generate().to_public())
     real = keys.load_public(colleague.keys_dir).age_recipient
@@ -49,34 +50,40 @@ def test_swapped_age_recipient_is_refused(make_store) -> None:  # type: ignore[n
     swapped = exported.replace(f"# age-recipient: {real}", f"# age-recipient: {attacker}")
     assert swapped != exported
     # The fingerprint read over the phone still matches: only the recipient changed.
-    assert keys.parse_exported(swapped.replace(attacker, real)).fingerprint == colleague.fingerprint
+    assert (
+        trustlist.parse_exported(swapped.replace(attacker, real)).fingerprint
+        == colleague.fingerprint
+    )
     with pytest.raises(KeyFileError, match=r"not the one the key .* signed"):
-        keys.trust(coordinator.keys_dir, swapped)
+        trustlist.trust(coordinator.keys_dir, swapped)
     unsigned = re.sub(r"# age-recipient-signature: .*\n", "", swapped)
     with pytest.raises(KeyFileError, match="not signed by the key"):
-        keys.trust(coordinator.keys_dir, unsigned)
+        trustlist.trust(coordinator.keys_dir, unsigned)
     assert colleague.fingerprint not in {
-        s.fingerprint for s in keys.list_trusted(coordinator.keys_dir)
+        s.fingerprint for s in trustlist.list_trusted(coordinator.keys_dir)
     }
-    signer = keys.trust(coordinator.keys_dir, exported)
+    signer = trustlist.trust(coordinator.keys_dir, exported)
     assert signer.age_recipient == real
 
 
 def test_keys_trust_shows_the_recipient_is_signed(make_store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     coordinator, colleague = make_store("C"), make_store("B")
-    (tmp_path / "b.pub").write_text(keys.export_public(colleague.keys_dir))
+    (tmp_path / "b.pub").write_text(trustlist.export_public(colleague.keys_dir))
     out = fk(coordinator.home, "keys", "trust", str(tmp_path / "b.pub")).stdout
     assert "(signed by this key)" in out
 
 
 def test_old_store_signs_its_recipient_once_on_export(make_store) -> None:  # type: ignore[no-untyped-def]
     store = make_store("A")
-    (store.keys_dir / keys.AGE_RECIPIENT_SIG).unlink()
+    (store.keys_dir / keyfolder.AGE_RECIPIENT_SIG).unlink()
     with pytest.raises(KeyFileError, match="not signed yet"):
-        keys.export_public(store.keys_dir)
+        trustlist.export_public(store.keys_dir)
     out = fk(store.home, "keys", "export").stdout  # FIELDKIT_PASSPHRASE is set by fk
     assert "# age-recipient-signature: " in out
-    assert keys.parse_exported(out).age_recipient == keys.load_public(store.keys_dir).age_recipient
+    assert (
+        trustlist.parse_exported(out).age_recipient
+        == keys.load_public(store.keys_dir).age_recipient
+    )
 
 
 # --- 7. key folder permissions -------------------------------------------------------------
@@ -87,10 +94,10 @@ def test_old_store_signs_its_recipient_once_on_export(make_store) -> None:  # ty
     ("name", "mode", "fix"),
     [
         (None, 0o777, "chmod 700"),
-        (keys.ALLOWED_SIGNERS, 0o666, "chmod 644"),
-        (keys.ALLOWED_SIGNERS, 0o664, "chmod 644"),
-        (keys.SIGNING_KEY, 0o644, "chmod 600"),
-        (keys.AGE_IDENTITY, 0o640, "chmod 600"),
+        (keyfolder.ALLOWED_SIGNERS, 0o666, "chmod 644"),
+        (keyfolder.ALLOWED_SIGNERS, 0o664, "chmod 644"),
+        (keyfolder.SIGNING_KEY, 0o644, "chmod 600"),
+        (keyfolder.AGE_IDENTITY, 0o640, "chmod 600"),
     ],
 )
 def test_key_folder_open_to_others_is_refused(
@@ -100,7 +107,7 @@ def test_key_folder_open_to_others_is_refused(
     target = store.keys_dir / name if name else store.keys_dir
     os.chmod(target, mode)
     with pytest.raises(KeyFileError, match=re.escape(f"{fix} '{target}'")):
-        keys.check_permissions(store.keys_dir)
+        keyfolder.check_permissions(store.keys_dir)
     result = fk(store.home, "keys", "list", check=False)
     assert result.returncode != 0
     assert fix in result.stderr and "Traceback" not in result.stderr
@@ -111,16 +118,16 @@ def test_line_appended_to_world_writable_allowed_signers_is_not_trusted(
     make_store, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     coordinator, intruder = make_store("C"), make_store("D")
-    allowed = coordinator.keys_dir / keys.ALLOWED_SIGNERS
+    allowed = coordinator.keys_dir / keyfolder.ALLOWED_SIGNERS
     os.chmod(coordinator.keys_dir, 0o777)
     os.chmod(allowed, 0o666)
     # Another local user appends their key.
-    line = keys.export_public(intruder.keys_dir).splitlines()[-1]
+    line = trustlist.export_public(intruder.keys_dir).splitlines()[-1]
     with allowed.open("a") as fh:
         fh.write(line + "\n")
-    pub = keys.sshsig.parse_openssh_public_key(keys.load_public(intruder.keys_dir).public_key)
+    pub = sshsig.parse_openssh_public_key(keys.load_public(intruder.keys_dir).public_key)
     with pytest.raises(KeyFileError, match="other users"):
-        keys.trusted_identity(coordinator.keys_dir, pub)
+        trustlist.trusted_identity(coordinator.keys_dir, pub)
     from fieldkit.bundle import export_bundle, import_bundle
 
     bundle = export_bundle(intruder, tmp_path / "b", passphrase=PASSPHRASE, full=True)
@@ -421,7 +428,7 @@ def test_disk_full_during_bundle_import_and_export(make_store, tmp_path: Path, m
     from fieldkit.bundle import export_bundle, import_bundle
 
     anna, carol = make_store("A"), make_store("C")
-    keys.trust(carol.keys_dir, keys.export_public(anna.keys_dir))
+    trustlist.trust(carol.keys_dir, trustlist.export_public(anna.keys_dir))
     for i in range(4):
         blob = anna.media.put_bytes(os.urandom(50_000))
         anna.create("media", {"sha256": blob.sha256, "file_name": f"m{i}.bin"})
@@ -446,12 +453,12 @@ def test_disk_full_during_bundle_import_and_export(make_store, tmp_path: Path, m
     assert not list(carol.media.root.glob("??/*"))  # the two it copied were removed
     assert import_bundle(carol, Path(bundle.path)).ok  # with space again, it completes
 
-    from fieldkit.bundle import export as export_module
+    from fieldkit.bundle import bagwriter
 
     def full_write(*args, **kw):  # type: ignore[no-untyped-def]
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(export_module._BagWriter, "write_tags", full_write)
+    monkeypatch.setattr(bagwriter.BagWriter, "write_tags", full_write)
     with pytest.raises(DiskFull, match=r"^disk full: the bundle was not written"):
         export_bundle(carol, tmp_path / "out", passphrase=PASSPHRASE, full=True)
     assert not [p for p in tmp_path.iterdir() if p.name.startswith("out")]

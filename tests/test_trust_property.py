@@ -20,8 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldkit import journal, keys, sshsig
+from fieldkit import journal
 from fieldkit.bundle import export_bundle, import_bundle, verify_bundle
+from fieldkit.crypto import keys, namespaces, sshsig, trustlist
 from fieldkit.ids import new_id
 from fieldkit.journal import Event, make_event
 from fieldkit.store import Store
@@ -37,7 +38,7 @@ def _sign(store: Store, key: Any, device: str, event: Event) -> dict[str, Any]:
         "seq": event.seq,
         "head": event.hash,
         "hlc": event.hlc,
-        "signature": sshsig.sign(key, payload, keys.CHECKPOINT_NAMESPACE),
+        "signature": sshsig.sign(key, payload, namespaces.CHECKPOINT_NAMESPACE),
     }
 
 
@@ -125,7 +126,7 @@ def test_a_devices_genuine_bundle_merges_whatever_a_colleague_sent(
     carol = copy_store({"c": homes["carol"]}, "c", work / "carol")
     try:
         for who in ("anna", "bob", "mallory"):
-            keys.trust(carol.keys_dir, keys.export_public(homes[who] / "keys"))
+            trustlist.trust(carol.keys_dir, trustlist.export_public(homes[who] / "keys"))
         key = keys.unlock_signing_key(mallory.keys_dir, PASS)
         genuine: list[Event] = v["events"]
         device = v["device"]

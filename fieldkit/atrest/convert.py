@@ -190,7 +190,7 @@ def _export_database(home: Path, secrets: keyfile.StoreSecrets) -> dict[str, int
 def _pending_or_new(
     keys_dir: Path, passphrase: bytes, report: EncryptReport
 ) -> keyfile.StoreSecrets:
-    from fieldkit import keys
+    from fieldkit.crypto import keys
 
     pending = keys_dir / (keyfile.STORE_KEY_FILE + PENDING)
     if pending.is_file():
@@ -237,7 +237,7 @@ def encrypt_store(
     the long work), so a person sees it even if the run is interrupted later. Raises
     :class:`~fieldkit.errors.WrongPassphrase` (nothing written) or :class:`StoreError`.
     """
-    from fieldkit import keys
+    from fieldkit.crypto import keys
 
     home = Path(home)
     db = home / DB_NAME

@@ -1,7 +1,7 @@
 """The checks of a bag's tag files: bag-info fields, the signature and its trust, media.
 
 bag-info fields follow RFC 8493 section 2.2.2 plus FieldKit's own (docs/bundle-format.md);
-the signature is an SSHSIG (namespace ``keys.BUNDLE_NAMESPACE``) over the tag manifest.
+the signature is an SSHSIG (namespace ``namespaces.BUNDLE_NAMESPACE``) over the tag manifest.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import binascii
 import re
 from pathlib import Path
 
-from fieldkit import keys, sshsig
 from fieldkit.bundle.bag import (
     BAG_INFO,
     FORMAT_VERSIONS,
@@ -23,6 +22,7 @@ from fieldkit.bundle.bag import (
 from fieldkit.bundle.journals import JournalFile
 from fieldkit.bundle.report import UNTRUSTED, VerifyReport
 from fieldkit.canonical import is_sha256
+from fieldkit.crypto import namespaces, sshsig, trustlist
 from fieldkit.errors import FieldkitError
 from fieldkit.ids import is_id
 
@@ -60,7 +60,7 @@ def is_release(info: dict[str, list[str]]) -> bool:
 
 def namespace_of(info: dict[str, list[str]]) -> str:
     """The SSHSIG namespace the bag's signature must carry: release or bundle."""
-    return keys.RELEASE_NAMESPACE if is_release(info) else keys.BUNDLE_NAMESPACE
+    return namespaces.RELEASE_NAMESPACE if is_release(info) else namespaces.BUNDLE_NAMESPACE
 
 
 def check_bag_info(info: dict[str, list[str]], report: VerifyReport) -> None:
@@ -212,7 +212,7 @@ def check_signature(
         )
         return
     try:
-        trusted_as = keys.trusted_identity(trust, pub, namespace=namespace)
+        trusted_as = trustlist.trusted_identity(trust, pub, namespace=namespace)
     except FieldkitError as exc:
         problems.append(Problem("trust", f"cannot read the trusted keys: {exc}", path=str(trust)))
         return

@@ -26,19 +26,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fieldkit import journal, keys
+from fieldkit import journal
 from fieldkit.atrest.database import OPERATIONAL_ERRORS, SQL_ERRORS
 from fieldkit.bundle.bag import JOURNAL_DIR
 from fieldkit.bundle.sources import Source
 from fieldkit.bundle.verify import UNTRUSTED, Contents, VerifyReport, verify_path
 from fieldkit.bundle.zippolicy import ZipReadError
+from fieldkit.crypto import trustlist
 from fieldkit.errors import BundleError, ChainError, DiskFull, FieldkitError
 from fieldkit.fsutil import is_disk_full
 from fieldkit.journal import ChainWalker, Event
 from fieldkit.problems import Problem
 from fieldkit.progress import CancelToken, ProgressFn, check_cancel
 from fieldkit.store import MergeReport, Store
-from fieldkit.store.merge import ChainProof
+from fieldkit.store.proof import ChainProof
 
 
 @dataclass
@@ -320,7 +321,7 @@ def _merge_events(
         by_device.setdefault(str(cp.get("device")), []).append(dict(cp))
 
     def is_trusted(public_key: Any) -> bool:
-        return keys.trusted_identity(store.keys_dir, public_key) is not None
+        return trustlist.trusted_identity(store.keys_dir, public_key) is not None
 
     proof = ChainProof(by_device, is_trusted, accept_untrusted)
 

@@ -8,10 +8,11 @@ checkpoints (format: docs/bundle-format.md).
 
 from __future__ import annotations
 
-from fieldkit import journal, sshsig
+from fieldkit import journal
 from fieldkit.bundle.bag import CHECKPOINT_FILE, JOURNAL_DIR, Problem
 from fieldkit.bundle.report import Contents, VerifyReport
 from fieldkit.canonical import loads_bounded
+from fieldkit.crypto import sshsig
 from fieldkit.errors import ChainError, FieldkitError
 from fieldkit.ids import device_id_for_key, is_key_bound_id
 

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 import pyrage
 
-from fieldkit import keys
 from fieldkit.bundle.bag import (
     BAG_INFO,
     BAGIT_TXT,
@@ -57,6 +56,7 @@ from fieldkit.bundle.payload import read_payload
 from fieldkit.bundle.report import UNTRUSTED, Contents, VerifyReport
 from fieldkit.bundle.sources import FolderSource, Source, ZipSource
 from fieldkit.bundle.zippolicy import ZipReadError
+from fieldkit.crypto import keys
 from fieldkit.errors import BundleError
 from fieldkit.ids import is_id
 from fieldkit.progress import CancelToken, ProgressFn, Throttle

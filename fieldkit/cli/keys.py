@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fieldkit import keys
 from fieldkit.cli.common import (
     add_json,
     add_passphrase,
@@ -17,6 +16,7 @@ from fieldkit.cli.common import (
     print_json,
     read_passphrase,
 )
+from fieldkit.crypto import allowed_signers, keyfolder, keys, trustlist
 from fieldkit.errors import FieldkitError, KeyFileError
 
 
@@ -140,12 +140,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def keys_dir_of(args: argparse.Namespace) -> Path:
     """``<home>/keys``, or :class:`KeyFileError` if it holds no signing key."""
     keys_dir = home_of(args) / "keys"
-    if not keys.keys_exist(keys_dir):
+    if not keyfolder.keys_exist(keys_dir):
         raise KeyFileError(f"no keys in {keys_dir}: run `fieldkit init` first")
     return keys_dir
 
 
-def _as_json(signer: keys.TrustedSigner, own_fingerprint: str) -> dict[str, Any]:
+def _as_json(signer: allowed_signers.TrustedSigner, own_fingerprint: str) -> dict[str, Any]:
     doc = dataclasses.asdict(signer)
     doc["namespaces"] = list(signer.namespaces) if signer.namespaces is not None else None
     doc["own"] = signer.fingerprint == own_fingerprint
@@ -169,7 +169,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if keys.load_public(keys_dir).age_recipient and keys.own_recipient_signature(keys_dir) is None:
         # A store made before the recipient was signed: sign it once.
         keys.sign_age_recipient(keys_dir, read_passphrase(args))
-    text = keys.export_public(keys_dir)
+    text = trustlist.export_public(keys_dir)
     if not args.out:
         sys.stdout.write(text)
         return 0
@@ -185,11 +185,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _read_key_file(name: str) -> str:
     if name == "-":
-        return sys.stdin.read(keys.MAX_EXPORT + 1)
+        return sys.stdin.read(keyfolder.MAX_EXPORT + 1)
     path = Path(name)
     try:
         with path.open("rb") as fh:
-            data = fh.read(keys.MAX_EXPORT + 1)
+            data = fh.read(keyfolder.MAX_EXPORT + 1)
     except OSError as exc:
         raise KeyFileError(f"cannot read {path}: {exc.strerror}") from exc
     try:
@@ -202,7 +202,7 @@ def cmd_trust(args: argparse.Namespace) -> int:
     keys_dir = keys_dir_of(args)
     text = _read_key_file(args.file)
     try:
-        signer = keys.trust(keys_dir, text, identity=args.identity)
+        signer = trustlist.trust(keys_dir, text, identity=args.identity)
     except KeyFileError as exc:
         raise KeyFileError(f"{args.file}: {exc}") from None
     if args.json:
@@ -219,13 +219,13 @@ def cmd_trust(args: argparse.Namespace) -> int:
 
 
 def cmd_untrust(args: argparse.Namespace) -> int:
-    keys.untrust(keys_dir_of(args), args.fingerprint)
+    trustlist.untrust(keys_dir_of(args), args.fingerprint)
     print(f"No longer trusted: {args.fingerprint}")
     return 0
 
 
 def cmd_revoke(args: argparse.Namespace) -> int:
-    from fieldkit.revocation import revoke
+    from fieldkit.crypto.revocation import revoke
 
     with open_store(args) as store:
         record = revoke(store, args.fingerprint, args.revoked_from, args.reason)
@@ -240,7 +240,7 @@ def cmd_revoke(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     keys_dir = keys_dir_of(args)
     own = keys.load_public(keys_dir).fingerprint
-    signers = keys.list_trusted(keys_dir)
+    signers = trustlist.list_trusted(keys_dir)
     if args.json:
         print_json({"keys": [_as_json(s, own) for s in signers]})
         return 0

@@ -109,8 +109,9 @@ def open_session(
             return None
         home = answer.home
         passphrase = answer.passphrase
-    from fieldkit import atrest, keys
+    from fieldkit import atrest
     from fieldkit.atrest import keyring
+    from fieldkit.crypto import keys
 
     keys_dir = home / "keys"
     if atrest.is_encrypted_home(home):

@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldkit import bundle, fingerprints
+from fieldkit import bundle
+from fieldkit.crypto import fingerprints
 from fieldkit.gui.bundle_views import to_doc
 from fieldkit.gui.dialogs import Prompts
 from fieldkit.gui.i18n import tr
@@ -51,7 +52,7 @@ class ExportDialog(QDialog):
 
     def __init__(self, parent: QWidget | None, keys_dir: Path, default_out: Path) -> None:
         super().__init__(parent)
-        from fieldkit import keys
+        from fieldkit.crypto import trustlist
 
         self.setWindowTitle(tr("Export a signed bundle"))
         self.setMinimumWidth(560)
@@ -62,7 +63,7 @@ class ExportDialog(QDialog):
         self.zip.setChecked(True)
         self.recipients = QListWidget()
         self.recipients.setMaximumHeight(110)
-        for signer in keys.list_trusted(keys_dir):
+        for signer in trustlist.list_trusted(keys_dir):
             if not signer.age_recipient:
                 continue
             item = QListWidgetItem(f"{signer.identity}  ({signer.fingerprint[:19]}…)")

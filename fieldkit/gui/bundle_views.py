@@ -130,7 +130,7 @@ def verify_headline(ok: bool, doc: dict[str, Any], n_problems: int) -> str:
     if ok:
         head = tr("Intact and signed by {who}.").format(who=who or tr("a trusted key"))
         if isinstance(tag, str) and len(tag) == 64:
-            from fieldkit import fingerprints
+            from fieldkit.crypto import fingerprints
 
             head += "\n" + tr("Bundle fingerprint (compare with the sender's): {fp}").format(
                 fp=fingerprints.spoken(tag)

@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldkit import __version__, fingerprints
+from fieldkit import __version__
+from fieldkit.crypto import fingerprints
 from fieldkit.gui.dialogs import Prompts
 from fieldkit.gui.i18n import tr
 
@@ -160,10 +161,10 @@ class SettingsDialog(QDialog):
         return row
 
     def reload(self) -> None:
-        from fieldkit import keys
+        from fieldkit.crypto import trustlist
 
         self.list.clear()
-        for i, signer in enumerate(keys.list_trusted(self.keys_dir)):
+        for i, signer in enumerate(trustlist.list_trusted(self.keys_dir)):
             text = f"{signer.identity}    {signer.fingerprint}"
             if i == 0:
                 text += "    " + tr("(this store)")
@@ -206,14 +207,14 @@ class SettingsDialog(QDialog):
         self.message.setVisible(bool(text))
 
     def add_from_file(self, path: Path | None = None) -> None:
-        from fieldkit import keys
+        from fieldkit.crypto import trustlist
         from fieldkit.errors import FieldkitError
 
         path = path or Prompts.open_file(self, tr("A key file exported by FieldKit"))
         if path is None:
             return
         try:
-            signer = keys.trust(self.keys_dir, Path(path).read_text(encoding="utf-8"))
+            signer = trustlist.trust(self.keys_dir, Path(path).read_text(encoding="utf-8"))
         except (FieldkitError, OSError, UnicodeDecodeError) as exc:
             self._show(str(exc))
             return
@@ -221,24 +222,24 @@ class SettingsDialog(QDialog):
         self.reload()
 
     def remove_selected(self) -> None:
-        from fieldkit import keys
+        from fieldkit.crypto import trustlist
         from fieldkit.errors import FieldkitError
 
         item = self.list.currentItem()
         if item is None or item.data(Qt.ItemDataRole.UserRole + 1):
             return
         try:
-            keys.untrust(self.keys_dir, item.data(Qt.ItemDataRole.UserRole))
+            trustlist.untrust(self.keys_dir, item.data(Qt.ItemDataRole.UserRole))
         except FieldkitError as exc:
             self._show(str(exc))
             return
         self.reload()
 
     def export_mine(self, path: Path | None = None) -> None:
-        from fieldkit import keys
+        from fieldkit.crypto import trustlist
 
         path = path or Prompts.save_file(self, tr("Export my public key"), "fieldkit-key.pub")
         if path is None:
             return
-        Path(path).write_text(keys.export_public(self.keys_dir), encoding="utf-8")
+        Path(path).write_text(trustlist.export_public(self.keys_dir), encoding="utf-8")
         self._show(tr("Saved {path}").format(path=path))

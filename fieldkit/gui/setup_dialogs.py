@@ -89,8 +89,8 @@ class SetupDialog(QDialog):
             self.home.setText(str(folder))
 
     def problem(self) -> str | None:
+        from fieldkit.crypto.keys import validate_identity
         from fieldkit.errors import ValidationError
-        from fieldkit.keys import validate_identity
 
         if not self.name.text().strip():
             return tr("Enter your name.")
@@ -158,7 +158,7 @@ class PassphraseDialog(QDialog):
         self.value: bytes | None = None
 
     def accept(self) -> None:
-        from fieldkit import keys
+        from fieldkit.crypto import keys
         from fieldkit.errors import FieldkitError
 
         value = self.passphrase.text().encode("utf-8")

@@ -21,7 +21,7 @@ CHECKPOINT_KEYS = frozenset({"device", "seq", "head", "hlc", "signature"})
 
 def checkpoint_signer(cp: Any) -> str:
     """The fingerprint of :func:`checkpoint_key`."""
-    from fieldkit import sshsig
+    from fieldkit.crypto import sshsig
 
     return sshsig.fingerprint(checkpoint_key(cp))
 
@@ -34,8 +34,8 @@ def checkpoint_key(cp: Any) -> Ed25519PublicKey:
     that key is the device's is the caller's question: a store and a bundle know the
     device keys from different places.
     """
-    from fieldkit import sshsig
-    from fieldkit.keys import CHECKPOINT_NAMESPACE
+    from fieldkit.crypto import sshsig
+    from fieldkit.crypto.namespaces import CHECKPOINT_NAMESPACE
 
     if not isinstance(cp, Mapping) or set(cp) != CHECKPOINT_KEYS:
         raise ChainError("checkpoint is malformed")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 
-from fieldkit.metadata.containers import Found, _tiff_in
+from fieldkit.metadata.containers import Found, tiff_in
 from fieldkit.metadata.tiff import (
     EXIF_TAGS,
     GPS_TAGS,
@@ -141,7 +141,7 @@ def _exif_payload(payload: bytes, out: Found) -> bytes | None:
     skip = struct.unpack(">I", payload[:4])[0]
     if 4 + skip + 4 <= len(payload) and payload[4 + skip : 8 + skip] in (b"II*\x00", b"MM\x00*"):
         return payload[4 + skip :]
-    tiff = _tiff_in(payload[4:])
+    tiff = tiff_in(payload[4:])
     if tiff is None:
         out.problems.append("HEIF: EXIF item without a TIFF header")
     return tiff

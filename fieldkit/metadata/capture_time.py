@@ -180,7 +180,7 @@ def _resolve(
         fixed: timedelta | None = None
         zone_name: str | None = None
         if correction.utc_offset:
-            from fieldkit.metadata.reading import parse_offset
+            from fieldkit.metadata.time_readings import parse_offset
 
             normal = parse_offset(correction.utc_offset)
             if normal is not None:

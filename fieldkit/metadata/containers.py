@@ -31,8 +31,12 @@ class Found:
     xmp_extended: bool = False
 
 
-def _tiff_in(payload: bytes) -> bytes | None:
-    """The TIFF block inside an EXIF payload that may start with 'Exif\\0\\0' or not."""
+def tiff_in(payload: bytes) -> bytes | None:
+    """The TIFF block (from its byte-order mark ``II*\\0`` or ``MM\\0*``, TIFF 6.0 §2)
+    inside an EXIF payload, which may start with ``Exif\\0\\0`` (a JPEG APP1 segment,
+    Exif 2.3 / CIPA DC-008), with a 4-byte offset (a HEIF ``Exif`` item, ISO/IEC 23008-12)
+    or with neither; searched in the first 16 bytes. ``None`` when there is none. Used by
+    every container reader (JPEG, PNG, WebP, HEIF, JPEG XL, JPEG 2000)."""
     for start in range(min(len(payload), 16)):
         if payload[start : start + 4] in (b"II*\x00", b"MM\x00*"):
             return payload[start:]
@@ -96,7 +100,7 @@ def find_jpeg(fh: BinaryIO, base: int = 0) -> Found:
                         out.problems.append(
                             f"EXIF block truncated at byte {pos + 4 + len(payload) - base}"
                         )
-                    tiff = _tiff_in(payload)
+                    tiff = tiff_in(payload)
                     if tiff:
                         out.tiff = bytes_reader(tiff)
                     else:
@@ -145,7 +149,7 @@ def find_png(fh: BinaryIO) -> Found:
                 out.width, out.height = struct.unpack(">II", ihdr)
         elif kind == b"eXIf" and out.tiff is None:
             data = fh.read(min(length, 1 << 20))
-            tiff = _tiff_in(data)
+            tiff = tiff_in(data)
             if tiff:
                 out.tiff = bytes_reader(tiff)
             else:
@@ -168,7 +172,7 @@ def _png_text_chunk(out: Found, kind: bytes, data: bytes) -> None:
         if keyword in _PNG_KEYWORDS:
             out.problems.append(f"PNG: {kind.decode()} chunk {_printable(keyword)!r} is damaged")
     elif keyword in (b"Raw profile type exif", b"Raw profile type APP1"):
-        tiff = _tiff_in(raw_profile(payload) or b"")
+        tiff = tiff_in(raw_profile(payload) or b"")
         if tiff and out.tiff is None:
             out.tiff = bytes_reader(tiff)
     elif keyword == _PNG_XMP_KEYWORD and out.xmp is None:
@@ -246,7 +250,7 @@ def find_webp(fh: BinaryIO) -> Found:
                 bits = int.from_bytes(data[1:5], "little")
                 out.width, out.height = (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
         elif kind == b"EXIF" and length < (4 << 20):
-            tiff = _tiff_in(fh.read(length))
+            tiff = tiff_in(fh.read(length))
             if tiff:
                 out.tiff = bytes_reader(tiff)
         elif kind == b"XMP " and length < (4 << 20) and out.xmp is None:
@@ -281,7 +285,7 @@ def find_embedded_exif(fh: BinaryIO) -> Found:
     data = fh.read(EMBEDDED_SCAN_BYTES)
     at = data.find(b"Exif\x00\x00")
     while at >= 0:
-        tiff = _tiff_in(data[at + 6 : at + 6 + 65536])
+        tiff = tiff_in(data[at + 6 : at + 6 + 65536])
         if tiff is not None and data[at + 6 : at + 8] in (b"II", b"MM"):
             return Found(tiff=bytes_reader(tiff), problems=["EXIF read from an embedded preview"])
         at = data.find(b"Exif\x00\x00", at + 1)

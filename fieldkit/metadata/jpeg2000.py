@@ -12,7 +12,7 @@ import struct
 from typing import BinaryIO
 
 from fieldkit.metadata.bmff import boxes
-from fieldkit.metadata.containers import Found, _tiff_in
+from fieldkit.metadata.containers import Found, tiff_in
 from fieldkit.metadata.tiff import bytes_reader, file_reader
 from fieldkit.metadata.xmp import find_packet
 
@@ -46,7 +46,7 @@ def find_jp2(fh: BinaryIO, size: int) -> Found:
             if packet is not None and out.xmp is None:
                 out.xmp = packet
         elif payload[:16] == EXIF_UUID and out.tiff is None:
-            tiff = _tiff_in(payload[16:])
+            tiff = tiff_in(payload[16:])
             if tiff is None:
                 out.problems.append("JPEG 2000: Exif box without a TIFF header")
             else:

@@ -15,7 +15,7 @@ import struct
 from typing import BinaryIO
 
 from fieldkit.metadata.bmff import boxes
-from fieldkit.metadata.containers import Found, _tiff_in
+from fieldkit.metadata.containers import Found, tiff_in
 from fieldkit.metadata.tiff import bytes_reader, file_reader
 
 #: No Exif or XMP box FieldKit reads is larger (compressed or not).
@@ -77,7 +77,7 @@ def _exif_box(payload: bytes) -> bytes | None:
     at = 4 + skip
     if at + 4 <= len(payload) and payload[at : at + 4] in (b"II*\x00", b"MM\x00*"):
         return payload[at:]
-    return _tiff_in(payload[4:]) or _tiff_in(payload)
+    return tiff_in(payload[4:]) or tiff_in(payload)
 
 
 def _unbrotli(data: bytes, out: Found) -> bytes | None:

@@ -131,7 +131,7 @@ class StoreChain(StoreProjection):
 
         Give the passphrase, or a key already unlocked (an export signs twice with it).
         """
-        from fieldkit import keys, sshsig
+        from fieldkit.crypto import keys, namespaces, sshsig
 
         if key is None:
             if passphrase is None:
@@ -143,7 +143,7 @@ class StoreChain(StoreProjection):
         seq, head_hash = head
         hlc = self._event_hlc(head_hash)
         payload = journal.checkpoint_payload(self.device_id, seq, head_hash, hlc)
-        signature = sshsig.sign(key, payload, keys.CHECKPOINT_NAMESPACE)
+        signature = sshsig.sign(key, payload, namespaces.CHECKPOINT_NAMESPACE)
         with self.transaction():
             self.conn.execute(
                 "INSERT OR REPLACE INTO checkpoints (device, seq, head, hlc, signature) "

@@ -1,17 +1,9 @@
 """Merging other devices' events: chain continuity and authorship per device, one transaction.
 
-Continuity (seq + 1, prev = hash of the previous event) is checked for every merge. A
-bundle import also gives a :class:`ChainProof`; then every new event must be proven by
-its own device's key (docs/trust-model.md, "What a bundle proves"):
-
-* the device's key is the one whose checkpoints sign its chain; a device id made by
-  this version derives from that key (:func:`fieldkit.ids.device_id_for_key`), so a
-  checkpoint by any other key for that id is a forgery; an older (random) id is bound
-  to the first key this store saw sign it, and a second key claiming it is reported;
-* every event is covered by such a checkpoint (its seq is at or below a checkpoint's,
-  whose head is that event's hash) and its ``author`` is that key's fingerprint;
-* that key is trusted here (allowed_signers, or a chain this store already holds with
-  it), or the person accepted it explicitly.
+Continuity (seq + 1, prev = hash of the previous event) is checked for every merge
+(:class:`fieldkit.journal.ChainWalker`). A bundle import also gives a
+:class:`~fieldkit.store.proof.ChainProof`; then every new event must be proven by its own
+device's key (the rules: :mod:`fieldkit.store.proof`).
 
 Events kept in the journal but not projected (``held_back``): a clock more than
 :data:`fieldkit.clock.MAX_AHEAD_MS` ahead of this computer's, or signed by a revoked key
@@ -24,11 +16,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from fieldkit import clock, journal, records, revocation, sshsig
-from fieldkit.errors import FieldkitError, StoreError
-from fieldkit.ids import device_id_for_key, is_key_bound_id
+from fieldkit import clock, journal, records
+from fieldkit.crypto import revocation
+from fieldkit.errors import StoreError
 from fieldkit.journal import ChainWalker, Event
 from fieldkit.problems import Problem
+from fieldkit.store.proof import ChainProof, DeviceKey, ProvenWalker, prove_device
 from fieldkit.store.schema import chunks, now_iso
 from fieldkit.store.writes import StoreWrites
 
@@ -71,25 +64,6 @@ class MergeReport:
             "waiting": self.waiting,
             "chain_keys": self.chain_keys,
         }
-
-
-@dataclass
-class ChainProof:
-    """What proves a bundle's events (see the module text): the checkpoints it carries,
-    per device, and who is trusted. ``is_trusted(public_key)`` answers from the store's
-    allowed_signers; ``accept_untrusted`` is the person's explicit acceptance."""
-
-    checkpoints: Mapping[str, Sequence[Mapping[str, Any]]]
-    is_trusted: Callable[[Any], bool]
-    accept_untrusted: bool = False
-
-
-@dataclass
-class _DeviceKey:
-    fingerprint: str | None = None
-    heads: dict[int, str] = field(default_factory=dict)  # seq -> head hash it signed
-    proven: int = 0  # the highest seq a checkpoint by the device's key covers
-    refusal: str | None = None  # why none of this device's new events can be merged
 
 
 class StoreMerge(StoreWrites):
@@ -218,7 +192,7 @@ class StoreMerge(StoreWrites):
         """Hold back what revoked keys signed from their revocation's time on.
 
         Returns the records whose events were newly held back (to reproject). Runs after
-        every merge and after a local revocation (:func:`fieldkit.revocation.revoke`).
+        every merge and after a local revocation (:func:`fieldkit.crypto.revocation.revoke`).
         """
         rows = self.find("revocation", include_retracted=False)
         touched: set[str] = set()
@@ -298,7 +272,7 @@ class _Merge:
         self.report = report
         self.proof = proof
         self.now_ms = clock.wall_ms() if now_ms is None else now_ms
-        self.key = _DeviceKey()
+        self.key = DeviceKey()
         self.new_hashes: set[str] = set()
         self.heads = store.chain_heads()
         self.max_seen = store._clock()
@@ -314,93 +288,6 @@ class _Merge:
         self.held: list[tuple[Event, str]] = []
         self.revocations: set[str] = set()
 
-    def _device_key(self, device: str) -> _DeviceKey:
-        """Which key signs ``device``'s chain, how far its checkpoints cover it, or why not."""
-        assert self.proof is not None
-        out = _DeviceKey()
-        carried = list(self.proof.checkpoints.get(device, ()))
-        held = self.store.checkpoints(device)
-        signers: dict[str, Any] = {}  # fingerprint -> public key
-        signed: list[tuple[str, Mapping[str, Any], bool]] = []
-        for cp, from_store in [(c, False) for c in carried] + [(c, True) for c in held]:
-            try:
-                pub = journal.checkpoint_key(cp)
-            except FieldkitError:
-                continue  # the verifier reports it; it proves nothing here
-            if cp.get("device") != device:
-                continue
-            fp = sshsig.fingerprint(pub)
-            signers[fp] = pub
-            signed.append((fp, cp, from_store))
-        if is_key_bound_id(device):
-            owners = [
-                fp
-                for fp, pub in signers.items()
-                if device_id_for_key(sshsig.public_key_blob(pub)) == device
-            ]
-            for fp in sorted(set(signers) - set(owners)):
-                self.report.problems.append(
-                    Problem(
-                        "forged-chain",
-                        f"device {device}: a checkpoint signed by {fp} claims it, but the "
-                        "device's id derives from another key: a chain forged under its id; "
-                        "not merged",
-                        device=device,
-                    )
-                )
-        else:
-            held_keys = {fp for fp, _cp, from_store in signed if from_store}
-            owners = sorted(held_keys) or sorted(signers)
-            if len(owners) > 1 or (held_keys and set(signers) - held_keys):
-                others = sorted(set(signers) - set(owners[:1]))
-                self.report.problems.append(
-                    Problem(
-                        "two-keys",
-                        f"device {device}: two keys claim it ({owners[0]} and "
-                        f"{', '.join(others)}); not resolved silently: the chain signed by "
-                        "the other key was not merged",
-                        device=device,
-                    )
-                )
-                owners = owners[:1]
-        if not owners:
-            out.refusal = "no checkpoint signed by the device's own key covers it"
-            return out
-        fp = owners[0]
-        out.fingerprint = fp
-        self.report.chain_keys[device] = fp
-        for cfp, cp, _from_store in signed:
-            if cfp == fp:
-                out.heads[int(cp["seq"])] = str(cp["head"])
-        out.proven = max(out.heads, default=0)
-        known = bool(held) and any(cfp == fp for cfp, _cp, s in signed if s)
-        if not (known or self.proof.accept_untrusted or self.proof.is_trusted(signers[fp])):
-            out.refusal = (
-                f"its chain is signed by {fp}, a key this store does not trust "
-                "(trust it with `fieldkit keys trust`, or accept it explicitly)"
-            )
-        return out
-
-    def _unproven(self, event: Event) -> str | None:
-        key = self.key
-        if key.refusal is not None:
-            return key.refusal
-        if event.seq > key.proven:
-            return (
-                f"not covered by a checkpoint signed by the device's key {key.fingerprint} "
-                f"(the last covers seq {key.proven})"
-            )
-        head = key.heads.get(event.seq)
-        if head is not None and head != event.hash:
-            return "the device's signed checkpoint names another event at this seq"
-        author = event.body.get("author")
-        if author != key.fingerprint:
-            return (
-                f"its author {str(author)[:60]!r} is not the key that signs this device's "
-                f"chain ({key.fingerprint})"
-            )
-        return None
-
     def add(self, event: Event) -> None:
         device, seq = event.device, event.seq
         if device != self.device:
@@ -414,8 +301,8 @@ class _Merge:
             self.walker = ChainWalker(device, after=self.heads.get(device, (0, None)))
             self.first_new = None
             if self.proof is not None and device != self.store.device_id:
-                self.key = self._device_key(device)
-                self.walker = _ProvenWalker(
+                self.key = prove_device(self.store, self.proof, self.report, device)
+                self.walker = ProvenWalker(
                     device, self.key, after=self.heads.get(device, (0, None))
                 )
         elif seq < self.stream_seq:
@@ -533,51 +420,3 @@ class _Merge:
             ],
         )
         self.pending = []
-
-
-class _ProvenWalker(ChainWalker):
-    """The chain walker with the authorship rules of a bundle import (module text):
-    every event covered by a checkpoint of the device's own key, authored by that key."""
-
-    def __init__(
-        self, device: str, key: _DeviceKey, *, after: tuple[int, str | None] | None
-    ) -> None:
-        super().__init__(device, after=after)
-        self.key = key
-
-    def check_event(self, event: Event) -> list[Problem]:
-        key = self.key
-        if key.refusal is not None:
-            return [Problem("unproven", key.refusal, device=self.device, seq=event.seq)]
-        if event.seq > key.proven:
-            return [
-                Problem(
-                    "unproven",
-                    f"not covered by a checkpoint signed by the device's key {key.fingerprint} "
-                    f"(the last covers seq {key.proven})",
-                    device=self.device,
-                    seq=event.seq,
-                )
-            ]
-        head = key.heads.get(event.seq)
-        if head is not None and head != event.hash:
-            return [
-                Problem(
-                    "unproven",
-                    "the device's signed checkpoint names another event at this seq",
-                    device=self.device,
-                    seq=event.seq,
-                )
-            ]
-        author = event.body.get("author")
-        if author != key.fingerprint:
-            return [
-                Problem(
-                    "author",
-                    f"its author {str(author)[:60]!r} is not the key that signs this "
-                    f"device's chain ({key.fingerprint})",
-                    device=self.device,
-                    seq=event.seq,
-                )
-            ]
-        return []

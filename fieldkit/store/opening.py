@@ -98,7 +98,7 @@ class Store(StoreMerge):
         wrapped by the passphrase, a recovery code (in ``store.recovery_code``, shown
         once, never stored), SQLCipher for the database and age for the files.
         """
-        from fieldkit import keys, sshsig
+        from fieldkit.crypto import keys, sshsig
 
         home = Path(home)
         if (home / DB_NAME).exists():

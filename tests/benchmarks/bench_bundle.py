@@ -159,8 +159,8 @@ def bench_media(work: Path, size_mb: int) -> dict[str, float]:
 
 def bench_merge(work: Path, events: int) -> dict[str, float]:
     """Merge time: a full bundle of ``events`` events imported into an empty store."""
-    from fieldkit import keys
     from fieldkit.bundle import export_bundle
+    from fieldkit.crypto import trustlist
     from fieldkit.ids import new_id
     from fieldkit.store import Store
 
@@ -184,7 +184,7 @@ def bench_merge(work: Path, events: int) -> dict[str, float]:
     gen = time.perf_counter() - t
     bundle = Path(export_bundle(a, work / f"e{events}", passphrase=PASS.encode(), full=True).path)
     c = Store.open(c_home, passphrase=PASS.encode())
-    keys.trust(c.keys_dir, keys.export_public(a.keys_dir))
+    trustlist.trust(c.keys_dir, trustlist.export_public(a.keys_dir))
     a.close()
     c.close()
     ver = child("verify", str(c_home), str(bundle))

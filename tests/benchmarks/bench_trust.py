@@ -30,8 +30,8 @@ from tests.benchmarks.bench_bundle import PASS, child, make_store  # noqa: E402
 
 
 def bench_relay(work: Path, events: int) -> dict[str, float]:
-    from fieldkit import keys
     from fieldkit.bundle import export_bundle, import_bundle
+    from fieldkit.crypto import trustlist
     from fieldkit.ids import new_id
     from fieldkit.store import Store
 
@@ -56,9 +56,9 @@ def bench_relay(work: Path, events: int) -> dict[str, float]:
     a_bundle = Path(export_bundle(a, work / "from-anna", passphrase=PASS.encode(), full=True).path)
     c = Store.open(c_home)
     d = Store.open(d_home)
-    keys.trust(c.keys_dir, keys.export_public(a.keys_dir))
-    keys.trust(d.keys_dir, keys.export_public(a.keys_dir))
-    keys.trust(d.keys_dir, keys.export_public(c.keys_dir))
+    trustlist.trust(c.keys_dir, trustlist.export_public(a.keys_dir))
+    trustlist.trust(d.keys_dir, trustlist.export_public(a.keys_dir))
+    trustlist.trust(d.keys_dir, trustlist.export_public(c.keys_dir))
     t = time.perf_counter()
     report = import_bundle(c, a_bundle)
     assert report.ok, report.to_json()

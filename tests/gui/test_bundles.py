@@ -7,7 +7,7 @@ from pathlib import Path
 
 from guihelpers import close_window, open_window
 
-from fieldkit import keys
+from fieldkit.crypto import trustlist
 from fieldkit.gui import bundle_import, bundle_verify
 from fieldkit.gui.bundle_export import ExportDialog, ExportOptions
 from fieldkit.gui.dialogs import Prompts
@@ -52,7 +52,7 @@ def test_export_import_resolve(window, qtbot, monkeypatch, tmp_path):
 
     b_home = tmp_path / "coordinator"
     b = Store.init(b_home, name="Coordinator", email="coord@example.org", passphrase=B_PASS)
-    keys.trust(b.keys_dir, keys.export_public(Path(a.store.keys_dir)))
+    trustlist.trust(b.keys_dir, trustlist.export_public(Path(a.store.keys_dir)))
     site = a.store.find("site", where={"name": "School No. 7 yard"})[0]
     from fieldkit.bundle import import_bundle
 

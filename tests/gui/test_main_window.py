@@ -440,7 +440,7 @@ def test_camera_clock_correction(window):
 
 
 def test_trusted_keys_in_settings(window, tmp_path):
-    from fieldkit.keys import export_public
+    from fieldkit.crypto.trustlist import export_public
 
     other = Store.init(
         tmp_path / "other", name="Bo", email="bo@example.org", passphrase=b"bo passphrase"

@@ -70,7 +70,7 @@ def _string(data: bytes) -> bytes:
 class WireReader:
     """Reads SSH wire fields (RFC 4251 section 5: uint32, string) from bytes, refusing to
     run past their end; raises ``error`` naming ``what`` and the field. Used for
-    signatures here and for OpenSSH private-key files in :mod:`fieldkit.keys`."""
+    signatures here and for OpenSSH private-key files in :mod:`fieldkit.crypto.keys`."""
 
     def __init__(self, data: bytes, what: str, error: type[FieldkitError]) -> None:
         self._data = data
@@ -244,7 +244,7 @@ def verify(armored: str | bytes, message: bytes, namespace: str) -> Ed25519Publi
     """Check an SSH signature of ``message`` for ``namespace``; return the signer's key.
 
     The caller still has to decide whether that key is trusted (see
-    :func:`fieldkit.keys.trusted_identity`): a valid signature only says *which* key
+    :func:`fieldkit.crypto.trustlist.trusted_identity`): a valid signature only says *which* key
     signed. Raises :class:`SignatureError` saying what is wrong.
     """
     expected_ns = _check_namespace(namespace)

@@ -24,7 +24,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from fieldkit import keys, records
+from fieldkit import records
+from fieldkit.crypto import trustlist
 from fieldkit.errors import KeyFileError, ValidationError
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def revoke(store: Store, fingerprint: str, revoked_from: str, reason: str) -> di
         )
         store._reproject(sorted(store.apply_revocations()))
     with contextlib.suppress(KeyFileError):  # not in the trusted list: nothing to remove
-        keys.untrust(store.keys_dir, fp)
+        trustlist.untrust(store.keys_dir, fp)
     return record
 
 
