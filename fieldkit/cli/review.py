@@ -80,10 +80,10 @@ def cmd_done(args: argparse.Namespace) -> int:
 
 def _names(store: Any) -> dict[str, str]:
     """Key fingerprint → identity, for the people this store trusts."""
-    from fieldkit import keys
+    from fieldkit.crypto import trustlist
     from fieldkit.errors import FieldkitError
 
     try:
-        return {s.fingerprint: s.identity for s in keys.list_trusted(store.keys_dir)}
+        return {s.fingerprint: s.identity for s in trustlist.list_trusted(store.keys_dir)}
     except FieldkitError:  # a key folder that cannot be used: show fingerprints
         return {}

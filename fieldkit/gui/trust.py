@@ -1,7 +1,7 @@
 """Issue 9 in the app: revoking a seized laptop's key, and reviewing colleagues' changes.
 
 * :class:`RevokeDialog` asks from when a key must not be believed and why; the work is
-  :func:`fieldkit.revocation.revoke` (the same as ``fieldkit keys revoke FINGERPRINT
+  :func:`fieldkit.crypto.revocation.revoke` (the same as ``fieldkit keys revoke FINGERPRINT
   --from TIME --reason …``): a signed event of this store that travels in its bundles,
   and the key leaves the trusted list. It runs on the writer thread.
 * :class:`ReviewsDialog` (Edit → Changes to review…) lists the changes an import applied
@@ -136,7 +136,7 @@ def revoke_flow(
     on_error: Any = None,
 ) -> Task | None:
     """Ask when and why, then record the revocation on the writer thread."""
-    from fieldkit.revocation import revoke
+    from fieldkit.crypto.revocation import revoke
 
     answer = RevokeDialog.ask(win, fingerprint, identity)
     if answer is None:
@@ -176,11 +176,11 @@ def _record_title(store: Any, record_id: str) -> str:
 
 
 def _names(store: Any) -> dict[str, str]:
-    from fieldkit import keys
+    from fieldkit.crypto import trustlist
     from fieldkit.errors import FieldkitError
 
     try:
-        return {s.fingerprint: s.identity for s in keys.list_trusted(store.keys_dir)}
+        return {s.fingerprint: s.identity for s in trustlist.list_trusted(store.keys_dir)}
     except FieldkitError:
         return {}
 

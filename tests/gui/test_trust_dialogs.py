@@ -7,19 +7,19 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
-from fieldkit import keys
+from fieldkit.crypto import allowed_signers, trustlist
 from fieldkit.gui import dialogs
 from fieldkit.gui.trust import ReviewsDialog, RevokeDialog
 
 
-def _colleague_key(win) -> keys.TrustedSigner:
+def _colleague_key(win) -> allowed_signers.TrustedSigner:
     pub = (
         Ed25519PrivateKey.generate()
         .public_key()
         .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
         .decode()
     )
-    return keys.trust(win.store.keys_dir, f"seized@example.org {pub}")
+    return trustlist.trust(win.store.keys_dir, f"seized@example.org {pub}")
 
 
 def _answer_revoke(qtbot, local: str, offset: str, reason: str, seen: list[str]) -> None:
@@ -56,7 +56,9 @@ def test_revoke_a_key_from_the_trusted_keys_dialog(window, qtbot) -> None:
     assert rev["fingerprint"] == signer.fingerprint
     assert rev["revoked_from"].startswith("2026-11-28T06:00")  # the UTC instant
     assert rev["reason"] == "laptop seized at a checkpoint"
-    assert signer.fingerprint not in {s.fingerprint for s in keys.list_trusted(win.store.keys_dir)}
+    assert signer.fingerprint not in {
+        s.fingerprint for s in trustlist.list_trusted(win.store.keys_dir)
+    }
     texts = [settings.list.item(i).text() for i in range(settings.list.count())]
     assert not any(signer.fingerprint in t and "revoked" not in t for t in texts)
     assert any("revoked from 2026-11-28T06:00" in t for t in settings.revocations_text())
