@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
 # Debian packages: the tools tests check our output with, and Qt's X11 runtime libraries.
-TEST_DEBS := libimage-exiftool-perl openssh-client age gdal-bin poppler-utils
+TEST_DEBS := libimage-exiftool-perl openssh-client age gdal-bin poppler-utils dbus-daemon
 QT_DEBS   := libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 \
              libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxkbcommon0 libxkbcommon-x11-0 \
              libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
@@ -44,14 +44,19 @@ lint: deps
 typecheck: deps
 	$(VENV)/bin/mypy
 
+# Two workers (one per core) for everything, then the few timing tests alone.
+PYTEST := QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
+
 unit: deps system-deps
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider
+	$(PYTEST) -n 2 --dist worksteal -m 'not serial'
+	$(PYTEST) -m serial
 
 test: lint typecheck unit
 
 # Everything `make test` runs except the tests marked slow (kill -9 loops and the like).
 quick: lint typecheck deps system-deps
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider -m 'not slow'
+	$(PYTEST) -n 2 --dist worksteal -m 'not slow and not serial'
+	$(PYTEST) -m 'serial and not slow'
 
 translations: deps
 	$(PY) packaging/translations.py

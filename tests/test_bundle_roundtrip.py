@@ -196,12 +196,12 @@ def test_kill_during_import_leaves_before_or_after(
     a = copy_store(templates, "anna", tmp_path / "anna")
     base = populate(a, media=0)
     with a.transaction():
-        for i in range(1500):
+        for i in range(600):
             a.create(
                 "remnant",
                 {"site_id": base["site"]["id"], "category": "fragment", "notes": f"fragment {i}"},
             )
-    for i in range(12):
+    for i in range(6):
         add_media(a, os.urandom(1 << 20), f"big{i}.jpg", base["site"]["id"])
     bundle = Path(
         export_bundle(a, tmp_path / "big", passphrase=PASS, zip=True, plaintext=True).path

@@ -4,6 +4,7 @@ age and GDAL — FieldKit's verifier is not the judge of its own output here."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -186,3 +187,40 @@ def test_bundle_commands_have_help() -> None:
             [sys.executable, "-m", "fieldkit", command, "--help"], capture_output=True, text=True
         )
         assert r.returncode == 0 and len(r.stdout) > 200, r.stderr
+
+
+def test_a_decrypted_bundle_lives_only_in_a_private_folder_while_it_is_read(
+    exported: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ``.zip.age`` is read from a plain copy (a zip needs random access): that copy is
+    in a 0700 folder in ``$XDG_RUNTIME_DIR`` (memory), only while it is read; a folder a
+    killed FieldKit process left there is removed by the next one."""
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    left = runtime / "fieldkit-open-999999999-killed"  # above any pid_max: no such process
+    left.mkdir()
+    (left / "bundle.zip").write_bytes(b"left by a process that was killed")
+    store: Store = exported["store"]
+    identity = keys.unlock_age_identity(store.keys_dir, PASS)
+    seen: list[tuple[str, int, list[str]]] = []
+
+    def peek(done: int, total: int, what: str = "") -> None:
+        for folder in runtime.iterdir():
+            mode = folder.stat().st_mode & 0o777
+            seen.append((folder.name, mode, sorted(p.name for p in folder.iterdir())))
+
+    report = verify_bundle(
+        Path(exported["sealed"].path), trust=exported["signers"], age_identity=identity,
+        progress=peek,
+    )  # fmt: skip
+    assert report.ok, report.problems
+    assert not left.exists()
+    ours = {(name, mode, tuple(files)) for name, mode, files in seen}
+    assert ours and all(
+        name.startswith(f"fieldkit-open-{os.getpid()}-")
+        and mode == 0o700
+        and files == ("bundle.zip",)
+        for name, mode, files in ours
+    ), ours
+    assert list(runtime.iterdir()) == []  # removed when the reading ended

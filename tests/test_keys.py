@@ -466,8 +466,13 @@ def test_trust_refuses_junk_and_leaves_file_alone(anna: Path) -> None:
 # --- parsing hostile files ------------------------------------------------------------
 
 
+_OTHERS = iter(range(1, 256))
+
+
 def _other_pub() -> str:
-    return sshsig.public_key_to_openssh(Ed25519PrivateKey.generate().public_key())
+    # Fixed keys: test ids must be the same in every process (pytest-xdist compares them).
+    seed = bytes([next(_OTHERS)]) * 32
+    return sshsig.public_key_to_openssh(Ed25519PrivateKey.from_private_bytes(seed).public_key())
 
 
 @pytest.mark.parametrize(

@@ -42,14 +42,17 @@ report = import_bundle(store, Path(sys.argv[2]))
 print("done", report.ok, flush=True)
 """
 
-# Another FieldKit process (say `fieldkit site list` in a second window), over and over.
+# Another FieldKit process (say `fieldkit site list` in a second window), over and over,
+# until the importer is dead and then twice more (so it also opens the store after the kill).
 READER = r"""
-import os, sys, time
+import os, sys
+from pathlib import Path
 from fieldkit.store import Store
 PASSPHRASE = os.environ["FIELDKIT_PASSPHRASE"].encode()
-deadline = time.monotonic() + float(sys.argv[2])
-reads = 0
-while time.monotonic() < deadline:
+stop = Path(sys.argv[2])
+reads = after = 0
+while after < 2:
+    after += stop.exists()
     store = Store.open(sys.argv[1], passphrase=PASSPHRASE)
     store.find("site"); store.find("remnant", limit=50); store.count("media")
     store.close()
@@ -74,10 +77,10 @@ def test_sigkill_during_import_while_another_process_reads(
     anna = copy_store(templates, "anna", tmp_path / "anna")
     base = populate(anna, media=0)
     with anna.transaction():
-        for i in range(800):
+        for i in range(400):
             anna.create("remnant", {"site_id": base["site"]["id"], "category": "fragment",
                                     "notes": f"fragment {i}"})  # fmt: skip
-    for i in range(10):
+    for i in range(6):
         add_media(anna, os.urandom(1 << 20), f"big{i}.jpg", base["site"]["id"])
     bundle = Path(
         export_bundle(anna, tmp_path / "big", passphrase=PASS, zip=True, plaintext=True).path
@@ -101,6 +104,7 @@ def test_sigkill_during_import_while_another_process_reads(
     outcomes = {"before": 0, "after": 0}
     for n in range(20):
         home = tmp_path / f"run{n}"
+        stop = tmp_path / f"stop{n}"
         shutil.copytree(pristine, home)
         importer = subprocess.Popen(
             [sys.executable, "-c", IMPORTER, str(home), str(bundle)],
@@ -109,13 +113,14 @@ def test_sigkill_during_import_while_another_process_reads(
         assert importer.stdout is not None
         assert importer.stdout.readline().strip() == "ready"
         reader = subprocess.Popen(
-            [sys.executable, "-c", READER, str(home), str(duration * 1.5 + 1)],
+            [sys.executable, "-c", READER, str(home), str(stop)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )  # fmt: skip
         time.sleep(rng.uniform(0, duration * 1.3))
         importer.send_signal(signal.SIGKILL)
         importer.wait()
         importer.stdout.close()
+        stop.touch()
         out, err = reader.communicate(timeout=300)
         assert reader.returncode == 0, err
         assert int(out.strip()) > 0

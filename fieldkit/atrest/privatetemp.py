@@ -7,6 +7,12 @@ with mode 0700 and named ``fieldkit-open-<pid>-…``. :meth:`PrivateTemp.wipe` d
 it runs on lock, on exit (``atexit``), and a later start removes the folders of
 processes that died without wiping (a crash, a SIGKILL).
 
+:func:`scratch_folder` is the same kind of folder for one piece of work that needs a
+plain file for a moment: a ``.zip.age`` bundle decrypted for ``verify`` and ``import``
+(a zip is read by random access, which age's stream does not give). It goes to
+``$XDG_RUNTIME_DIR`` when that has room for it, else the system temp folder; it is
+removed when the work ends, and by the next FieldKit process if this one was killed.
+
 Deleting is not shredding: on an SSD or a journaling file system the blocks of a file
 written to the system temp folder may survive; the README's threat model says so.
 """
@@ -18,6 +24,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 PREFIX = "fieldkit-open-"
@@ -57,6 +64,29 @@ def remove_stale(base: Path | None = None) -> int:
     return count
 
 
+@contextlib.contextmanager
+def scratch_folder(size_hint: int = 0) -> Iterator[Path]:
+    """A 0700 folder, named like :class:`PrivateTemp`'s, removed when the block ends.
+
+    ``size_hint`` (bytes) is what will be written: the in-memory ``$XDG_RUNTIME_DIR``
+    is used only when it has that much free and 64 MiB to spare (a tmpfs that fills up
+    would fail the work), else the system temp folder.
+    """
+    base = base_folder()
+    try:
+        roomy = shutil.disk_usage(base).free >= size_hint + (64 << 20)
+    except OSError:
+        roomy = False
+    if not roomy:
+        base = Path(tempfile.gettempdir())
+    remove_stale(base)
+    path = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=base))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 class PrivateTemp:
     """One process's folder of decrypted copies (made when first needed)."""
 
@@ -87,4 +117,4 @@ class PrivateTemp:
             self._path = None
 
 
-__all__ = ["PREFIX", "PrivateTemp", "base_folder", "remove_stale"]
+__all__ = ["PREFIX", "PrivateTemp", "base_folder", "remove_stale", "scratch_folder"]

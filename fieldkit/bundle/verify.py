@@ -13,20 +13,21 @@ payload files are hashed by a small thread pool (hashlib releases the GIL), one 
 per worker at a time, so memory stays flat; ``serial=True`` does it all on the calling
 thread and gives the same report. Verification never writes to a store; a caller that wants the
 check on record calls :func:`record_verification` afterwards. A ``.zip.age`` is
-decrypted (streaming) to a private temporary file in the system's temp folder,
-removed afterwards.
+decrypted (streaming) to a private 0700 folder (:func:`fieldkit.atrest.privatetemp.scratch_folder`:
+in memory under ``$XDG_RUNTIME_DIR`` when it has room), removed afterwards, and by the next
+FieldKit process if this one is killed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyrage
 
+from fieldkit.atrest.privatetemp import scratch_folder
 from fieldkit.bundle.bag import (
     BAG_INFO,
     BAGIT_TXT,
@@ -138,8 +139,8 @@ def verify_path(
                 "(a store and its passphrase)"
             )
         identity = keys.unlock_age_identity(keys_dir, passphrase)
-    with tempfile.TemporaryDirectory(prefix="fieldkit-verify-") as tmp:
-        plain = Path(tmp) / "bundle.zip"
+    with scratch_folder(path.stat().st_size) as tmp:
+        plain = tmp / "bundle.zip"
         fd = os.open(plain, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             with open(path, "rb") as src, os.fdopen(fd, "wb") as dst:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"  # before any Qt import
+# Qt's test mode keeps QSettings under ~/.qttest: give each test process (each xdist
+# worker) a home of its own, so one worker's remembered geometry never meets another's.
+os.environ["HOME"] = tempfile.mkdtemp(prefix="fieldkit-qt-home-")
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -23,7 +27,8 @@ def _app(qapp):
     from fieldkit.gui.app import make_app
 
     make_app()
-    return qapp
+    yield qapp
+    shutil.rmtree(os.environ["HOME"], ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

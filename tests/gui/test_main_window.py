@@ -6,6 +6,7 @@ import os
 import time
 from pathlib import Path
 
+import pytest
 from guihelpers import close_window, open_window
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
@@ -327,6 +328,7 @@ def test_cancel_an_import_half_way(threaded_window, qtbot, tmp_path):
     assert not win.progress.isVisible()
 
 
+@pytest.mark.serial  # a timing figure: run alone, not beside the other test worker
 def test_ui_thread_stays_responsive_during_import(threaded_window, qtbot, tmp_path, capsys):
     """300 photos imported, with site proposals, on the writer thread. Two figures: the
     longest time our code ran on the UI thread in one go (progress, the results, the
