@@ -110,10 +110,6 @@ class AudienceError(FieldkitError):
     exit_code = 2
 
 
-class SensitiveOutput(AudienceError):
-    """An output would carry restricted or confidential content without permission."""
-
-
 @dataclass(frozen=True)
 class Audience:
     """Whom an output is for: ``name`` (internal or public), ``include`` and the grid.
@@ -613,25 +609,6 @@ def _ref_of(
         "statement": statement_ref,
     }[link["target_kind"]]
     return table.get(link["target_id"])
-
-
-# --- the rule for outputs with sensitive content -----------------------------------------
-
-
-def check_sensitive_output(view: OutputView, *, allowed: bool, what: str = "this output") -> None:
-    """Refuse to write restricted or confidential content unless a person allowed it.
-
-    The store's rule (issue 11): an output carrying restricted or confidential content
-    is encrypted, or written in clear only when a person explicitly says so.
-    Raises :class:`SensitiveOutput` naming what it would carry.
-    """
-    if view.carries == "public" or allowed:
-        return
-    raise SensitiveOutput(
-        f"{what} would carry {view.carries} content ({view.audience.tag}) unencrypted; "
-        "say so with --plaintext if it must be written, or leave out --include; "
-        "nothing was written"
-    )
 
 
 def parse_include(value: str | None) -> str | None:

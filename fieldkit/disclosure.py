@@ -18,16 +18,27 @@ Callers do two things::
 
 :func:`check_output` raises :class:`DisclosureRefused` (nothing written yet) when the rule
 says no. :func:`trusted_recipients` counts which of an output's age recipients belong to
-trusted colleagues. A record counts as sensitive if its current value *or any earlier
-event* says restricted/confidential: a journal carries the old values too.
+trusted colleagues. For a bundle a record counts as sensitive if its current value *or
+any earlier event* says restricted/confidential: a journal carries the old values too.
+Outputs written for an audience (GIS files, the case report: :mod:`fieldkit.audience`)
+carry current values only, so :func:`carried_by_view` counts what they hold: statements
+whose text they include, and media.
+
+Encrypting is the same for every output: :func:`resolve_recipients` turns ``--to``
+values (a trusted colleague's key fingerprint or identity, or an ``age1…`` recipient)
+into age recipients, and :func:`encrypting` streams the output through the age format
+(age-encryption.org/v1, X25519 recipients; pyrage), so the stock ``age -d`` opens it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import os
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from fieldkit.errors import FieldkitError
 
@@ -145,6 +156,117 @@ def sensitive_records(records: Iterable[tuple[str, Mapping[str, Any]]]) -> Discl
     return Disclosure({k: tuple(v) for k, v in found.items()})
 
 
+def carried_by_view(
+    statements: Iterable[Mapping[str, Any]], media: Iterable[Mapping[str, Any]]
+) -> Disclosure:
+    """What an audience output carries: records of a :func:`fieldkit.audience.build_view`.
+
+    A statement counts when the output holds its text (``text_withheld`` unset); a
+    medium counts when it is in the output at all (its picture, position and caption).
+    Their current sensitivity is what counts: these outputs carry no history.
+    """
+    rows: list[tuple[str, Mapping[str, Any]]] = []
+    for st in statements:
+        if not st.get("text_withheld"):
+            rows.append(("statement", {"id": st.get("_id"), "sensitivity": st.get("sensitivity")}))
+    for m in media:
+        rows.append(
+            (
+                "media",
+                {"id": m.get("_id"), "sensitivity": m.get("sensitivity"), "mime": m.get("mime")},
+            )
+        )
+    return sensitive_records(rows)
+
+
+class RecipientError(FieldkitError):
+    """A ``--to`` value that names no usable age recipient."""
+
+    exit_code = 2
+
+
+def resolve_recipients(
+    keys_dir: Path, names: Sequence[str], option: str = "--to"
+) -> list[tuple[str, Any]]:
+    """``(age1… string, pyrage recipient)`` for each of ``names``.
+
+    A name is an ``age1…`` X25519 recipient, or the key fingerprint (``SHA256:…``) or
+    identity of a trusted person whose age recipient is known (their ``fieldkit keys
+    export`` file carries it). Raises :class:`RecipientError` naming the value.
+    """
+    import pyrage
+
+    from fieldkit.crypto import trustlist
+
+    out: list[tuple[str, Any]] = []
+    trusted = trustlist.list_trusted(keys_dir) if names else []
+    for name in names:
+        text = name.strip()
+        if not text.startswith("age1"):
+            matches = [s for s in trusted if text in (s.identity, s.fingerprint)]
+            if not matches:
+                raise RecipientError(
+                    f"{option} {name}: not a trusted person's key fingerprint or identity, "
+                    "nor an age recipient (age1…)"
+                )
+            if not matches[0].age_recipient:
+                raise RecipientError(
+                    f"{option} {name}: no age recipient is known for this person; trust "
+                    "their `fieldkit keys export` file, which carries it"
+                )
+            text = matches[0].age_recipient
+        try:
+            out.append((text, pyrage.x25519.Recipient.from_str(text)))
+        except Exception as exc:  # pyrage raises its own RecipientError
+            raise RecipientError(f"{option} {name}: not a valid age recipient: {exc}") from None
+    return out
+
+
+class EncryptionFailed(FieldkitError):
+    """age encryption of an output stopped (the output is not written)."""
+
+
+@contextmanager
+def encrypting(out: IO[bytes], recipients: Sequence[Any]) -> Iterator[IO[bytes]]:
+    """A binary stream whose bytes reach ``out`` encrypted to ``recipients`` (age v1).
+
+    The plaintext goes through a pipe into pyrage's encrypter on a thread: it is never
+    written to disk and never held whole in memory. The stream does not seek (zipfile
+    writes data descriptors then). Raises :class:`EncryptionFailed` if age stops, and
+    re-raises whatever the body raised (the caller removes the partial output).
+    """
+    import pyrage
+
+    r_fd, w_fd = os.pipe()
+    reader = os.fdopen(r_fd, "rb")
+    pipe = os.fdopen(w_fd, "wb")
+    errors: list[BaseException] = []
+
+    def encrypt() -> None:
+        try:
+            pyrage.encrypt_io(reader, out, list(recipients))
+        except BaseException as exc:  # reported in the calling thread
+            errors.append(exc)
+        finally:
+            reader.close()
+
+    thread = threading.Thread(target=encrypt, name="fieldkit-age", daemon=True)
+    thread.start()
+    broken = False
+    try:
+        yield pipe
+    except BrokenPipeError:
+        broken = True  # the encrypter stopped reading; its error is raised below
+    finally:
+        try:
+            pipe.close()
+        except BrokenPipeError:
+            broken = True
+        thread.join()
+    if errors or broken:
+        raise EncryptionFailed(f"age encryption failed: {errors[0] if errors else 'pipe closed'}")
+
+
 def trusted_recipients(keys_dir: Path, recipients: Sequence[str]) -> list[str]:
     """Those of ``recipients`` (age1… strings) that belong to a trusted colleague.
 
@@ -188,7 +310,12 @@ __all__ = [
     "SENSITIVE",
     "Disclosure",
     "DisclosureRefused",
+    "EncryptionFailed",
+    "RecipientError",
+    "carried_by_view",
     "check_output",
+    "encrypting",
+    "resolve_recipients",
     "sensitive_content",
     "sensitive_records",
     "trusted_recipients",

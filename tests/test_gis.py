@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from fieldkit.audience import Audience, SensitiveOutput, utm_epsg
+from fieldkit.audience import Audience, utm_epsg
 from fieldkit.cli import main
 from fieldkit.gis import FORMATS, GisError, export_gis
 from fieldkit.store import Store
@@ -45,7 +45,7 @@ def exported(
                 root / "out" / "case",
                 audience=audience,
                 case_id=case.case_id,
-                allow_sensitive=True,
+                plaintext=True,
             )
             outs[(audience.tag, fmt)] = report.path
     store.close()
@@ -248,8 +248,9 @@ def test_cli_refuses_sensitive_content_without_consent(
     home = exported["home"]
     out = tmp_path / "x.gpkg"
     args = ["--home", str(home), "gis", "export", "--format", "gpkg", "--out", str(out)]
-    assert main([*args, "--include", "confidential"]) == 2
-    assert "--plaintext" in capsys.readouterr().err
+    assert main([*args, "--include", "confidential"]) == 3  # the disclosure rule
+    err = capsys.readouterr().err
+    assert "--plaintext" in err and "--to" in err and "confidential statement" in err
     assert not list(tmp_path.iterdir())  # nothing left behind
     assert main([*args, "--audience", "public", "--include", "restricted"]) == 2
     assert main([*args, "--json"]) == 0
@@ -267,11 +268,6 @@ def test_unknown_format_and_missing_folder(
         export_gis(store, "shp", tmp_path / "x")
     with pytest.raises(GisError):
         export_gis(store, "kml", tmp_path / "no" / "x")
-    with pytest.raises(SensitiveOutput):
-        from fieldkit.audience import OutputView, check_sensitive_output
-
-        view = OutputView(Audience(include="restricted"), carries="restricted")
-        check_sensitive_output(view, allowed=False)
 
 
 def test_full_disk_is_a_clear_error_and_leaves_nothing(
@@ -283,8 +279,8 @@ def test_full_disk_is_a_clear_error_and_leaves_nothing(
 
     real = gis.WRITERS["kml"]
 
-    def full_disk(temp: Path, *args: object, **kw: object) -> None:
-        real(temp, *args, **kw)  # the file is written, then the disk "fills"
+    def full_disk(*args: object, **kw: object) -> None:
+        real(*args, **kw)  # the file is written, then the disk "fills"
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setitem(gis.WRITERS, "kml", full_disk)

@@ -46,7 +46,7 @@ def reports(
             case_id=case.case_id,
             passphrase=PASSPHRASE,
             audience=audience,
-            allow_sensitive=True,
+            plaintext=True,
         )
     identity = store.identity()
     person = store.get(store.person_id, "person")
@@ -198,9 +198,9 @@ def test_refusals_leave_nothing(make_store: Callable[..., Store], tmp_path: Path
             cancel=token,
         )
     assert list(out.iterdir()) == []
-    from fieldkit.audience import SensitiveOutput
+    from fieldkit.disclosure import DisclosureRefused
 
-    with pytest.raises(SensitiveOutput):
+    with pytest.raises(DisclosureRefused):
         write_report(
             store,
             out / "r.pdf",
@@ -211,3 +211,18 @@ def test_refusals_leave_nothing(make_store: Callable[..., Store], tmp_path: Path
     (out / "r-internal.pdf.sig").write_text("x")
     with pytest.raises(ReportError):
         write_report(store, out / "r.pdf", case_id=case.case_id, passphrase=PASSPHRASE)
+
+
+def test_serial_and_pooled_photos_give_the_same_bytes(
+    make_store: Callable[..., Store], tmp_path: Path
+) -> None:
+    """The scaled copies are made ahead by threads; the serial mode gives the same PDF."""
+    from fieldkit.audience import build_view
+    from fieldkit.report import render_report
+
+    store = make_store()
+    case = oc.build_case(store, tmp_path, photos=3)
+    view = build_view(store, Audience(), case_id=case.case_id)
+    serial = render_report(store, view, workers=0)
+    pooled = render_report(store, view, workers=2)
+    assert serial[1] == pooled[1] == 3 and bytes(serial[0]) == bytes(pooled[0])

@@ -39,12 +39,20 @@ def _audience_options(p: argparse.ArgumentParser) -> None:
         help=f"public only: grid for sensitive positions, metres (default {DEFAULT_GRID_M})",
     )
     p.add_argument(
+        "--to",
+        nargs="+",
+        default=[],
+        metavar="FINGERPRINT",
+        help="encrypt the output with age to these trusted colleagues (key fingerprint "
+        "SHA256:…, identity, or an age1… recipient): writes FILE.age",
+    )
+    p.add_argument(
         "--plaintext",
-        "--allow-sensitive",
-        dest="allow_sensitive",
+        "--allow-sensitive",  # the flag's name before the disclosure rule covered outputs
+        dest="plaintext",
         action="store_true",
-        help="with --include: write restricted/confidential content unencrypted (these "
-        "outputs cannot be encrypted yet; the store's rule asks you to say so)",
+        help="write restricted/confidential content (from --include) unencrypted; without "
+        "it, such an output needs --to",
     )
 
 
@@ -62,7 +70,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="write the sites, remnants, photos (and footprints) layers",
         description="Write the layers of a case for an audience. The audience is added to "
         "the file name (case.gpkg → case-internal.gpkg) and stated in the file's metadata. "
-        "geojson and csv write a folder with one file per layer.",
+        "geojson and csv write a folder with one file per layer. An output that carries "
+        "restricted or confidential content (--include) is encrypted to a trusted colleague "
+        "(--to: FILE.age, a folder as FOLDER.zip.age, opened with the stock age tool) or "
+        "written plain only with --plaintext.",
     )
     v.add_argument("--format", required=True, choices=FORMATS, help="the file format")
     v.add_argument("--out", required=True, metavar="PATH", help="where to write")
@@ -76,7 +87,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="Write the case report as PDF for an audience, signed beside it "
         "(FILE.pdf.sig, SSHSIG namespace fieldkit-report@v1: check it with "
         "ssh-keygen -Y verify). The audience is added to the file name. The same store "
-        "state gives the same bytes.",
+        "state gives the same bytes. A report that carries restricted or confidential "
+        "content (--include) is encrypted to a trusted colleague (--to: FILE.pdf.age; the "
+        "signature beside it covers the PDF inside) or written plain only with --plaintext.",
     )
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write")
     _audience_options(p)
@@ -92,6 +105,14 @@ def _audience(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return Audience(args.audience, args.include, args.generalise_m)
 
 
+def _print_carries(carries: dict[str, object], recipients: list[str]) -> None:
+    if recipients:
+        print(f"  encrypted to {', '.join(recipients)}")
+    if carries.get("sensitive"):
+        how = "encrypted" if recipients else "UNENCRYPTED (--plaintext)"
+        print(f"  carries      {carries['description']}; {how}")
+
+
 def cmd_gis_export(args: argparse.Namespace) -> int:
     from fieldkit.gis import export_gis
 
@@ -103,7 +124,8 @@ def cmd_gis_export(args: argparse.Namespace) -> int:
             Path(args.out),
             audience=audience,
             case_id=args.case_id,
-            allow_sensitive=args.allow_sensitive,
+            recipients=args.to,
+            plaintext=args.plaintext,
             progress=progress,
         )
     if args.json:
@@ -111,6 +133,7 @@ def cmd_gis_export(args: argparse.Namespace) -> int:
         return 0
     counts = ", ".join(f"{n} {name}" for name, n in report.layers.items())
     print(f"wrote {report.path} ({report.format}, {audience.tag}): {counts}")
+    _print_carries(report.carries, report.recipients)
     for item in report.held_back:
         print(f"  held back {item['kind']} {item['id']}: {item['reason']}")
     for note in report.notes:
@@ -133,7 +156,8 @@ def cmd_report(args: argparse.Namespace) -> int:
             case_id=args.case_id,
             passphrase=passphrase,
             audience=audience,
-            allow_sensitive=args.allow_sensitive,
+            recipients=args.to,
+            plaintext=args.plaintext,
             progress=progress,
         )
     if args.json:
@@ -143,6 +167,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         f"wrote {result.path} ({audience.tag}, {result.pages} pages, {result.photos} photos) "
         f"and {result.signature}"
     )
+    _print_carries(result.carries, result.recipients)
     for item in result.held_back:
         print(f"  held back {item['kind']} {item['id']}: {item['reason']}")
     for note in result.notes:

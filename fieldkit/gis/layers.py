@@ -9,13 +9,14 @@ language). Coordinates are WGS 84 decimal degrees, longitude first in geometries
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from fieldkit import records
 from fieldkit.audience import PUBLIC_DROP, OutputView
 
+_SCALARS = frozenset({str, int, float, bool})
 # (lon, lat) for a Point; a list of closed rings of (lon, lat) for a Polygon; or None.
 Geometry = Any
 
@@ -56,6 +57,8 @@ def _kind_columns(
 
 def flat(value: Any) -> Any:
     """A value as one cell: lists joined with "; ", names as NAME (lang)."""
+    if value is None or value.__class__ in _SCALARS:
+        return value
     if isinstance(value, list):
         return "; ".join(name_text(v) if isinstance(v, dict) else str(v) for v in value)
     if isinstance(value, dict):
@@ -258,12 +261,32 @@ def statements_layer(view: OutputView) -> Layer:
     return layer
 
 
-FootprintFn = Callable[[str], dict[str, Any] | None]
+#: site ref -> the map package's footprint of that site (as ``site_footprint`` gives it)
+Footprints = Mapping[str, dict[str, Any]]
 
 
-def footprints_layer(view: OutputView, footprint_of: FootprintFn | None) -> Layer | None:
+def view_footprints(view: OutputView) -> Footprints | None:
+    """The footprint of every site of ``view``, from the remnants ``view`` holds, in one
+    pass (:func:`fieldkit.map.footprint.footprints_from_remnants`); None without the map
+    package.
+
+    From the view, not the store: a public footprint is drawn only from published
+    remnants, and one call replaces a query per site.
+    """
+    try:
+        from fieldkit.map.footprint import footprints_from_remnants
+    except ImportError:
+        return None
+    rows = [
+        (r["ref"], r["site_ref"], r.get("category"), r.get("lat"), r.get("lon"), r.get("count"))
+        for r in view.remnants
+    ]
+    return {fp["site"]: fp for fp in footprints_from_remnants(rows)}
+
+
+def footprints_layer(view: OutputView, footprints: Footprints | None) -> Layer | None:
     """Polygons of strike footprints (from the map package) or None when it is not there."""
-    if footprint_of is None:
+    if footprints is None:
         return None
     columns = [
         *_id_columns(view),
@@ -281,7 +304,7 @@ def footprints_layer(view: OutputView, footprint_of: FootprintFn | None) -> Laye
     for s in view.sites:
         if s.get("position_generalised_m") or s["ref"] in generalised:
             continue  # the outline of remnants at a sensitive place would give it away
-        fp = footprint_of(s["_id"])
+        fp = footprints.get(s["ref"])
         # a footprint with no area is a LineString or a Point, one across the antimeridian
         # a MultiPolygon: this layer holds Polygons only
         if not fp or (fp.get("polygon") or {}).get("type") != "Polygon":
@@ -304,9 +327,9 @@ def footprints_layer(view: OutputView, footprint_of: FootprintFn | None) -> Laye
     return layer
 
 
-def all_layers(view: OutputView, footprint_of: FootprintFn | None = None) -> list[Layer]:
+def all_layers(view: OutputView, footprints: Footprints | None = None) -> list[Layer]:
     layers = [sites_layer(view), remnants_layer(view), photos_layer(view), statements_layer(view)]
-    fp = footprints_layer(view, footprint_of)
+    fp = footprints_layer(view, footprints)
     if fp is not None and fp.rows:  # no footprint in the case: no empty layer
         layers.append(fp)
     return layers

@@ -3,6 +3,12 @@
 The work is :func:`fieldkit.gis.export_gis` and :func:`fieldkit.report.write_report` —
 the same functions as ``fieldkit gis export`` and ``fieldkit report`` — run on the writer
 thread with the status bar's progress bar and Cancel.
+
+The store's rule for outputs (:mod:`fieldkit.disclosure`) holds here as for bundles: the
+dialog offers the trusted colleagues to encrypt to; an output that would carry restricted
+or confidential content unencrypted is refused by the core, and the app then names what
+is inside ("2 confidential statements, 1 restricted photo") and asks before writing it
+plain.
 """
 
 from __future__ import annotations
@@ -11,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -20,6 +26,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -54,7 +62,8 @@ class OutputOptions:
     case_id: str | None
     audience: Audience
     fmt: str | None = None
-    allow_sensitive: bool = False
+    #: age recipients (age1…) of trusted colleagues to encrypt to; empty: plain.
+    recipients: tuple[str, ...] = ()
 
 
 class OutputDialog(QDialog):
@@ -95,7 +104,19 @@ class OutputDialog(QDialog):
         self.grid.setRange(1, 100_000)
         self.grid.setValue(DEFAULT_GRID_M)
         self.grid.setSuffix(" m")
-        self.allow = QCheckBox(tr("Write restricted/confidential content unencrypted"))
+        self.recipients = QListWidget()
+        self.recipients.setObjectName("recipients")
+        self.recipients.setMaximumHeight(96)
+        from fieldkit.crypto import trustlist
+
+        for signer in trustlist.list_trusted(Path(store.keys_dir))[1:]:  # [0] is ourselves
+            if not signer.age_recipient:
+                continue
+            item = QListWidgetItem(f"{signer.identity}  ({signer.fingerprint[:19]}…)")
+            item.setData(Qt.ItemDataRole.UserRole, signer.age_recipient)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.recipients.addItem(item)
         self.out = QLineEdit(str(default_out))
         browse = QPushButton(tr("Choose…"))
         browse.clicked.connect(self._browse)
@@ -109,7 +130,7 @@ class OutputDialog(QDialog):
         form.addRow(tr("Audience"), self.audience)
         form.addRow(tr("Statements"), self.include)
         form.addRow(tr("Generalise sensitive positions to"), self.grid)
-        form.addRow("", self.allow)
+        form.addRow(tr("Encrypt for (age)"), self.recipients)
         form.addRow(tr("Destination"), row)
         self.note = QLabel()
         self.note.setWordWrap(True)
@@ -156,10 +177,13 @@ class OutputDialog(QDialog):
             self.include.setCurrentIndex(0)
         self.grid.setEnabled(public)
         sensitive = self.include.currentData() is not None
-        self.allow.setVisible(sensitive)
-        self.note.setText(
-            self._audience().describe() + tr(". The audience is added to the file name.")
-        )
+        note = self._audience().describe() + tr(". The audience is added to the file name.")
+        if sensitive:
+            note += " " + tr(
+                "Restricted or confidential content is encrypted to the colleagues ticked "
+                "above; with none ticked you are asked before it is written unencrypted."
+            )
+        self.note.setText(note)
 
     def _audience(self) -> Audience:
         return Audience(self.audience.currentData(), self.include.currentData(), self.grid.value())
@@ -179,8 +203,16 @@ class OutputDialog(QDialog):
             self.case.currentData(),
             self._audience(),
             None if self.report else self.format.currentData(),
-            self.allow.isChecked() and self.allow.isVisible(),
+            tuple(self.chosen_recipients()),
         )
+
+    def chosen_recipients(self) -> list[str]:
+        chosen = []
+        for i in range(self.recipients.count()):
+            item = self.recipients.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                chosen.append(item.data(Qt.ItemDataRole.UserRole))
+        return chosen
 
     def accept(self) -> None:
         if not self.out.text().strip():
@@ -204,13 +236,39 @@ def _finished(win: MainWindow, what: str, doc: dict[str, Any]) -> None:
     text = tr("{what}: {path}").format(what=what, path=doc.get("path"))
     if held:
         text += tr(" ({n} items marked for release held back)").format(n=held)
+    carries = doc.get("carries") or {}
+    if doc.get("encrypted"):
+        text += tr(" (encrypted)")
+    elif carries.get("sensitive"):
+        text += tr(" (carries {what}, unencrypted)").format(what=carries.get("description"))
     win.statusBar().showMessage(text, 15000)
+
+
+def _asking(win: MainWindow, what: str, again: Any) -> Any:
+    """An error handler: the disclosure rule's refusal becomes a question naming what is
+    inside (as for bundles); yes runs ``again`` with ``plaintext=True``."""
+    from fieldkit.disclosure import DisclosureRefused
+
+    def failed(exc: BaseException) -> None:
+        if isinstance(exc, DisclosureRefused):
+            if Prompts.confirm(
+                win,
+                tr("Write it unencrypted?"),
+                tr(
+                    "This {what} carries {carried}. It is not encrypted to a trusted "
+                    "colleague, so anyone who gets the file can read them. Write it "
+                    "unencrypted anyway?"
+                ).format(what=what, carried=exc.carried.describe()),
+            ):
+                again()
+            return
+        win.show_error(exc)
+
+    return failed
 
 
 def gis_flow(win: MainWindow) -> Any:
     """File → Export for GIS…: ask, then export on the writer thread."""
-    from fieldkit.gis import export_gis
-
     opts = OutputDialog.ask(
         win,
         win.store,
@@ -220,24 +278,32 @@ def gis_flow(win: MainWindow) -> Any:
     )
     if opts is None:
         return None
+    return start_gis(win, opts)
+
+
+def start_gis(win: MainWindow, opts: OutputOptions, *, plaintext: bool = False) -> Any:
+    from fieldkit.gis import export_gis
+
     return win.submit(
         export_gis,
         opts.fmt,
         opts.out,
         audience=opts.audience,
         case_id=opts.case_id,
-        allow_sensitive=opts.allow_sensitive,
+        recipients=list(opts.recipients),
+        plaintext=plaintext,
         progress=True,
         label=tr("Exporting for GIS"),
         on_done=lambda report: _finished(win, tr("GIS export written"), report.to_json()),
+        on_error=None
+        if plaintext
+        else _asking(win, tr("GIS export"), lambda: start_gis(win, opts, plaintext=True)),
         on_cancelled=lambda: win.statusBar().showMessage(tr("GIS export cancelled"), 5000),
     )
 
 
 def report_flow(win: MainWindow) -> Any:
     """File → Case report…: ask, unlock the key, then write and sign on the writer thread."""
-    from fieldkit.report import write_report
-
     opts = OutputDialog.ask(
         win,
         win.store,
@@ -253,15 +319,25 @@ def report_flow(win: MainWindow) -> Any:
         )
         if win.passphrase is None:
             return None
+    return start_report(win, opts)
+
+
+def start_report(win: MainWindow, opts: OutputOptions, *, plaintext: bool = False) -> Any:
+    from fieldkit.report import write_report
+
     return win.submit(
         write_report,
         opts.out,
         case_id=opts.case_id,
         passphrase=win.passphrase,
         audience=opts.audience,
-        allow_sensitive=opts.allow_sensitive,
+        recipients=list(opts.recipients),
+        plaintext=plaintext,
         progress=True,
         label=tr("Writing the case report"),
         on_done=lambda result: _finished(win, tr("Report written and signed"), result.to_json()),
+        on_error=None
+        if plaintext
+        else _asking(win, tr("report"), lambda: start_report(win, opts, plaintext=True)),
         on_cancelled=lambda: win.statusBar().showMessage(tr("Report cancelled"), 5000),
     )

@@ -2656,6 +2656,7 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Case report</source>
+        <extracomment>age recipients (age1…) of trusted colleagues to encrypt to; empty: plain.</extracomment>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2831,10 +2832,6 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Write restricted/confidential content unencrypted</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Format</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2847,11 +2844,19 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Encrypt for (age)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Write report</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>. The audience is added to the file name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Restricted or confidential content is encrypted to the colleagues ticked above; with none ticked you are asked before it is written unencrypted.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2871,11 +2876,31 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source> (encrypted)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> (carries {what}, unencrypted)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write it unencrypted?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This {what} carries {carried}. It is not encrypted to a trusted colleague, so anyone who gets the file can read them. Write it unencrypted anyway?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Exporting for GIS</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>GIS export written</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GIS export</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2888,6 +2913,10 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Report written and signed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>report</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -7,7 +7,10 @@ import subprocess
 from pathlib import Path
 
 from fieldkit.audience import Audience
+from fieldkit.crypto import keys, trustlist
+from fieldkit.gui.dialogs import Prompts
 from fieldkit.gui.outputs import OutputDialog, OutputOptions
+from fieldkit.store import Store
 
 
 def _answer(monkeypatch, opts: OutputOptions) -> None:
@@ -55,8 +58,64 @@ def test_dialog_public_disables_include(window, qtbot, tmp_path: Path) -> None:
     dlg = OutputDialog(window, window.store, report=False, default_out=tmp_path / "x", case_id=None)
     qtbot.addWidget(dlg)
     dlg.include.setCurrentIndex(2)
-    assert dlg.allow.isVisibleTo(dlg)
+    assert "encrypted to the colleagues ticked" in dlg.note.text()
     dlg.audience.setCurrentIndex(1)
     assert not dlg.include.isEnabled() and dlg.include.currentData() is None
     opts = dlg.options()
     assert opts.audience == Audience("public") and opts.fmt == "gpkg" and opts.case_id is None
+
+
+def test_sensitive_gis_export_names_what_is_inside_and_asks(
+    window, qtbot, monkeypatch, tmp_path: Path
+) -> None:
+    """The disclosure rule as for bundles: no colleague ticked, a question that names the
+    content; no writes nothing, yes writes it plain."""
+    store = window.store
+    case = store.find("case")[0]["id"]
+    sites = {s["id"] for s in store.find("site")}
+    held = [
+        st["sensitivity"]
+        for st in store.find("statement")
+        if st.get("site_id") in sites and st["case_id"] == case
+    ]
+    conf = held.count("confidential")
+    assert conf  # the demo case holds a confidential statement at a site
+    questions: list[str] = []
+    answers = [False, True]
+
+    def confirm(cls, parent, title, text):
+        questions.append(text)
+        return answers.pop(0)
+
+    monkeypatch.setattr(Prompts, "confirm", classmethod(confirm))
+    opts = OutputOptions(tmp_path / "g", case, Audience(include="confidential"), "geojson")
+    _answer(monkeypatch, opts)
+    window.actions_by_name["export_gis"].trigger()
+    assert len(questions) == 1 and f"{conf} confidential statement" in questions[0]
+    assert not list(tmp_path.glob("g-*"))  # said no: nothing written
+    window.actions_by_name["export_gis"].trigger()
+    assert len(questions) == 2
+    assert (tmp_path / "g-internal-confidential-geojson").is_dir()
+    assert window.last_output["carries"]["confidential"] == conf
+    assert "unencrypted" in window.statusBar().currentMessage()
+
+
+def test_dialog_offers_trusted_colleagues_to_encrypt_to(window, qtbot, tmp_path: Path) -> None:
+    bek = Store.init(
+        tmp_path / "bek",
+        name="Bek",
+        email="bek@example.org",
+        passphrase=b"bek pass",
+        encrypted=False,
+    )
+    trustlist.trust(Path(window.store.keys_dir), trustlist.export_public(bek.keys_dir))
+    recipient = keys.load_public(bek.keys_dir).age_recipient
+    bek.close()
+    dlg = OutputDialog(window, window.store, report=True, default_out=tmp_path / "r", case_id=None)
+    qtbot.addWidget(dlg)
+    assert dlg.recipients.count() == 1 and "bek@example.org" in dlg.recipients.item(0).text()
+    assert dlg.options().recipients == ()
+    from PySide6.QtCore import Qt
+
+    dlg.recipients.item(0).setCheckState(Qt.CheckState.Checked)
+    assert dlg.options().recipients == (recipient,)
