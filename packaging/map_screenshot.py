@@ -40,6 +40,8 @@ def main(out: Path) -> int:
     panel = win.map_panel
     win.map_dock.show()
     settle()
+    panel.wait_loaded(30000)  # the layers are read off the UI thread
+    settle()
     panel.zoom_to_site()
     panel.photos_near(40)
     for _ in range(3):

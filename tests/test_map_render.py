@@ -393,3 +393,29 @@ def test_map_tests_run_with_sockets_refused() -> None:
 
     with pytest.raises(NetworkRefused):
         socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+
+
+def test_shipped_populated_places_are_named_from_zoom_4() -> None:
+    """Natural Earth's populated places (from geopandas' packaged copy): Paris gets its
+    dot (white, grey outline) at zoom 5, and nothing at zoom 3."""
+    from fieldkit.map.geo import to_pixel
+    from fieldkit.map.naturalearth import LAND, PLACE, PLACES_FROM_ZOOM, NaturalEarth
+
+    ne = NaturalEarth()
+    names, _x, _y = ne.places()
+    assert len(names) == 243 and "Paris" in names and "Chișinău" in names
+    assert PLACES_FROM_ZOOM == 4
+    lat, lon = 48.85809, 2.35299
+    for z, named in ((5, True), (3, False)):
+        x, y = to_pixel(lat, lon, z)
+        tile = ne.render_tile(z, int(x // 256), int(y // 256))
+        px, py = int(x % 256), int(y % 256)
+        if named:
+            assert tile.getpixel((px, py)) == (255, 255, 255)
+            ring = [tile.getpixel((px + dx, py)) for dx in range(-4, 5)]
+            assert PLACE in ring
+            # the name is written to the right of the dot (dark text on the land)
+            text = np.asarray(tile.crop((px + 6, py - 6, min(256, px + 40), py + 6)))
+            assert (text.sum(axis=2) < 300).sum() > 10
+        else:
+            assert tile.getpixel((px, py)) == LAND

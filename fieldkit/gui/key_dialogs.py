@@ -1,12 +1,12 @@
 """Your identity and the keys you trust: the fingerprint to read aloud
-(:class:`FingerprintView`), Settings with the trusted keys (:class:`SettingsDialog`) and
-About."""
+(:class:`FingerprintView`), Settings with the trusted keys and the basemaps
+(:class:`SettingsDialog`) and About."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -28,6 +29,9 @@ from fieldkit import __version__
 from fieldkit.crypto import fingerprints
 from fieldkit.gui.dialogs import Prompts
 from fieldkit.gui.i18n import tr
+
+if TYPE_CHECKING:
+    from fieldkit.gui.basemap_settings import BasemapSettings
 
 
 class FingerprintView(QGroupBox):
@@ -78,12 +82,15 @@ class AboutDialog(QDialog):
 
 
 class SettingsDialog(QDialog):
-    """Trusted keys: whose bundles this store accepts. Adds from an exported key file."""
+    """Settings in tabs: the trusted keys (whose bundles this store accepts; adds from an
+    exported key file; the idle lock) and, given the store folder ``home``, the basemaps
+    (:class:`fieldkit.gui.basemap_settings.BasemapSettings`)."""
 
     def __init__(
         self,
         parent: QWidget | None,
         keys_dir: Path,
+        home: Path | None = None,
         *,
         store: Any = None,
         on_revoke: Callable[[str, str, Callable[[], None]], Any] | None = None,
@@ -94,8 +101,8 @@ class SettingsDialog(QDialog):
         # on_revoke(fingerprint, identity, then): asks when and why, records the
         # revocation on the writer thread, then calls ``then`` (fieldkit/gui/trust.py).
         self.on_revoke = on_revoke
-        self.setWindowTitle(tr("Settings — trusted keys"))
-        self.resize(640, 360)
+        self.setWindowTitle(tr("Settings"))
+        self.resize(760, 420)
         info = QLabel(
             tr(
                 "Bundles signed by these keys are trusted. Check a fingerprint with its "
@@ -131,13 +138,24 @@ class SettingsDialog(QDialog):
         row.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
+        keys_page = QWidget()
+        page = QVBoxLayout(keys_page)
+        page.addWidget(info)
+        page.addWidget(self.list, 1)
+        page.addWidget(self.revoked)
+        page.addLayout(row)
+        page.addWidget(self.message)
+        page.addLayout(self._idle_row())
+        self.tabs = QTabWidget()
+        self.tabs.addTab(keys_page, tr("Trusted keys"))
+        self.basemaps: BasemapSettings | None = None
+        if home is not None:
+            from fieldkit.gui.basemap_settings import BasemapSettings
+
+            self.basemaps = BasemapSettings(home)
+            self.tabs.addTab(self.basemaps, tr("Basemaps"))
         layout = QVBoxLayout(self)
-        layout.addWidget(info)
-        layout.addWidget(self.list, 1)
-        layout.addWidget(self.revoked)
-        layout.addLayout(row)
-        layout.addWidget(self.message)
-        layout.addLayout(self._idle_row())
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(buttons)
         self.reload()
 

@@ -316,7 +316,15 @@ class MainWindow(Running, Browsing, RecordActions, PhotoActions, QMainWindow):
         def revoke(fingerprint: str, identity: str, then: Callable[[], None]) -> Any:
             return revoke_flow(self, fingerprint, identity, on_done=lambda _rec: then())
 
-        dlg = SettingsDialog(self, Path(self.store.keys_dir), store=self.store, on_revoke=revoke)
+        dlg = SettingsDialog(
+            self,
+            Path(self.store.keys_dir),
+            Path(self.store.home),
+            store=self.store,
+            on_revoke=revoke,
+        )
+        if dlg.basemaps is not None and getattr(self, "map_panel", None) is not None:
+            dlg.basemaps.changed.connect(self.map_panel.refresh_basemaps)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialogs["settings"] = dlg
         dlg.open()

@@ -201,7 +201,7 @@ class View:
 
 
 def fit_view(
-    positions: Sequence[tuple[float, float]],
+    positions: Sequence[tuple[float, float]] | np.ndarray,
     width: int,
     height: int,
     *,
@@ -211,16 +211,17 @@ def fit_view(
 ) -> View:
     """The closest integer zoom that shows every (lat, lon), centred on their bounds.
 
-    No positions: the whole world at zoom 0-2. Positions on both sides of the antimeridian
-    are fitted across it when that is the shorter way round.
+    ``positions``: (lat, lon) pairs, or an (n, 2) array of them. No positions: the whole
+    world at zoom 0-2. Positions on both sides of the antimeridian are fitted across it
+    when that is the shorter way round.
     """
-    if not positions:
+    if not len(positions):
         zoom = max(0, min(2, int(math.log2(max(1, min(width, height)) / TILE_SIZE))))
         return View(20.0, 0.0, zoom, width, height)
-    lats = [p[0] for p in positions]
-    lons = [p[1] for p in positions]
+    pts = np.asarray(positions, dtype=np.float64).reshape(-1, 2)
+    lats, lons = pts[:, 0], pts[:, 1]
     west, east = _lon_span(lons)
-    south, north = min(lats), max(lats)
+    south, north = float(lats.min()), float(lats.max())
     centre_lon = wrap_lon((west + east) / 2)
     x0, y0 = to_pixel(north, west, 0)
     x1, y1 = to_pixel(south, east, 0)
@@ -233,11 +234,12 @@ def fit_view(
     return View(centre_lat, centre_lon, zoom, width, height)
 
 
-def _lon_span(lons: Sequence[float]) -> tuple[float, float]:
+def _lon_span(lons: Sequence[float] | np.ndarray) -> tuple[float, float]:
     """(west, east) of longitudes, east possibly > 180 when crossing the antimeridian."""
-    lo, hi = min(lons), max(lons)
-    shifted = [v + 360 if v < 0 else v for v in lons]
-    lo2, hi2 = min(shifted), max(shifted)
+    a = np.asarray(lons, dtype=np.float64)
+    lo, hi = float(a.min()), float(a.max())
+    shifted = np.where(a < 0, a + 360, a)
+    lo2, hi2 = float(shifted.min()), float(shifted.max())
     if hi2 - lo2 < hi - lo:
         return lo2, hi2
     return lo, hi

@@ -9,6 +9,12 @@ decoder is 40 lines tested against known geography.
 
 Borders are the arcs shared by two countries (what topojson-client's ``mesh`` with
 ``a !== b`` gives); coastlines are the edges of the land fill.
+
+Populated places: ``populated-places-110m.geojson``, the 243 points (names only) of
+Natural Earth's 1:110m populated places as the PyPI package ``geopandas`` 0.14.4 ships
+them (``geopandas/datasets/naturalearth_cities``), converted to GeoJSON with ``ogr2ogr``.
+They are drawn with their names from ``PLACES_FROM_ZOOM`` on; names that would overlap
+are left out, the same way in every tile (decided once per zoom level for the world).
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from fieldkit.catalogue import resources_dir
 from fieldkit.map.basemaps import BUILTIN_NAME, BasemapInfo
@@ -36,6 +42,9 @@ LAND = (242, 239, 230)
 BORDER = (150, 140, 150)
 COAST = (160, 180, 200)
 DETAIL_ZOOM = 3  # from this zoom on, the 1:50m data; below it 1:110m
+PLACES_FROM_ZOOM = 4  # populated places (a dot and the name) from this zoom on
+PLACE = (70, 70, 70)
+PLACE_LABEL_SIZE = 12
 
 BUILTIN_INFO = BasemapInfo(
     name=BUILTIN_NAME,
@@ -234,6 +243,74 @@ class NaturalEarth:
     def __init__(self) -> None:
         self._levels: dict[str, _Level] = {}
         self._lock = threading.Lock()
+        self._places: tuple[list[str], np.ndarray, np.ndarray] | None = None
+        self._labels: dict[int, list[tuple[int, float, float, float]]] = {}
+        self._fonts = threading.local()  # Pillow's fonts are not shared between threads
+
+    def places(self) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(names, x, y) of the shipped populated places, in world pixels at zoom 0."""
+        with self._lock:
+            if self._places is None:
+                path = data_dir() / "populated-places-110m.geojson"
+                doc = json.loads(path.read_text(encoding="utf-8"))
+                names = [str(f["properties"].get("name") or "") for f in doc["features"]]
+                coords = np.array(
+                    [f["geometry"]["coordinates"][:2] for f in doc["features"]], dtype=float
+                ).reshape(-1, 2)
+                x, y = to_pixels(coords[:, 1], coords[:, 0], 0)
+                self._places = (names, x, y)
+            return self._places
+
+    def _font(self) -> Any:
+        font = getattr(self._fonts, "font", None)
+        if font is None:
+            font = self._fonts.font = ImageFont.load_default(PLACE_LABEL_SIZE)
+        return font
+
+    def place_labels(self, z: int) -> list[tuple[int, float, float, float]]:
+        """(place index, x, y, label width) of the places named at zoom ``z``, in world
+        pixels at ``z``: greedily, in the data's order, each name that overlaps none
+        already kept (one decision per zoom, so tiles agree)."""
+        with self._lock:
+            found = self._labels.get(z)
+        if found is not None:
+            return found
+        names, x0, y0 = self.places()
+        font = self._font()
+        scale = float(2**z)
+        kept: list[tuple[int, float, float, float]] = []
+        boxes: list[tuple[float, float, float, float]] = []
+        for i, name in enumerate(names):
+            x, y = float(x0[i] * scale), float(y0[i] * scale)
+            w = float(font.getlength(name))
+            box = (x - 3, y - 9, x + 6 + w, y + 9)
+            if any(
+                box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes
+            ):
+                continue
+            boxes.append(box)
+            kept.append((i, x, y, w))
+        with self._lock:
+            self._labels[z] = kept
+        return kept
+
+    def _draw_places(self, draw: ImageDraw.ImageDraw, z: int, ox: float, oy: float) -> None:
+        names = self.places()[0]
+        font = self._font()
+        for i, x, y, w in self.place_labels(z):
+            px, py = x - ox, y - oy
+            if px + w + 10 < 0 or px - 10 > TILE_SIZE or py + 12 < 0 or py - 12 > TILE_SIZE:
+                continue
+            draw.ellipse([px - 3, py - 3, px + 3, py + 3], fill=(255, 255, 255), outline=PLACE)
+            draw.text(
+                (px + 6, py),
+                names[i],
+                fill=PLACE,
+                font=font,
+                anchor="lm",
+                stroke_width=2,
+                stroke_fill=(255, 255, 255),
+            )
 
     def _level(self, scale: str) -> _Level:
         with self._lock:
@@ -275,6 +352,8 @@ class NaturalEarth:
                     fill=BORDER if border else COAST,
                     width=2 if border and z >= 6 else 1,
                 )
+        if z >= PLACES_FROM_ZOOM:
+            self._draw_places(draw, z, ox, oy)
         return img
 
     def tile(self, z: int, x: int, y: int) -> bytes | None:

@@ -26,12 +26,14 @@ from PIL import Image, ImageDraw, ImageFont
 from fieldkit.errors import MapError
 from fieldkit.map import style
 from fieldkit.map.basemaps import Registry, TileSource
+from fieldkit.map.cache import load_map_data_cached
 from fieldkit.map.geo import TILE_SIZE, View, fit_view
-from fieldkit.map.layers import LAYERS, MapData, MapFilter, cluster, load_map_data
+from fieldkit.map.layers import LAYERS, MapData, MapFilter, cluster
 from fieldkit.map.naturalearth import NaturalEarth, natural_earth
 
 MAX_SIZE = 8192
 MAX_OVERZOOM = 6  # beyond this many levels past a basemap's deepest tiles: shipped base
+MIN_FOOTPRINT_PX = 3  # a footprint smaller than this on the map is not drawn
 
 
 @dataclass
@@ -243,12 +245,13 @@ def render_view(
         direction = data.photos.extra["direction"]
         for i in photo_lone.tolist():
             px, py = float(x[i]), float(y[i])
-            if acc[i]:
-                r = acc[i] / mpp
+            a_m, d_deg = float(acc[i]), float(direction[i])  # NaN: unknown
+            if a_m > 0:
+                r = a_m / mpp
                 if 4 <= r <= 4 * max(view.width, view.height):
                     od.ellipse([px - r, py - r, px + r, py + r], fill=style.ACCURACY)
-            if direction[i] is not None:
-                a = float(direction[i]) - 90.0  # Pillow's angles run clockwise from east
+            if not math.isnan(d_deg):
+                a = d_deg - 90.0  # Pillow's angles run clockwise from east
                 cr = style.CONE_RADIUS
                 od.pieslice(
                     [px - cr, py - cr, px + cr, py + cr],
@@ -455,6 +458,50 @@ def draw_legend(
         draw.text((x0 + 24, cy), label, fill=(20, 20, 20), font=font, anchor="lm")
 
 
+def footprint_sites_in_view(view: View, rows: Sequence[tuple[Any, ...]]) -> set[str]:
+    """The sites whose footprint is worth drawing in ``view``, from remnant rows
+    (remnant id, site id, category, lat, lon, count): those whose footprint remnants
+    reach into the view and span at least ``MIN_FOOTPRINT_PX`` pixels there. A smaller
+    footprint would be a dot under the site's marker."""
+    from fieldkit.map.layers import FOOTPRINT_CATEGORIES
+
+    located = [
+        r for r in rows if r[2] in FOOTPRINT_CATEGORIES and r[3] is not None and r[4] is not None
+    ]
+    if not located:
+        return set()
+    x, y = view.pixels(np.array([r[3] for r in located]), np.array([r[4] for r in located]))
+    boxes: dict[str, list[float]] = {}
+    for r, px, py in zip(located, x.tolist(), y.tolist(), strict=True):
+        b = boxes.get(r[1])
+        if b is None:
+            boxes[r[1]] = [px, py, px, py]
+        else:
+            b[0], b[1], b[2], b[3] = min(b[0], px), min(b[1], py), max(b[2], px), max(b[3], py)
+    return {
+        site
+        for site, (x0, y0, x1, y1) in boxes.items()
+        if max(x1 - x0, y1 - y0) >= MIN_FOOTPRINT_PX
+        and x1 >= -10
+        and y1 >= -10
+        and x0 <= view.width + 10
+        and y0 <= view.height + 10
+    }
+
+
+def footprints_in_view(view: View, data: MapData) -> list[dict[str, Any]]:
+    """The footprints worth drawing in ``view`` (:func:`footprint_sites_in_view`): the
+    cached ones when computed, else computed for those sites only (about a millisecond
+    each, in metres with pyproj: computing every one is what made a city's map slow)."""
+    keep = footprint_sites_in_view(view, data.footprint_input)
+    if data.footprints_computed:
+        return [fp for fp in data.footprints if fp.get("site") in keep]
+    from fieldkit.map.footprint import footprints_from_remnants
+
+    # the sites' rows without a position too: they are counted in each footprint
+    return footprints_from_remnants([r for r in data.footprint_input if r[1] in keep])
+
+
 # --- the whole map --------------------------------------------------------------------------
 
 
@@ -519,13 +566,15 @@ def render_map(
         raise MapError(f"--zoom {zoom}: zoom levels are 0 to 22")
     width, height = size
     flt = MapFilter(case_id=case_id, site_id=site_id, start=start, end=end)
-    data = load_map_data(store, flt, layers=layers)
+    data = load_map_data_cached(store, flt, layers=layers, compute_footprints=False)
     if center is not None:
         view = View(center[0], center[1], 16 if zoom is None else zoom, width, height)
     else:
         view = fit_view(data.positions(layers), width, height, max_zoom=18)
         if zoom is not None:
             view = View(view.lat, view.lon, zoom, width, height)
+    if "footprints" in layers:
+        data.footprints = footprints_in_view(view, data)
     source, opened_notices = Registry(store.home).open(basemap)
     notices = list(opened_notices)
     try:

@@ -334,10 +334,6 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Settings — trusted keys</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Bundles signed by these keys are trusted. Check a fingerprint with its owner, in person or by phone, before adding it.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -350,6 +346,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Revoke…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -359,6 +359,10 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Export my key…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Basemaps</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2736,6 +2740,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The map could not read the records: {e}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{n} site(s) without an incident time are not shown</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2748,11 +2756,67 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>not stated</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Raster MBTiles and PMTiles files prepared before you leave (QGIS, gdal_translate, a tile downloader). They stay where they are: FieldKit remembers where. The shipped Natural Earth base is always there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tiles</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Zooms</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Bounds (W, S → E, N)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add a basemap file…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Forget this basemap; the file is left where it is</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(file missing)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>shipped (vectors)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(shipped with FieldKit)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Add a basemap</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Basemaps (*.mbtiles *.pmtiles)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Added {name}: the file stays where it is</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Removed {name}; the file was left where it is</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

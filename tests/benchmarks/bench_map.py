@@ -141,22 +141,40 @@ def main() -> int:
     store = Store.open(root)
     (case,) = store.find("case")
 
-    # time to first map: the panel reads every layer, fits the case and paints once
+    from fieldkit.map import cache
+
+    def first_map() -> tuple[MapPanel, float, float]:
+        """A new panel: (panel, ms to its first frame, ms until its layers are painted).
+        The basemap shows at once; the layers are read off the UI thread, then fitted."""
+        t = time.perf_counter()
+        panel = MapPanel(store)
+        panel.resize(1200, 800)
+        panel.show()
+        app.processEvents()
+        panel.view.repaint()
+        first_frame = time.perf_counter() - t
+        panel.load_pool.wait(60000)  # the read; its result arrives as a queued signal
+        app.processEvents()
+        panel.view.repaint()
+        return panel, first_frame * 1000, (time.perf_counter() - t) * 1000
+
+    # cold: the store changed since the map last read it (the layer cache is stale)
+    cache.clear(store.conn)
+    cold, cold_frame, cold_ms = first_map()
     t = time.perf_counter()
-    panel = MapPanel(store)
-    panel.resize(1200, 800)
-    panel.show()
-    panel.zoom_to_case()
-    panel.view.repaint()
-    first_map = time.perf_counter() - t
-    t = time.perf_counter()
-    panel.view.tiles.wait(60000)
+    cold.view.tiles.wait(60000)
     app.processEvents()
-    panel.view.repaint()
     tiles_in = time.perf_counter() - t
+    cold.footprint_pool.wait(60000)
+    cold.close()
+    # warm: opened again, the store unchanged since (the usual case)
+    panel, warm_frame, warm_ms = first_map()
     print(
-        f"time to first map (read {args.sites} sites, {args.photos} photos; fit; paint): "
-        f"{first_map * 1000:.0f} ms   [goal ≤ 500 ms]; its basemap tiles followed in "
+        f"time to first map (read {args.sites} sites, {args.photos} photos off the UI "
+        f"thread; fit; paint): {warm_ms:.0f} ms   [goal ≤ 500 ms] with the layer cache "
+        f"current; {cold_ms:.0f} ms when the store changed since the map last read it "
+        f"(read from the tables, then cached). The first frame (basemap; the UI free) "
+        f"after {warm_frame:.0f} / {cold_frame:.0f} ms; the basemap tiles followed in "
         f"{tiles_in * 1000:.0f} ms (off the UI thread; Natural Earth decoded on first use)"
     )
 
@@ -181,22 +199,28 @@ def main() -> int:
         f"{p90:.1f} ms, worst {max(ms):.1f} ms   [goal median ≤ 16 ms]; basemap alone: "
         f"median {ref_med:.1f} ms ({med / max(ref_med, 1e-6):.1f}×)"
     )
-    # the first frame at a new zoom level clusters every point once
-    view.set_center(*view.center(), fitted + 3)
-    view._clusters.clear()
-    view.repaint()
-    print(
-        f"first frame at a new zoom level (clusters {args.photos} photos): "
-        f"{view.last_frame_ms:.1f} ms"
-    )
+    # the first frame at a new zoom level clusters every point once and draws the
+    # overlay tiles in view
+    for z in (fitted + 3, 15):
+        view.set_center(*view.center(), z)
+        view.clear_caches()
+        view.repaint()
+        print(
+            f"first frame at zoom {z}, nothing cached (clusters {args.photos} photos, "
+            f"draws the overlay tiles in view): {view.last_frame_ms:.1f} ms"
+        )
 
     natural_earth()._level("50m")
+    cache.clear(store.conn)
+    t = time.perf_counter()
+    render_map(store, case_id=case["id"], size=(1024, 768))
+    cold_render = time.perf_counter() - t
     times = []
     for _ in range(3):
         t = time.perf_counter()
         r = render_map(store, case_id=case["id"], size=(1024, 768))
         times.append(time.perf_counter() - t)
-    empty = Store.open(empty_home / "s")
+    empty = Store.open(empty_home / "s", passphrase=PASS)
     ref_times = []
     for _ in range(3):
         t = time.perf_counter()
@@ -205,9 +229,10 @@ def main() -> int:
     best, ref_best = min(times), min(ref_times)
     print(
         f"map render of the whole case, 1024x768 (best of 3, Natural Earth already "
-        f"decoded): {best * 1000:.0f} ms   [goal ≤ 1000 ms]; an empty map of the same "
-        f"view: {ref_best * 1000:.0f} ms ({best / ref_best:.1f}×); drew "
-        f"{r.counts}"
+        f"decoded): {best * 1000:.0f} ms   [goal ≤ 1000 ms] with the layer cache current; "
+        f"{cold_render * 1000:.0f} ms when the store changed since (read, then cached); "
+        f"an empty map of the same view: {ref_best * 1000:.0f} ms "
+        f"({best / ref_best:.1f}×); drew {r.counts}"
     )
     from fieldkit.map.naturalearth import NaturalEarth
 

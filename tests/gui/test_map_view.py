@@ -21,6 +21,8 @@ def _panel(window, qtbot):
         assert not panel.loaded  # nothing read until the map is shown
         action.trigger()
     qtbot.waitUntil(lambda: panel.view.isVisible() and panel.loaded)
+    assert panel.wait_loaded()  # the layers are read off the UI thread
+    qtbot.waitUntil(lambda: not panel.loading and len(panel.view.data.sites) > 0)
     QApplication.processEvents()  # the dock's first sizing and fit
     QApplication.processEvents()
     return panel
@@ -184,3 +186,54 @@ def test_map_paints_tiles_and_layers_offline(window, qtbot):
     view.zoom_by(1, anchor)
     after = view.pixel_of(market["lat"], market["lon"])
     assert abs(after.x() - anchor.x()) < 0.01 and abs(after.y() - anchor.y()) < 0.01
+
+
+def test_basemaps_in_settings_add_list_remove(window, qtbot, tmp_path):
+    """Settings ▸ Basemaps lists what each file holds, adds a raster PMTiles (the map's
+    list follows), refuses a vector one with the reason, and removes one (the file stays;
+    a basemap in use gives way to the shipped base)."""
+    from fieldkit.map.basemaps import BUILTIN_NAME, Registry
+    from tests.maphelpers import png, write_pmtiles
+
+    panel = _panel(window, qtbot)
+    area = tmp_path / "area.pmtiles"
+    write_pmtiles(area, {(3, 4, 2): png((1, 2, 3)), (4, 9, 5): png((4, 5, 6))})
+    vector = tmp_path / "roads.pmtiles"
+    write_pmtiles(vector, {(0, 0, 0): b"\x1a\x00"}, tile_type="MVT")
+    dlg = window.open_settings()
+    page = dlg.basemaps
+    assert page is not None and dlg.tabs.count() == 2
+    dlg.tabs.setCurrentWidget(page)
+    table = page.table
+    assert table.rowCount() == 1 and table.item(0, 0).text() == BUILTIN_NAME
+    page.select(BUILTIN_NAME)
+    assert not page.remove_button.isEnabled()  # the shipped base cannot be removed
+
+    info = page.add_file(area)
+    assert info is not None and table.rowCount() == 2
+    cells = [table.item(1, c).text() for c in range(table.columnCount())]
+    assert cells[0] == "area" and cells[1] == "pmtiles" and cells[2] == "png"
+    assert cells[3] == "3–4" and cells[5] == str(area.resolve())
+    assert "→" in cells[4]  # west, south → east, north
+    assert panel.basemap_box.findData("area") >= 0  # the map's list followed
+    assert [i.name for i in Registry(window.store.home).describe()] == [BUILTIN_NAME, "area"]
+
+    assert page.add_file(vector) is None  # vector tiles: refused, and said why
+    assert "out of scope this round" in page.message.text() and table.rowCount() == 2
+    assert page.add_file(area) is None and "exists" in page.message.text()  # same name
+
+    panel.use_basemap("area")
+    assert panel.basemap_name == "area"
+    page.select("area")
+    assert page.remove_button.isEnabled()
+    qtbot.mouseClick(page.remove_button, Qt.MouseButton.LeftButton)
+    assert table.rowCount() == 1 and area.exists()  # forgotten, not deleted
+    assert panel.basemap_box.findData("area") < 0 and panel.basemap_name == BUILTIN_NAME
+
+    # a registered file that is gone is listed with a notice, not an error
+    page.add_file(area, "gone")
+    area.unlink()
+    page.reload()
+    assert "(file missing)" in table.item(1, 0).text()
+    assert "not there" in table.item(1, 0).toolTip()
+    dlg.close()

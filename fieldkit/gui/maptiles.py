@@ -1,0 +1,243 @@
+"""The Map view's work off the UI thread: basemap tiles, the layers' read, footprints.
+
+- :class:`TileLoader`: basemap tiles drawn on a pool of two threads
+  (:func:`fieldkit.map.render.compose_tile`), converted there to the screen's
+  premultiplied format (so a frame pastes them without converting), kept in an LRU cache.
+- :func:`load_layers`: :func:`fieldkit.map.layers.load_map_data` on a connection of its
+  own (the store is in WAL mode: it reads while the UI's connection writes), so opening
+  the map or changing its filter never blocks the UI thread on SQLite.
+- :func:`compute_footprints`: footprints from remnant rows, on a pool thread.
+
+Results come back to the UI thread as queued signals; nothing here touches a widget.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtGui import QImage
+
+from fieldkit.map.geo import to_pixels
+from fieldkit.map.layers import MapFilter
+from fieldkit.map.naturalearth import natural_earth
+from fieldkit.map.render import compose_tile
+
+TILE_CACHE = 384  # tiles (256 KiB each: under 100 MiB)
+FIT_MAX_ZOOM = 17  # "zoom to case" never goes closer than this
+
+
+class Pool:
+    """A small thread pool (concurrent.futures) whose work can be waited for."""
+
+    def __init__(self, workers: int) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="map")
+        self.futures: set[Future[None]] = set()
+
+    def start(self, fn: Callable[..., None], *args: Any) -> None:
+        future = self.executor.submit(fn, *args)
+        self.futures.add(future)
+        future.add_done_callback(self.futures.discard)
+
+    def wait(self, msecs: int = 5000) -> bool:
+        """True when all queued work has finished within ``msecs``."""
+        _done, pending = futures_wait(list(self.futures), timeout=msecs / 1000)
+        QCoreApplication.processEvents()  # deliver the results' signals
+        return not pending
+
+    waitForDone = wait
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+# --- basemap tiles ---------------------------------------------------------------------------
+
+
+class _TileSignals(QObject):
+    ready = Signal(object, object)  # key (generation, z, x, y), QImage
+
+
+def _draw_tile(source: Any, key: tuple[int, int, int, int], signals: _TileSignals) -> None:
+    """On a pool thread: the tile as a premultiplied QImage, announced by a signal."""
+    _gen, z, x, y = key
+    try:
+        img = compose_tile(source, z, x, y).convert("RGBA")
+        qimg = QImage(
+            img.tobytes("raw", "RGBA"), img.width, img.height, QImage.Format.Format_RGBA8888
+        ).convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)  # owns its pixels
+    except Exception:  # a damaged tile must not stop the others: the sea shows there
+        qimg = QImage()
+    signals.ready.emit(key, qimg)
+
+
+class TileLoader(QObject):
+    """Tiles by (z, x, y): from the cache, or drawn on the pool and announced."""
+
+    tile_ready = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = Pool(2)
+        self.cache: OrderedDict[tuple[int, int, int], QImage] = OrderedDict()
+        self.pending: set[tuple[int, int, int]] = set()
+        self.generation = 0
+        self.source: Any = natural_earth()
+        self._signals = _TileSignals()
+        self._signals.ready.connect(self._arrived)
+
+    def set_source(self, source: Any) -> None:
+        old = self.source
+        self.generation += 1
+        self.source = source
+        self.cache.clear()
+        self.pending.clear()
+        if old is not natural_earth() and old is not source:
+            self.pool.wait(2000)  # no job may still read the file we close
+            old.close()
+
+    def get(self, z: int, x: int, y: int) -> QImage | None:
+        key = (z, x, y)
+        img = self.cache.get(key)
+        if img is not None:
+            self.cache.move_to_end(key)
+            return img
+        if key not in self.pending:
+            self.pending.add(key)
+            self.pool.start(_draw_tile, self.source, (self.generation, z, x, y), self._signals)
+        return None
+
+    def cached(self, z: int, x: int, y: int) -> QImage | None:
+        return self.cache.get((z, x, y))
+
+    def _arrived(self, key: tuple[int, int, int, int], img: QImage) -> None:
+        gen, z, x, y = key
+        if gen != self.generation:
+            return
+        self.pending.discard((z, x, y))
+        self.cache[(z, x, y)] = img
+        while len(self.cache) > TILE_CACHE:
+            self.cache.popitem(last=False)
+        self.tile_ready.emit()
+
+    def wait(self, msecs: int = 5000) -> bool:
+        """Let every queued tile finish (tests, benchmarks, screenshots)."""
+        return self.pool.wait(msecs)
+
+
+# --- the layers and footprints ----------------------------------------------------------------
+
+
+class ResultSignals(QObject):
+    done = Signal(int, object)  # generation, result (or the exception)
+
+
+def load_layers(
+    home: Path,
+    secrets: Any,
+    flt: MapFilter,
+    generation: int,
+    signals: ResultSignals,
+    fit_size: tuple[int, int] | None = None,
+) -> None:
+    """On a pool thread: the layers for ``flt`` read on a connection of its own (through
+    the layer cache), projected to world pixels; with ``fit_size`` (the canvas's width,
+    height) also the view that fits them, its zoom's clusters made here too. Emits
+    (MapData, LayerState, View or None), or the exception; when the layers came from the
+    tables, then ("footprints", the footprints), and caches them.
+    """
+    from pathlib import Path as _Path
+
+    from fieldkit.atrest.database import connect
+    from fieldkit.gui.maplayers import POINT_LAYERS, LayerState
+    from fieldkit.map import style
+    from fieldkit.map.cache import _Reader, read_layers, save_layers, with_footprints
+    from fieldkit.map.geo import fit_view
+    from fieldkit.map.layers import LAYERS
+    from fieldkit.paths import DB_NAME
+
+    conn = None
+    try:
+        conn = connect(_Path(home) / DB_NAME, secrets)
+        reader = _Reader(conn)
+        data, fresh = read_layers(reader, flt, layers=LAYERS)
+        state = LayerState(data)
+        state.set_footprints(data.footprints)
+        view = None
+        if fit_size is not None:
+            positions = data.positions()
+            if len(positions):
+                w, h = fit_size
+                view = fit_view(positions, max(w, 64), max(h, 64), max_zoom=FIT_MAX_ZOOM)
+                zoom = max(1, view.zoom)
+                for name in POINT_LAYERS:
+                    if zoom < style.CLUSTER_BELOW_ZOOM:
+                        state.marks(name, zoom)
+        signals.done.emit(generation, (data, state, view))
+        if fresh is not None:
+            # read from the tables: the map shows the points now; the footprints follow,
+            # then everything is cached for the next time
+            if data.footprint_input and not data.footprints_computed:
+                data = with_footprints(data)
+                signals.done.emit(generation, ("footprints", data.footprints))
+            save_layers(reader, flt, LAYERS, fresh, data)
+    except Exception as exc:  # shown in the panel's status line, never a crash
+        signals.done.emit(generation, exc)
+    finally:
+        if conn is not None:
+            conn.close()
+
+
+def compute_footprints(
+    rows: list[tuple[Any, ...]], generation: int, signals: ResultSignals
+) -> None:
+    """On a pool thread: footprints from remnant rows (no store, no widget)."""
+    from fieldkit.map.footprint import footprints_from_remnants
+
+    try:
+        footprints = footprints_from_remnants(rows)
+    except Exception:  # a footprint that cannot be computed must not stop the map
+        footprints = []
+    signals.done.emit(generation, footprints)
+
+
+def footprint_rings(geometry: dict[str, Any] | None) -> list[np.ndarray]:
+    """A footprint's outer rings as (n, 2) arrays of zoom-0 world pixels."""
+    if not geometry:
+        return []
+    if geometry["type"] == "Polygon":
+        polys = [geometry["coordinates"]]
+    elif geometry["type"] == "MultiPolygon":
+        polys = geometry["coordinates"]
+    else:
+        return []
+    out = []
+    for poly in polys:
+        ring = np.asarray(poly[0], dtype=np.float64)
+        x, y = to_pixels(ring[:, 1], ring[:, 0], 0)
+        out.append(np.column_stack([x, y]))
+    return out
+
+
+def footprint_lines(geometry: dict[str, Any] | None) -> list[np.ndarray]:
+    """A footprint's axis (LineString or MultiLineString) in zoom-0 world pixels."""
+    if not geometry:
+        return []
+    if geometry["type"] == "LineString":
+        lines = [geometry["coordinates"]]
+    elif geometry["type"] == "MultiLineString":
+        lines = geometry["coordinates"]
+    else:
+        return []
+    out = []
+    for line in lines:
+        a = np.asarray(line, dtype=np.float64)
+        x, y = to_pixels(a[:, 1], a[:, 0], 0)
+        out.append(np.column_stack([x, y]))
+    return out
