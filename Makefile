@@ -66,6 +66,7 @@ day: deps qt-deps
 
 screenshots: deps qt-deps
 	QT_QPA_PLATFORM=offscreen $(PY) packaging/screenshots.py docs/screenshots
+	QT_QPA_PLATFORM=offscreen $(PY) packaging/publication_screenshots.py docs/screenshots
 
 bench: deps system-deps
 	for b in tests/benchmarks/bench_*.py; do $(PY) $$b || exit 1; done

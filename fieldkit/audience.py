@@ -35,6 +35,12 @@ Records in the view are plain dicts; each has a ``ref`` (the record id internall
 public reference such as ``S1`` in public) and refers to others by those refs. ``_id``
 holds the internal id for the code that builds an output (e.g. to find a photo's pixels);
 no writer may put a key starting with ``_`` into a file.
+
+Why one module over 500 lines: it is the one place that decides what an output may carry,
+and its rules are meant to be read and reviewed together (a reviewer asking "can a
+witness code reach a public file?" reads this file and no other); :func:`build_view`
+applies them all in one pass over the store. The position rules it depends on (UTM zone,
+grid snapping) are 40 lines here rather than a module of their own for the same reason.
 """
 
 from __future__ import annotations

@@ -390,3 +390,41 @@ def test_untrusted_chain_in_a_relay_is_refused_unless_accepted(
         assert accepted.ok and accepted.chain_keys[anna.device_id] == anna.fingerprint
     finally:
         dan.close()
+
+
+def test_mark_reviewed_clears_the_flag_as_a_journal_event_and_travels(
+    team: dict[str, Store], tmp_path: Path
+) -> None:
+    """`fieldkit review list|done`: the coordinator marks a colleague's change as seen."""
+    anna, mallory, carol = team["anna"], team["mallory"], team["carol"]
+    case = anna.create("case", {"title": "Anna's"})
+    trust(mallory, anna)
+    assert import_bundle(mallory, bundle_of(anna, tmp_path / "a", False)).ok
+    assert import_bundle(carol, bundle_of(anna, tmp_path / "a2", False)).ok
+    mallory.retract(case["id"], reason="duplicate")
+    assert import_bundle(carol, bundle_of(mallory, tmp_path / "m", False)).ok
+    listed = json.loads(fk(carol.home, "review", "list", "--json").stdout)["reviews"]
+    assert [(r["id"], r["op"], r["reason"]) for r in listed] == [
+        (case["id"], "retract", "duplicate")
+    ]
+    plain = fk(carol.home, "review", "list").stdout
+    assert case["id"] in plain and "retract" in plain and "duplicate" in plain
+    out = fk(carol.home, "review", "done", case["id"], "--note", "asked Anna", "--json")
+    assert [r["op"] for r in json.loads(out.stdout)["reviewed"]] == ["retract"]
+    carol.close()
+    again = Store.open(carol.home)
+    team["carol"] = again
+    assert again.reviews() == []
+    assert again.get(case["id"])["retracted"] is True  # the change itself stays
+    last = again.history(case["id"])[-1]
+    assert (last["op"], last["fields"], last["reason"]) == ("update", {}, "reviewed: asked Anna")
+    assert last["author"] == again.fingerprint
+    twice = fk(again.home, "review", "done", case["id"], check=False)
+    assert twice.returncode != 0 and "no change waiting for review" in twice.stderr
+    again.rebuild_projection()
+    assert again.reviews() == []  # the same after a replay of the journal
+    # The mark travels; where it arrives it flags nothing itself (it changes no value).
+    back = import_bundle(anna, bundle_of(again, tmp_path / "c2", False), accept_untrusted=True)
+    assert back.ok, [str(p) for p in back.problems]
+    assert [r["author"] for r in anna.reviews(case["id"])] == [mallory.fingerprint]
+    assert_sound(again, tmp_path, False)

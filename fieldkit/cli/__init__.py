@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         outputs,
         records,
         release,
+        review,
         search_cmd,
         setup,
     )
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         bundle,
         outputs,
         release,
+        review,
         mapcmd,
         gui,
     ):

@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QGuiApplication
@@ -85,9 +86,21 @@ class SettingsDialog(QDialog):
     exported key file; the idle lock) and, given the store folder ``home``, the basemaps
     (:class:`fieldkit.gui.basemap_settings.BasemapSettings`)."""
 
-    def __init__(self, parent: QWidget | None, keys_dir: Path, home: Path | None = None) -> None:
+    def __init__(
+        self,
+        parent: QWidget | None,
+        keys_dir: Path,
+        home: Path | None = None,
+        *,
+        store: Any = None,
+        on_revoke: Callable[[str, str, Callable[[], None]], Any] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.keys_dir = keys_dir
+        self.store = store
+        # on_revoke(fingerprint, identity, then): asks when and why, records the
+        # revocation on the writer thread, then calls ``then`` (fieldkit/gui/trust.py).
+        self.on_revoke = on_revoke
         self.setWindowTitle(tr("Settings"))
         self.resize(760, 420)
         info = QLabel(
@@ -102,6 +115,17 @@ class SettingsDialog(QDialog):
         add.clicked.connect(lambda: self.add_from_file())
         self.remove = QPushButton(tr("Remove"))
         self.remove.clicked.connect(self.remove_selected)
+        self.revoke_button = QPushButton(tr("Revoke…"))
+        self.revoke_button.setToolTip(
+            tr("A laptop was seized or lost: its key's events from a given time are held back")
+        )
+        self.revoke_button.clicked.connect(self.revoke_selected)
+        self.revoke_button.setVisible(on_revoke is not None)
+        self.list.currentRowChanged.connect(lambda _r: self._update_revoke())
+        self.revoked = QLabel()
+        self.revoked.setObjectName("muted")
+        self.revoked.setWordWrap(True)
+        self.revoked.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         export = QPushButton(tr("Export my key…"))
         export.clicked.connect(lambda: self.export_mine())
         self.message = QLabel()
@@ -109,7 +133,7 @@ class SettingsDialog(QDialog):
         self.message.setWordWrap(True)
         self.message.hide()
         row = QHBoxLayout()
-        for b in (add, self.remove, export):
+        for b in (add, self.remove, self.revoke_button, export):
             row.addWidget(b)
         row.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -118,6 +142,7 @@ class SettingsDialog(QDialog):
         page = QVBoxLayout(keys_page)
         page.addWidget(info)
         page.addWidget(self.list, 1)
+        page.addWidget(self.revoked)
         page.addLayout(row)
         page.addWidget(self.message)
         page.addLayout(self._idle_row())
@@ -164,7 +189,36 @@ class SettingsDialog(QDialog):
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, signer.fingerprint)
             item.setData(Qt.ItemDataRole.UserRole + 1, i == 0)
+            item.setData(Qt.ItemDataRole.UserRole + 2, signer.identity)
             self.list.addItem(item)
+        lines = self.revocations_text()
+        self.revoked.setText("\n".join([tr("Revoked keys:"), *lines]) if lines else "")
+        self.revoked.setVisible(bool(lines))
+        self._update_revoke()
+
+    def revocations_text(self) -> list[str]:
+        """The revocations this store holds, one line each (none without a store)."""
+        if self.store is None:
+            return []
+        from fieldkit.gui.trust import revocations_text
+
+        return revocations_text(self.store)
+
+    def _update_revoke(self) -> None:
+        item = self.list.currentItem()
+        own = item is None or bool(item.data(Qt.ItemDataRole.UserRole + 1))
+        self.revoke_button.setEnabled(self.on_revoke is not None and not own)
+
+    def revoke_selected(self) -> Any:
+        """Revoke the selected key (never this store's own): asks when and why."""
+        item = self.list.currentItem()
+        if self.on_revoke is None or item is None or item.data(Qt.ItemDataRole.UserRole + 1):
+            return None
+        return self.on_revoke(
+            item.data(Qt.ItemDataRole.UserRole),
+            item.data(Qt.ItemDataRole.UserRole + 2),
+            self.reload,
+        )
 
     def _show(self, text: str) -> None:
         self.message.setText(text)

@@ -13,6 +13,7 @@ settings). Its jobs live in :mod:`fieldkit.gui.window`: the menu bar
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,9 @@ class MainWindow(Running, Browsing, RecordActions, PhotoActions, QMainWindow):
         from fieldkit.gui.mapview import install_map
 
         self.map_panel = install_map(self)  # the Map dock: fieldkit/gui/mapview.py
+        from fieldkit.gui.release import watch_withdrawals
+
+        watch_withdrawals(self)  # consent withdrawn: name the releases that carried it
 
     # -- building -----------------------------------------------------------------------
 
@@ -307,7 +311,18 @@ class MainWindow(Running, Browsing, RecordActions, PhotoActions, QMainWindow):
         outputs.report_flow(self)
 
     def open_settings(self) -> SettingsDialog:
-        dlg = SettingsDialog(self, Path(self.store.keys_dir), Path(self.store.home))
+        from fieldkit.gui.trust import revoke_flow
+
+        def revoke(fingerprint: str, identity: str, then: Callable[[], None]) -> Any:
+            return revoke_flow(self, fingerprint, identity, on_done=lambda _rec: then())
+
+        dlg = SettingsDialog(
+            self,
+            Path(self.store.keys_dir),
+            Path(self.store.home),
+            store=self.store,
+            on_revoke=revoke,
+        )
         if dlg.basemaps is not None and getattr(self, "map_panel", None) is not None:
             dlg.basemaps.changed.connect(self.map_panel.refresh_basemaps)
         dlg.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -15,6 +15,7 @@ from fieldkit.gui import operations
 from fieldkit.gui.dialogs import Prompts
 from fieldkit.gui.i18n import tr
 from fieldkit.gui.models import ID_ROLE
+from fieldkit.gui.redaction import open_redactions
 
 if TYPE_CHECKING:
     from fieldkit.gui.mainwindow import MainWindow
@@ -178,6 +179,8 @@ def photo_menu(win: MainWindow, item: dict[str, Any], pos: QPoint) -> QMenu | No
     _add(menu, tr("Link to a remnant…"), lambda: link_to(win, mid, "remnant"), "link_remnant")
     _add(menu, tr("Link to a statement…"), lambda: link_to(win, mid, "statement"), "link_statement")
     _add(menu, tr("Move to another site…"), lambda: move_photo(win, mid, site_id), "move")
+    if str(item.get("mime") or "image/").startswith("image/"):
+        _add(menu, tr("Redact for publication…"), lambda: open_redactions(win, mid), "redact")
     menu.addSeparator()
     _add(menu, tr("Unlink from this site…"), lambda: unlink(win, mid, site_id), "unlink")
     return _show(win, menu, pos)

@@ -252,6 +252,55 @@ def move_photo(store: Store, media_id: str, from_site: str, to_site: str) -> OpR
     )
 
 
+# --- public release -----------------------------------------------------------------------
+
+
+def set_release(store: Store, record_ids: Sequence[str], value: str) -> OpResult:
+    """Mark sites, remnants, statements or photos for the public release (``value``
+    ``yes``) or not (``no``): their ``release`` field, one update event per record that
+    changes, in one transaction (issue 16: nothing is public by default)."""
+    undo: list[Step] = []
+    recs: list[dict[str, Any]] = []
+    with store.transaction():
+        for rid in record_ids:
+            before = store.get(rid)
+            rec = store.update(rid, {"release": value})
+            if before.get("release") != rec.get("release"):
+                undo.append(update_step(before, rec, ["release"]))
+                recs.append(rec)
+    n = len(recs)
+    what = "for release" if value == "yes" else "not for release"
+    return OpResult(f"mark {n} item(s) {what}", n, Changes.of(*recs), tuple(undo))
+
+
+def geotag_photos(store: Store, track_path: str, max_gap_s: float) -> OpResult:
+    """Positions from a GPS track for photos without one (:func:`fieldkit.geotag.geotag`);
+    the value is its report. Undo takes back exactly the positions this run gave."""
+    from pathlib import Path
+
+    from fieldkit.geotag import geotag, read_gpx
+
+    names = ("lat", "lon", "alt", "position_source", "position_accuracy_m")
+    track = read_gpx(Path(track_path))
+    with store.transaction():
+        ids = [r["id"] for r in store.find("media") if r.get("lat") is None]
+        before = {i: store.get(i) for i in ids}
+        report = geotag(store, track, max_gap_s=max_gap_s)
+        tagged = [item["id"] for item in report["tagged"]]
+        after = [store.get(i) for i in tagged]
+    undo = tuple(update_step(before[r["id"]], r, names) for r in after)
+    return OpResult(f"geotag {len(tagged)} photo(s) from a track", report, Changes.of(*after), undo)
+
+
+def mark_reviewed(store: Store, record_id: str, note: str | None = None) -> OpResult:
+    """This store's person has seen a record's changes flagged for review
+    (:meth:`fieldkit.store.Store.mark_reviewed`); the value is the reviews cleared. Not
+    undone: the mark is a note in the history, and a later change is flagged afresh."""
+    cleared = store.mark_reviewed(record_id, note or None)
+    rec = store.get(record_id)
+    return OpResult(f"mark “{_title(rec)}” reviewed", cleared, Changes.of(rec))
+
+
 # --- undo ---------------------------------------------------------------------------------
 
 
@@ -275,7 +324,9 @@ def _norm(value: Any) -> Any:
 __all__ = [
     "Changes",
     "OpResult",
+    "geotag_photos",
     "link_photos",
+    "mark_reviewed",
     "merge_sites",
     "move_photo",
     "move_remnant",
@@ -286,6 +337,7 @@ __all__ = [
     "save_record",
     "set_caption",
     "set_position",
+    "set_release",
     "undo",
     "unlink_photo",
 ]

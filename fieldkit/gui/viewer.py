@@ -36,6 +36,7 @@ class PhotoViewer(QDialog):
     """One photo, orientation applied, and what its metadata says."""
 
     use_position = Signal(str, str)  # site id, media id
+    redact = Signal(str)  # media id: draw redaction rectangles (fieldkit/gui/redaction.py)
 
     def __init__(self, parent: QWidget | None, store: Store, media_id: str, site_id: str | None):
         super().__init__(parent)
@@ -128,6 +129,21 @@ class PhotoViewer(QDialog):
                 )
             )
         self.open_button.clicked.connect(self._open_original)
+        n_rects = len(m.get("redactions") or [])
+        self.redact_button = QPushButton(
+            tr("Redact for publication… ({n})").format(n=n_rects)
+            if n_rects
+            else tr("Redact for publication…")
+        )
+        self.redact_button.setToolTip(
+            tr(
+                "Draw black rectangles over faces, number plates or house numbers: burned "
+                "into every published copy, never into the original"
+            )
+        )
+        # Still images only: video and audio never leave in a public release.
+        self.redact_button.setVisible(str(m.get("mime") or "").startswith("image/"))
+        self.redact_button.clicked.connect(lambda: self.redact.emit(m["id"]))
         self.open_note = QLabel()
         self.open_note.setWordWrap(True)
         self._opened_copy: Path | None = None
@@ -137,6 +153,7 @@ class PhotoViewer(QDialog):
         scroll.setWidget(info)
         side.addWidget(scroll, 1)
         side.addWidget(self.use_button)
+        side.addWidget(self.redact_button)
         side.addWidget(self.open_button)
         side.addWidget(self.open_note)
         side_w = QWidget()

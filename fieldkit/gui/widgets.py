@@ -4,6 +4,7 @@ offset, and the guard that keeps the mouse wheel from changing values while scro
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import (
@@ -250,3 +251,18 @@ def _has_offset(text: str) -> bool:
     from fieldkit.records import typed_offset
 
     return len(text) > 16 and typed_offset(text) is not None
+
+
+def tree_group_rows(tree: Any, key: Any, role: int, columns: int = 2) -> list[tuple[str, ...]]:
+    """The texts of the children of the top-level item of a QTreeWidget whose ``role``
+    data is ``key``: one tuple of ``columns`` texts per row (what a person reads there)."""
+    for i in range(tree.topLevelItemCount()):
+        top = tree.topLevelItem(i)
+        if top is not None and top.data(0, role) == key:
+            rows = []
+            for j in range(top.childCount()):
+                child = top.child(j)
+                if child is not None:
+                    rows.append(tuple(child.text(c) for c in range(columns)))
+            return rows
+    return []

@@ -82,6 +82,8 @@ class EntityState:
         elif author == self.creator_key or author in self.owners:
             for seen in ancestors:  # the creator (or we) saw these changes: reviewed
                 self.reviews.pop(seen, None)
+        elif event.op == "update" and not event.fields:
+            pass  # changes nothing (a colleague's "reviewed" mark): nothing to review here
         else:
             self.reviews[event.hash] = Review(
                 event.hash, event.op, author, self.creator_key, event.hlc, event.body.get("reason")

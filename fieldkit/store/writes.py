@@ -101,6 +101,28 @@ class StoreWrites(StoreReads):
             for r in self.conn.execute(sql + " ORDER BY hlc", params)
         ]
 
+    def mark_reviewed(self, record_id: str, note: str | None = None) -> list[dict[str, Any]]:
+        """This store's person has seen the changes to a record flagged for review.
+
+        Appends one ``update`` event with no fields whose ``base`` is the record's heads
+        and whose ``reason`` is ``reviewed`` (``reviewed: NOTE`` with a note): by the
+        projection's rule (:class:`fieldkit.journal.Review`) a later change by this
+        store's person that has seen a flagged change clears it, so the record's flags go
+        and the journal keeps who reviewed what, and when (``fieldkit log``). A retracted
+        record can be reviewed too (the retraction may be what was flagged). Returns the
+        reviews cleared (as :meth:`reviews`). Raises :class:`NotFound` for an unknown id
+        and :class:`ValidationError` when nothing of that record waits for review.
+        """
+        kind = self.kind_of_id(record_id)
+        text = "reviewed" + (f": {note.strip()}" if note and note.strip() else "")
+        with self.transaction():
+            flagged = self.reviews(record_id)
+            if not flagged:
+                raise ValidationError(f"{kind} {record_id} has no change waiting for review")
+            current = self.get(record_id)
+            self._append(kind, record_id, "update", base=current["heads"], reason=text)
+        return flagged
+
     def invalid_events(self) -> list[dict[str, Any]]:
         """Events kept in the journal but not projected because their values fail
         validation: ``{event, id, kind, device, seq, field, reason}``."""

@@ -350,6 +350,14 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Revoke…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A laptop was seized or lost: its key&apos;s events from a given time are held back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Export my key…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -371,6 +379,10 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>(this store)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revoked keys:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -499,7 +511,87 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Positions from a GPS track</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Photos without a position get the track&apos;s position at their capture time (after the camera&apos;s clock correction), interpolated between the two fixes around it; source “track”, with an accuracy that grows with the gap. Photos outside the track or between fixes too far apart are listed, never guessed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a .gpx file from a GPS logger or a phone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No position is interpolated between fixes further apart than this</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Track</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Largest gap between fixes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Photo</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Position or reason</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Apply</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A GPS track</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>GPX tracks (*.gpx);;All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Checking the track</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Positions from a track</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Other edits came after this one: use Edit → Undo for them first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The positions from the track were taken back.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing changed: {e}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>got a position</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>would get a position</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Track: {fixes} fixes, {start} to {end}. {tagged} photo(s) {verb}; {outside} outside the track; {gap} between fixes more than {max} s apart; {none} without a UTC capture time; {already} already had a position.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -623,6 +715,10 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Public re&amp;lease…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&amp;Settings and trusted keys…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -667,7 +763,15 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Changes to re&amp;view…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Camera c&amp;locks…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Positions from a GPS &amp;track…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -731,7 +835,171 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>sensitivity {s}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>consent {c}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tick what may be published</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What will leave</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Positions marked sensitive are snapped to a grid of this many metres in the point&apos;s UTM zone: the published point is at most grid × √2 / 2 from the real one</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A folder</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A zip file</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write as</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel the release</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write the release</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing is public unless ticked. A tick sets the record&apos;s “release” field (Edit → Undo takes it back). A photo&apos;s black rectangles are drawn in the photo viewer (Redact…).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Marking for release</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} black rectangle(s) burned in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Photos, without any metadata</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>position generalised to a {g} m grid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no position</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sites</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>consent {c}; no witness code, no interviewer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Statements, under release labels</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{mime}: FieldKit removes metadata from still images only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>this file type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Left out: video, audio, documents</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Marked for release but held back</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Earlier releases of this case ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{s} statement(s), {m} photo(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>— consent since withdrawn: {w}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Write the release in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose where to write the release.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Writing the release…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Writing the public release</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Cancelling…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Release written and signed: {path}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{counts}; sensitive positions on a {g} m grid; signed by {fp}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Left out {ref}: {why}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} item(s) marked for release held back (listed above)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The release was not written: {e}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Release cancelled: nothing was written.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Consent withdrawn</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The witness of statement {code} withdrew consent. It will never appear in a later release or public output. These releases already carried it, and a published file cannot be called back: tell whoever holds them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Released</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Release id</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Signed by</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -908,6 +1176,10 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Link to a statement…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redact for publication…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2283,7 +2555,27 @@ Signed in as {who}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Redactions — {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Cannot show this file: {e}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Drag over what must not be seen in a published copy: faces, number plates, house numbers. Each rectangle is burned in as a solid black block (never a blur) in the public release, a public report and a public KMZ; the original is never changed. Pixels of the upright photo, {w} × {h}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove all</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rectangles (x, y, width, height)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saving redactions</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2300,6 +2592,14 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Writes a decrypted copy to a private temporary folder (only you can read it); it is deleted when FieldKit locks or quits.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Redact for publication… ({n})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Draw black rectangles over faces, number plates or house numbers: burned into every published copy, never into the original</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2722,6 +3022,94 @@ Signed in as {who}</source>
     </message>
     <message>
         <source>Lock FieldKit now (Ctrl+L): the store closes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revoke a key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revoke {who}&apos;s key ({fp}): what it signed from this time on is held back in this store and in every store that imports your next bundle (kept in the journal, not shown, reported). What it signed before stays. Give the time the laptop was taken or lost; if unsure, an earlier time is safer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not to be believed from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revoke</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give the time from which the key must not be believed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>“{t}” is not a date and time (YYYY-MM-DD HH:MM).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Say why the key is revoked: it travels with the revocation.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Revoking a key</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{fp} — revoked from {when}: {why}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changes to review</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>An import applied these changes to records that someone else created: an edit or a retraction by a colleague. Check each with the people concerned, then mark it reviewed. To take a retraction back, reinstate the record (right-click, Reinstate…); to take an edit back, edit.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Created by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mark reviewed…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>op</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing waits for review.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Mark reviewed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What did you check? (optional, kept in the history)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Marked {n} change(s) to “{what}” reviewed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Marking reviewed</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldkit.gui import menus
+from fieldkit.gui import geotag, menus, release, trust
 from fieldkit.gui.i18n import tr
 
 if TYPE_CHECKING:
@@ -58,6 +58,9 @@ def build(win: MainWindow) -> None:
     m.addSeparator()
     _action(win, m, tr("Export for &GIS…"), win.export_gis, None, "export_gis")
     _action(win, m, tr("Case &report…"), win.case_report, None, "case_report")
+    _action(
+        win, m, tr("Public re&lease…"), lambda: release.release_flow(win), None, "public_release"
+    )
     m.addSeparator()
     _action(
         win,
@@ -86,7 +89,16 @@ def build(win: MainWindow) -> None:
     )
     m.addSeparator()
     _action(win, m, tr("&Conflicts…"), win.open_conflicts, None, "conflicts")
+    _action(win, m, tr("Changes to re&view…"), lambda: trust.reviews_flow(win), None, "reviews")
     _action(win, m, tr("Camera c&locks…"), win.open_cameras, None, "cameras")
+    _action(
+        win,
+        m,
+        tr("Positions from a GPS &track…"),
+        lambda: geotag.geotag_flow(win),
+        None,
+        "geotag",
+    )
     m = bar.addMenu(tr("&View"))
     _action(win, m, tr("&Filter sites"), win.focus_filter, QKeySequence.StandardKey.Find, "filter")
     _action(win, m, tr("&Search everything…"), win.focus_search, "Ctrl+Shift+F", "search")

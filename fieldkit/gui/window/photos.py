@@ -14,6 +14,7 @@ from fieldkit.gui.dialogs import Prompts, import_summary
 from fieldkit.gui.i18n import tr
 from fieldkit.gui.operations import Changes
 from fieldkit.gui.placement import PlaceDialog, Placement, import_for_placement
+from fieldkit.gui.redaction import open_redactions
 from fieldkit.gui.tasks import Task
 from fieldkit.gui.viewer import CameraDialog, PhotoViewer
 from fieldkit.thumbnails import BROKEN_PREFIX, check_pending, pending_checks
@@ -128,6 +129,7 @@ class PhotoActions(_Parts):
                 old.close()
         viewer = PhotoViewer(self, self.store, media_id, self.current_site_id)
         viewer.use_position.connect(self.use_photo_position)
+        viewer.redact.connect(lambda mid: open_redactions(self, mid, parent=viewer))
         viewer.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialogs["viewer"] = viewer
         viewer.open()
