@@ -1,5 +1,9 @@
-"""`fieldkit media import|list|show|edit|save|link|unlink|geotag|suggest|thumbnails`: a face on
-ingest, geotag and suggest."""
+"""`fieldkit media import|check|list|show|edit|save|link|unlink|geotag|suggest|thumbnails`: a
+face on ingest, thumbnails, geotag and suggest.
+
+Why one module: each verb is only its argument parsing and its printing over one core call;
+the parsers are registered together so `fieldkit media --help` reads as one command.
+"""
 
 from __future__ import annotations
 
