@@ -37,6 +37,10 @@ records a ``derivation`` (W3C PROV ``prov:wasDerivedFrom``: the copy's SHA-256, 
 original's, the transformations and redactions), and for the release a ``publication``
 (its id, case, grid, which statements and media it carried). Both are ordinary journal
 events: they are in no release, travel in bundles, replay, and show in ``fieldkit log``.
+
+Why over 500 lines: what goes into the bag and the derivation recorded for it are decided
+together, item by item, in one pass; the remux itself is :mod:`fieldkit.remux`. To split
+(the photo and the video/audio parts into their own modules) next round.
 """
 
 from __future__ import annotations
