@@ -230,6 +230,7 @@ def no_full_decode(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
         raise AssertionError("the full photo was decoded")
 
     monkeypatch.setattr(thumbnails, "open_image", refuse)
+    monkeypatch.setattr("fieldkit.thumbnails.make.open_image", refuse)
     return calls
 
 

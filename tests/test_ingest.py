@@ -405,7 +405,7 @@ def test_cancel_half_way_then_resume(
             if self.fn:
                 self.fn(done, total, message)
 
-    monkeypatch.setattr("fieldkit.ingest.Throttle", NoThrottle)
+    monkeypatch.setattr("fieldkit.ingest.operation.Throttle", NoThrottle)
     report = import_media(
         store, [tmp_path / "card"], progress=progress, cancel=token, serial=serial, workers=2
     )
