@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import math
 import unicodedata
 from typing import Any
 
 from fieldkit.cli.common import add_json, home_of, open_store, print_json
+from fieldkit.errors import MapError
 
 
 def _safe(text: Any) -> str:
@@ -143,7 +145,7 @@ def cmd_map_render(args: argparse.Namespace) -> int:
     import sys
 
     from fieldkit.errors import MapError
-    from fieldkit.map.render import parse_center, parse_layers, parse_size, render_map
+    from fieldkit.map.render import render_map
     from fieldkit.records import parse_datetime_utc
 
     size = parse_size(args.size)
@@ -204,3 +206,44 @@ def cmd_site_footprint(args: argparse.Namespace) -> int:
     if fp.get("without_position"):
         print(f"  {fp['without_position']} remnant(s) without a position were not counted")
     return 0
+
+
+# --- parsing the render options ---------------------------------------------------------
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1024x768"`` → (1024, 768); each side 64..8192 pixels. Raises MapError."""
+    from fieldkit.map.render import MAX_SIZE
+
+    w, sep, h = text.lower().partition("x")
+    if not sep or not w.strip().isdigit() or not h.strip().isdigit():
+        raise MapError(f"--size {text!r}: expected WIDTHxHEIGHT, e.g. 1024x768")
+    width, height = int(w), int(h)
+    if not (64 <= width <= MAX_SIZE and 64 <= height <= MAX_SIZE):
+        raise MapError(f"--size {text!r}: each side must be 64 to {MAX_SIZE} pixels")
+    return width, height
+
+
+def parse_center(text: str) -> tuple[float, float]:
+    """``"39.8153,46.7519"`` → (lat, lon) in WGS84 degrees."""
+    try:
+        lat_s, lon_s = text.split(",")
+        lat, lon = float(lat_s), float(lon_s)
+    except ValueError:
+        raise MapError(f"--center {text!r}: expected LAT,LON in decimal degrees") from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or math.isnan(lat) or math.isnan(lon):
+        raise MapError(f"--center {text!r}: latitude -90..90, longitude -180..180")
+    return lat, lon
+
+
+def parse_layers(text: str | None) -> tuple[str, ...]:
+    """``"sites,photos"`` → the layers named (all of them when empty). Raises MapError."""
+    from fieldkit.map.layers import LAYERS
+
+    if not text:
+        return LAYERS
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    bad = [n for n in names if n not in LAYERS]
+    if bad:
+        raise MapError(f"--layers: unknown layer {bad[0]!r}; layers are {', '.join(LAYERS)}")
+    return names

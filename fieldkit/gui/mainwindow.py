@@ -115,7 +115,7 @@ class MainWindow(Running, Browsing, RecordActions, PhotoActions, QMainWindow):
         from fieldkit.gui.mapview import install_map
 
         self.map_panel = install_map(self)  # the Map dock: fieldkit/gui/mapview.py
-        from fieldkit.gui.release import watch_withdrawals
+        from fieldkit.gui.withdrawals import watch_withdrawals
 
         watch_withdrawals(self)  # consent withdrawn: name the releases that carried it
 

@@ -32,6 +32,7 @@ from fieldkit.gui.maptiles import TileLoader
 from fieldkit.gui.maptools import MapTools
 from fieldkit.map import style
 from fieldkit.map.basemaps import BUILTIN_NAME
+from fieldkit.map.furniture import legend_entries, nice_scale, scale_text
 from fieldkit.map.geo import (
     TILE_SIZE,
     View,
@@ -43,7 +44,6 @@ from fieldkit.map.geo import (
 )
 from fieldkit.map.layers import MapData, Points
 from fieldkit.map.naturalearth import SEA, natural_earth
-from fieldkit.map.render import legend_entries, nice_scale, scale_text
 
 MIN_ZOOM, MAX_ZOOM = 1, 20
 OVERLAY_CACHE = 320  # overlay tiles kept (256 KiB each; empty tiles cost nothing)

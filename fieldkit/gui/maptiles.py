@@ -157,7 +157,7 @@ def load_layers(
     from fieldkit.atrest.database import connect
     from fieldkit.gui.maplayers import POINT_LAYERS, LayerState
     from fieldkit.map import style
-    from fieldkit.map.cache import _Reader, read_layers, save_layers, with_footprints
+    from fieldkit.map.cache import LayerReader, read_layers, save_layers, with_footprints
     from fieldkit.map.geo import fit_view
     from fieldkit.map.layers import LAYERS
     from fieldkit.paths import DB_NAME
@@ -165,7 +165,7 @@ def load_layers(
     conn = None
     try:
         conn = connect(_Path(home) / DB_NAME, secrets)
-        reader = _Reader(conn)
+        reader = LayerReader(conn)
         data, fresh = read_layers(reader, flt, layers=LAYERS)
         state = LayerState(data)
         state.set_footprints(data.footprints)

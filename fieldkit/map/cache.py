@@ -263,8 +263,9 @@ def decode(blob: bytes) -> MapData:
     )
 
 
-class _Reader:
-    """What :func:`load_map_data` needs of a store: a connection."""
+class LayerReader:
+    """What :func:`load_map_data` needs of a store: a connection (``conn``, sqlite3 or
+    SQLCipher DB-API). Lets a worker thread read the layers on a connection of its own."""
 
     def __init__(self, conn: Any) -> None:
         self.conn = conn
@@ -286,6 +287,6 @@ def load_map_data_apart(
 
     conn = connect(Path(home) / DB_NAME, secrets)
     try:
-        return load_map_data_cached(_Reader(conn), flt, **kw)
+        return load_map_data_cached(LayerReader(conn), flt, **kw)
     finally:
         conn.close()

@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from fieldkit.errors import MapError
 from fieldkit.map import style
 from fieldkit.map.basemaps import Registry, TileSource
 from fieldkit.map.cache import load_map_data_cached
+from fieldkit.map.furniture import default_font, draw_furniture, legend_entries, printable
 from fieldkit.map.geo import TILE_SIZE, View, fit_view
 from fieldkit.map.layers import LAYERS, MapData, MapFilter, cluster
 from fieldkit.map.naturalearth import NaturalEarth, natural_earth
@@ -132,10 +133,6 @@ def draw_basemap(image: Image.Image, view: View, source: TileSource) -> None:
 # --- layers -------------------------------------------------------------------------------
 
 
-def _font(size: int) -> Any:
-    return ImageFont.load_default(size)
-
-
 def _symbol(
     draw: ImageDraw.ImageDraw,
     kind: str,
@@ -199,7 +196,7 @@ def _draw_clusters(
     draw: ImageDraw.ImageDraw, layer: str, groups: list[tuple[float, float, int]]
 ) -> None:
     colour = style.CLUSTER[layer]
-    font = _font(11)
+    font = default_font(11)
     for px, py, n in groups:
         r = 9 + 3 * math.log10(n)
         draw.ellipse(
@@ -290,7 +287,7 @@ def render_view(
         lone, groups = _split(x, y, idx, clustered)
         _draw_clusters(draw, "sites", groups)
         ex = data.sites.extra
-        font = _font(13)
+        font = default_font(13)
         show_labels = labels and len(lone) <= 60
         for i in lone.tolist():
             px, py = float(x[i]), float(y[i])
@@ -302,7 +299,7 @@ def render_view(
             if show_labels and ex["name"][i]:
                 draw.text(
                     (px + style.SITE_RADIUS + 5, py),
-                    _printable(str(ex["name"][i]))[:40],
+                    printable(str(ex["name"][i]))[:40],
                     fill=(30, 30, 30),
                     font=font,
                     anchor="lm",
@@ -312,10 +309,6 @@ def render_view(
     if legend:
         draw_legend(draw, view, data, layers)
     return image.convert("RGB"), counts
-
-
-def _printable(text: str) -> str:
-    return "".join(c if c.isprintable() else "\ufffd" for c in text)
 
 
 def _draw_footprint(draw: ImageDraw.ImageDraw, view: View, fp: dict[str, Any]) -> bool:
@@ -367,69 +360,7 @@ def _dashed(
             )
 
 
-# --- furniture: scale bar, attribution, legend -------------------------------------------
-
-
-def nice_scale(metres_per_pixel: float, max_px: float = 120) -> tuple[float, float]:
-    """The longest 1-2-5 × 10ⁿ distance (metres) that fits in ``max_px``; and its pixels."""
-    limit = metres_per_pixel * max_px
-    power = 10 ** math.floor(math.log10(limit))
-    for step in (5, 2, 1):
-        if step * power <= limit:
-            metres = step * power
-            return metres, metres / metres_per_pixel
-    return power, power / metres_per_pixel
-
-
-def scale_text(metres: float) -> str:
-    return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
-
-
-def draw_furniture(image: Image.Image, view: View, attribution: str) -> None:
-    """The scale bar (bottom left, true at the map's centre latitude) and the attribution
-    (bottom right)."""
-    draw = ImageDraw.Draw(image)
-    font = _font(12)
-    metres, px = nice_scale(view.metres_per_pixel(), min(120, view.width / 3))
-    x0, y0 = 10, view.height - 14
-    label = scale_text(metres)
-    tw = draw.textlength(label, font=font)
-    draw.rectangle([x0 - 5, y0 - 20, x0 + max(px, tw) + 8, y0 + 7], fill=(255, 255, 255))
-    draw.line([(x0, y0), (x0 + px, y0)], fill=(0, 0, 0), width=3)
-    draw.line([(x0, y0 - 6), (x0, y0 + 3)], fill=(0, 0, 0), width=2)
-    draw.line([(x0 + px, y0 - 6), (x0 + px, y0 + 3)], fill=(0, 0, 0), width=2)
-    draw.text((x0, y0 - 8), label, fill=(0, 0, 0), font=font, anchor="ls")
-    text = _printable(attribution)[:200]
-    tw = draw.textlength(text, font=font)
-    right = view.width - 4
-    draw.rectangle(
-        [right - tw - 8, view.height - 20, view.width, view.height], fill=(255, 255, 255)
-    )
-    draw.text((right - 4, view.height - 6), text, fill=(40, 40, 40), font=font, anchor="rs")
-
-
-def legend_entries(data: MapData, layers: Iterable[str]) -> list[tuple[str, str, Any]]:
-    """(symbol, label, colour) for what the map shows; the app's legend uses it too."""
-    layers = set(layers)
-    out: list[tuple[str, str, Any]] = []
-    if "sites" in layers and len(data.sites):
-        for kind in sorted({k for k in data.sites.extra["site_type"]}, key=str):
-            sym, colour, label = style.site_symbol(kind)
-            out.append((sym, label, colour))
-        if any(data.sites.extra["conflict"]):
-            out.append(("conflict", "record in conflict", style.CONFLICT))
-    if "remnants" in layers and len(data.remnants):
-        ex = data.remnants.extra
-        cats = sorted({c for c in ex["category"] if c}, key=str)
-        for c in cats:
-            out.append(("circle", c.replace("_", " "), style.REMNANT_COLOURS.get(c, (0, 0, 0))))
-        if any(style.is_hazard(c, h) for c, h in zip(ex["condition"], ex["hazard"], strict=True)):
-            out.append(("hazard", "dud / hazard", style.HAZARD_FILL))
-    if "photos" in layers and len(data.photos):
-        out.append(("photo", "photo (cone: direction)", style.PHOTO))
-    if "footprints" in layers and data.footprints:
-        out.append(("footprint", "footprint (dashed: long axis)", style.FOOTPRINT_EDGE))
-    return out
+# --- furniture: the legend (drawn with the layers' symbols) -----------------------------
 
 
 def draw_legend(
@@ -438,7 +369,7 @@ def draw_legend(
     entries = legend_entries(data, layers)
     if not entries or view.width < 300 or view.height < 200:
         return
-    font = _font(12)
+    font = default_font(12)
     width = 26 + max(draw.textlength(label, font=font) for _s, label, _c in entries)
     height = 8 + 18 * len(entries)
     x0, y0 = view.width - width - 10, 10
@@ -503,39 +434,6 @@ def footprints_in_view(view: View, data: MapData) -> list[dict[str, Any]]:
 
 
 # --- the whole map --------------------------------------------------------------------------
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    """``"1024x768"`` → (1024, 768); each side 64..8192 pixels."""
-    w, sep, h = text.lower().partition("x")
-    if not sep or not w.strip().isdigit() or not h.strip().isdigit():
-        raise MapError(f"--size {text!r}: expected WIDTHxHEIGHT, e.g. 1024x768")
-    width, height = int(w), int(h)
-    if not (64 <= width <= MAX_SIZE and 64 <= height <= MAX_SIZE):
-        raise MapError(f"--size {text!r}: each side must be 64 to {MAX_SIZE} pixels")
-    return width, height
-
-
-def parse_center(text: str) -> tuple[float, float]:
-    """``"39.8153,46.7519"`` → (lat, lon) in WGS84 degrees."""
-    try:
-        lat_s, lon_s = text.split(",")
-        lat, lon = float(lat_s), float(lon_s)
-    except ValueError:
-        raise MapError(f"--center {text!r}: expected LAT,LON in decimal degrees") from None
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or math.isnan(lat) or math.isnan(lon):
-        raise MapError(f"--center {text!r}: latitude -90..90, longitude -180..180")
-    return lat, lon
-
-
-def parse_layers(text: str | None) -> tuple[str, ...]:
-    if not text:
-        return LAYERS
-    names = tuple(n.strip() for n in text.split(",") if n.strip())
-    bad = [n for n in names if n not in LAYERS]
-    if bad:
-        raise MapError(f"--layers: unknown layer {bad[0]!r}; layers are {', '.join(LAYERS)}")
-    return names
 
 
 def render_map(
