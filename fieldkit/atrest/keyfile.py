@@ -33,12 +33,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import hmac
 import json
 import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,8 +47,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from fieldkit.crypto.keyfolder import replace_all
 from fieldkit.errors import KeyFileError, ValidationError, WrongPassphrase
-from fieldkit.fsutil import fsync_dir
 
 FORMAT = "fieldkit-store-key@v1"
 STORE_KEY_FILE = "store_key.json"
@@ -223,26 +221,7 @@ def is_encrypted_store(keys_dir: Path) -> bool:
 
 def _write_files(pairs: list[tuple[Path, bytes, int]]) -> None:
     """Each file to a synced temp file next to it, then all renamed into place."""
-    temps: list[tuple[Path, Path]] = []
-    try:
-        for path, data, mode in pairs:
-            fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            tmp = Path(tmp_name)
-            temps.append((tmp, path))
-            os.chmod(tmp, mode)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-    except BaseException:
-        for tmp_path, _ in temps:
-            with contextlib.suppress(OSError):
-                tmp_path.unlink()
-        raise
-    for tmp_path, path in temps:
-        os.replace(tmp_path, path)
-    for folder in {path.parent for _, path in temps}:
-        fsync_dir(folder)
+    replace_all(pairs)
 
 
 def format_recovery_code(raw: bytes) -> str:

@@ -34,7 +34,7 @@ from fieldkit.bundle.bag import (
 )
 from fieldkit.bundle.bagwriter import BagWriter, Plan, plan_export
 from fieldkit.bundle.zippolicy import ZipWriter
-from fieldkit.crypto import keys, trustlist
+from fieldkit.crypto import keys
 from fieldkit.errors import BundleError, DiskFull, FieldkitError
 from fieldkit.fsutil import fsync_dir, is_disk_full
 from fieldkit.ids import new_id
@@ -107,28 +107,12 @@ def previous_bundle(store: Store) -> str | None:
 
 
 def resolve_recipients(keys_dir: Path, names: Sequence[str]) -> list[tuple[str, Any]]:
-    """``age1…`` strings, or identities / fingerprints of trusted people with a known recipient."""
-    out: list[tuple[str, Any]] = []
-    trusted = trustlist.list_trusted(keys_dir) if names else []
-    for name in names:
-        text = name.strip()
-        if not text.startswith("age1"):
-            matches = [s for s in trusted if text in (s.identity, s.fingerprint)]
-            if not matches:
-                raise BundleError(
-                    f"--to {name}: not an age recipient (age1…) nor a trusted identity"
-                )
-            if not matches[0].age_recipient:
-                raise BundleError(
-                    f"--to {name}: no age recipient is known for this person; trust their "
-                    "`fieldkit keys export` file, which carries it"
-                )
-            text = matches[0].age_recipient
-        try:
-            out.append((text, pyrage.x25519.Recipient.from_str(text)))
-        except Exception as exc:  # pyrage raises its own RecipientError
-            raise BundleError(f"--to {name}: not a valid age recipient: {exc}") from None
-    return out
+    """:func:`fieldkit.disclosure.resolve_recipients` (the one rule for ``--to``), its
+    refusal raised as :class:`BundleError` as every export problem is."""
+    try:
+        return disclosure.resolve_recipients(keys_dir, names)
+    except disclosure.RecipientError as exc:
+        raise BundleError(str(exc)) from None
 
 
 def _target_paths(out: Path, zipped: bool, encrypted: bool) -> tuple[Path, str, str]:
