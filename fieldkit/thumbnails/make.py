@@ -360,6 +360,13 @@ def rebuild_thumbnails(
     return report
 
 
+def has_pending_checks(store: Store, size: int = THUMB_SIZE) -> bool:
+    """Whether any photo waits for its full decode check (cheap: stops at the first
+    marker found; for deciding to start :func:`check_pending` when a store opens)."""
+    root = thumbs_dir(store)
+    return root.is_dir() and next(root.glob(f"*/*-{size}*.unchecked"), None) is not None
+
+
 def pending_checks(store: Store, size: int = THUMB_SIZE) -> list[str]:
     """SHA-256 of the photos whose thumbnail came from an embedded preview, not yet decoded."""
     root = thumbs_dir(store)

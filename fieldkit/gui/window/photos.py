@@ -7,7 +7,7 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 
 from fieldkit.gui import operations
 from fieldkit.gui.dialogs import Prompts, import_summary
@@ -17,12 +17,19 @@ from fieldkit.gui.placement import PlaceDialog, Placement, import_for_placement
 from fieldkit.gui.redaction import open_redactions
 from fieldkit.gui.tasks import Task
 from fieldkit.gui.viewer import CameraDialog, PhotoViewer
-from fieldkit.thumbnails import BROKEN_PREFIX, check_pending, pending_checks
+from fieldkit.thumbnails import check_pending, has_pending_checks
 
 if TYPE_CHECKING:
     from fieldkit.gui.window.parts import WindowParts as _Parts
 else:
     _Parts = object
+
+
+class _BrokenNotice(QObject):
+    """Carries "this photo cannot be decoded" from the check on the writer thread to the
+    status bar, as soon as it is found."""
+
+    found = Signal(str)
 
 
 class PhotoActions(_Parts):
@@ -54,7 +61,7 @@ class PhotoActions(_Parts):
             if placement.photos:
                 self.ask_placement(placement, site_id)
             # After a cancelled import the check waits for the next one (it resumes then).
-            if not placement.report.get("cancelled") and pending_checks(self.store):
+            if not placement.report.get("cancelled") and has_pending_checks(self.store):
                 self.check_photos()
 
         def cancelled() -> None:
@@ -98,15 +105,19 @@ class PhotoActions(_Parts):
     def check_photos(self) -> Task:
         """The full decode check of photos imported with their embedded preview, in the
         background (fieldkit.thumbnails.check_pending); a broken photo shows at once."""
+        notice = _BrokenNotice(self)  # lives on the UI thread: the worker's report queues
+        notice.found.connect(
+            lambda name: self.statusBar().showMessage(
+                tr("Cannot be decoded: {name}").format(name=name), 10000
+            )
+        )
 
-        def progress(done: int, total: int, message: str) -> None:
-            if message.startswith(BROKEN_PREFIX):
-                self.statusBar().showMessage(
-                    tr("Cannot be decoded: {name}").format(name=message[len(BROKEN_PREFIX) :]),
-                    10000,
-                )
+        def on_problem(row: dict[str, Any], reason: str) -> None:
+            # Called on the writer thread; not through the progress, which is throttled.
+            notice.found.emit(str(row.get("file_name") or row.get("sha256") or ""))
 
         def done(report: dict[str, Any]) -> None:
+            notice.deleteLater()
             broken = len(report.get("broken") or [])
             if broken:
                 self.statusBar().showMessage(
@@ -118,9 +129,16 @@ class PhotoActions(_Parts):
             check_pending,
             label=tr("Checking photos"),
             progress=True,
-            on_progress=progress,
             on_done=done,
+            on_problem=on_problem,
         )
+
+    def check_photos_left_pending(self) -> Task | None:
+        """When the store opens: the photos whose check an earlier session did not finish
+        (the app closed or the import was cancelled first) are checked in the background."""
+        if self.runner.busy() or not has_pending_checks(self.store):
+            return None
+        return self.check_photos()
 
     def open_photo(self, media_id: str) -> PhotoViewer:
         old = self.dialogs.get("viewer")
