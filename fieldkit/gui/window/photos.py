@@ -17,12 +17,16 @@ from fieldkit.gui.placement import PlaceDialog, Placement, import_for_placement
 from fieldkit.gui.redaction import open_redactions
 from fieldkit.gui.tasks import Task
 from fieldkit.gui.viewer import CameraDialog, PhotoViewer
-from fieldkit.thumbnails import check_pending, has_pending_checks
+from fieldkit.thumbnails import check_pending, has_pending_checks, pending_checks
 
 if TYPE_CHECKING:
     from fieldkit.gui.window.parts import WindowParts as _Parts
 else:
     _Parts = object
+
+
+#: Photos checked per task of the background decode check.
+CHECK_PIECE = 20
 
 
 class _BrokenNotice(QObject):
@@ -102,9 +106,14 @@ class PhotoActions(_Parts):
         dlg.open()
         return dlg
 
-    def check_photos(self) -> Task:
+    def check_photos(self, _so_far: dict[str, int] | None = None) -> Task:
         """The full decode check of photos imported with their embedded preview, in the
-        background (fieldkit.thumbnails.check_pending); a broken photo shows at once."""
+        background (fieldkit.thumbnails.check_pending); a broken photo shows at once.
+
+        Runs as a chain of short tasks (:data:`CHECK_PIECE` photos each) on the writer
+        thread, so that what the user does meanwhile (filing the photos, saving a form)
+        waits for one piece, never for the whole check. Cancel stops the chain."""
+        so_far = _so_far if _so_far is not None else {"checked": 0, "broken": 0, "total": 0}
         notice = _BrokenNotice(self)  # lives on the UI thread: the worker's report queues
         notice.found.connect(
             lambda name: self.statusBar().showMessage(
@@ -116,21 +125,41 @@ class PhotoActions(_Parts):
             # Called on the writer thread; not through the progress, which is throttled.
             notice.found.emit(str(row.get("file_name") or row.get("sha256") or ""))
 
+        def piece(store: Any, *, progress: Any, cancel: Any) -> dict[str, Any]:
+            if not so_far["total"]:
+                so_far["total"] = len(pending_checks(store))
+            offset = so_far["checked"]
+
+            def whole_check(done: int, total: int, message: str) -> None:
+                progress(offset + done, max(so_far["total"], offset + total), message)
+
+            return check_pending(
+                store, whole_check, cancel, on_problem=on_problem, limit=CHECK_PIECE
+            )
+
         def done(report: dict[str, Any]) -> None:
             notice.deleteLater()
-            broken = len(report.get("broken") or [])
-            if broken:
+            so_far["checked"] += report["checked"]
+            so_far["broken"] += len(report.get("broken") or [])
+            so_far["total"] = so_far["checked"] + report["remaining"]
+            if report["remaining"] and report["checked"] and not report["cancelled"]:
+                self.check_photos(so_far)
+                return
+            self.apply_changes(Changes(frozenset({"media"})))  # once, at the end
+            if so_far["broken"]:
                 self.statusBar().showMessage(
-                    tr("{n} photo(s) cannot be decoded: see their warnings").format(n=broken),
+                    tr("{n} photo(s) cannot be decoded: see their warnings").format(
+                        n=so_far["broken"]
+                    ),
                     10000,
                 )
 
-        return self.submit(
-            check_pending,
+        return self.runner.run(
+            piece,
             label=tr("Checking photos"),
             progress=True,
             on_done=done,
-            on_problem=on_problem,
+            on_error=self.show_error,
         )
 
     def check_photos_left_pending(self) -> Task | None:
