@@ -1,12 +1,19 @@
 """The Map view's canvas: the view (centre, zoom), and a frame made of cached tiles.
 
-A frame pastes premultiplied basemap tiles (drawn off the UI thread,
-:mod:`fieldkit.gui.maptiles`) and overlay tiles of the layers (drawn once per zoom level,
-:mod:`fieldkit.gui.maplayers`), then what depends on the view: the selected site, site
+A frame pastes one opaque image per 256-pixel tile: the basemap tile (drawn off the UI
+thread, :mod:`fieldkit.gui.maptiles`) with the layers' overlay tile (drawn once per zoom
+level, :mod:`fieldkit.gui.maplayers`) composed on it once and cached, so pasting a tile
+is a copy rather than two blends. Then what depends on the view: the selected site, site
 names, photos ringed by "photos within N m", a marker being dragged, the measured line,
-the scale bar, the attribution and the legend. Until a basemap tile arrives its parent's
-quarter is drawn enlarged, else the sea colour. Tools (mouse, keys) come from
-:class:`fieldkit.gui.maptools.MapTools`.
+and the scale bar, attribution and legend (each drawn once into an image and pasted
+while it does not change). Until a basemap tile arrives its parent's quarter is drawn
+enlarged, else the sea colour, with the overlay tile over it (nothing is composed from a
+stand-in). Tools (mouse, keys) come from :class:`fieldkit.gui.maptools.MapTools`.
+
+The composed tiles are forgotten whenever what they show changes: new layer data
+(:meth:`MapView.set_data`), moved points or footprints (:meth:`MapView.clear_caches`),
+another basemap (:meth:`MapView.set_source`); the layer choice and zoom are part of
+their key.
 """
 
 from __future__ import annotations
@@ -47,6 +54,9 @@ from fieldkit.map.naturalearth import SEA, natural_earth
 
 MIN_ZOOM, MAX_ZOOM = 1, 20
 OVERLAY_CACHE = 320  # overlay tiles kept (256 KiB each; empty tiles cost nothing)
+COMPOSED_CACHE = 320  # basemap tiles with their overlay (256 KiB each, shared when empty)
+PREFETCH_RING = 1  # basemap tiles drawn ahead beyond each edge of the view
+FURNITURE_CACHE = 64  # scale bars and attributions drawn (a few KiB each)
 LABELS_BELOW = 60  # site names show when fewer lone sites than this are in view
 
 
@@ -71,6 +81,8 @@ class MapView(MapTools, QWidget):
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(200, 160)
+        # every pixel is painted each frame: Qt need not paint the parent under it first
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self._init_tools()
         self.tiles = TileLoader(self)
         self.tiles.tile_ready.connect(self.update)
@@ -84,6 +96,9 @@ class MapView(MapTools, QWidget):
         self.highlighted: set[str] = set()  # photo ids ("photos within N m")
         self.attribution = natural_earth().info.attribution
         self._overlay: OrderedDict[tuple[Any, ...], QImage | None] = OrderedDict()
+        self._composed: OrderedDict[tuple[Any, ...], QImage] = OrderedDict()
+        self._furniture: OrderedDict[tuple[Any, ...], QImage] = OrderedDict()
+        self._sea_tile: QImage | None = None
         self._legend: tuple[Any, QImage] | None = None
         self.last_frame_ms = 0.0
 
@@ -98,6 +113,7 @@ class MapView(MapTools, QWidget):
             state.set_footprints(data.footprints)
         self.state = state
         self._overlay.clear()
+        self._composed.clear()
         self._legend = None
         self.update()
 
@@ -110,6 +126,7 @@ class MapView(MapTools, QWidget):
         """Forget the drawn overlay tiles, marks and legend (the data changed)."""
         self.state.forget()
         self._overlay.clear()
+        self._composed.clear()
         self._legend = None
         self.update()
 
@@ -130,6 +147,7 @@ class MapView(MapTools, QWidget):
 
     def set_source(self, source: Any) -> None:
         self.tiles.set_source(source)
+        self._composed.clear()  # composed on the old basemap's tiles
         info = source.info
         self.attribution = info.attribution or info.name
         if info.name != BUILTIN_NAME and "Natural Earth" not in self.attribution:
@@ -213,21 +231,34 @@ class MapView(MapTools, QWidget):
         sx, sy = self._screen(np.array([x0[i] * scale]), np.array([y0[i] * scale]))
         return float(sx[0]), float(sy[0])
 
-    def _visible_tiles(self) -> list[tuple[int, int, float, float]]:
-        """(x, y, left, top) of the tiles under the widget at the current zoom."""
+    def _visible_tiles(self, ring: int = 0) -> list[tuple[int, int, float, float]]:
+        """(x, y, left, top) of the tiles under the widget at the current zoom; with
+        ``ring``, also that many tiles beyond each edge."""
         ox, oy = self.origin()
         n = 2**self.zoom
         out = []
         for ty in range(
-            max(0, math.floor(oy / TILE_SIZE)), math.floor((oy + self.height()) / TILE_SIZE) + 1
+            max(0, math.floor(oy / TILE_SIZE) - ring),
+            math.floor((oy + self.height()) / TILE_SIZE) + 1 + ring,
         ):
             if ty >= n:
                 break
             for tx in range(
-                math.floor(ox / TILE_SIZE), math.floor((ox + self.width()) / TILE_SIZE) + 1
+                math.floor(ox / TILE_SIZE) - ring,
+                math.floor((ox + self.width()) / TILE_SIZE) + 1 + ring,
             ):
                 out.append((tx % n, ty, tx * TILE_SIZE - ox, ty * TILE_SIZE - oy))
         return out
+
+    def _prefetch(self, tiles: list[tuple[int, int, float, float]]) -> None:
+        """Name the basemap tiles in a ring around the view, nearest the centre first."""
+        shown = {(x, y) for x, y, _l, _t in tiles}
+        cx, cy = self.width() / 2 - TILE_SIZE / 2, self.height() / 2 - TILE_SIZE / 2
+        ring = sorted(
+            (t for t in self._visible_tiles(PREFETCH_RING) if (t[0], t[1]) not in shown),
+            key=lambda t: (t[2] - cx) ** 2 + (t[3] - cy) ** 2,
+        )
+        self.tiles.prefetch(self.zoom, [(x, y) for x, y, _l, _t in ring])
 
     # -- painting ----------------------------------------------------------------------------
 
@@ -235,43 +266,95 @@ class MapView(MapTools, QWidget):
         t0 = time.perf_counter()
         p = QPainter(self)
         tiles = self._visible_tiles()
-        self._paint_tiles(p, tiles)
-        self._paint_overlay(p, tiles)
+        self._paint_base(p, tiles)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         self._paint_live(p)
         self._paint_measure(p)
         self._paint_furniture(p)
         p.end()
+        self._prefetch(tiles)
         self.last_frame_ms = (time.perf_counter() - t0) * 1000
 
-    def _paint_tiles(self, p: QPainter, tiles: list[tuple[int, int, float, float]]) -> None:
-        p.fillRect(self.rect(), qcolor(SEA))
-        half = TILE_SIZE / 2
-        for x, y, left, top in tiles:
-            img = self.tiles.get(self.zoom, x, y)
-            if img is not None and not img.isNull():
-                p.drawImage(QPointF(left, top), img)
-                continue
-            parent = self.tiles.cached(self.zoom - 1, x // 2, y // 2) if self.zoom else None
-            if parent is not None and not parent.isNull():
-                target = QRectF(left, top, TILE_SIZE, TILE_SIZE)
-                p.drawImage(target, parent, QRectF((x % 2) * half, (y % 2) * half, half, half))
-
-    def _paint_overlay(self, p: QPainter, tiles: list[tuple[int, int, float, float]]) -> None:
+    def _paint_base(self, p: QPainter, tiles: list[tuple[int, int, float, float]]) -> None:
+        """The basemap and the layers' overlay, one pasted image per tile."""
         layers = frozenset(self.layers)
-        if not layers:
-            return
+        if not self._covered(tiles):  # beyond the poles' edge of the world at low zoom
+            p.fillRect(self.rect(), qcolor(SEA))
         for x, y, left, top in tiles:
-            key = (layers, self.zoom, x, y)
-            if key in self._overlay:
-                img = self._overlay[key]
-                self._overlay.move_to_end(key)
-            else:
-                img = self._overlay[key] = self.state.paint_tile(self.zoom, x, y, set(layers))
-                while len(self._overlay) > OVERLAY_CACHE:
-                    self._overlay.popitem(last=False)
-            if img is not None:
-                p.drawImage(QPointF(left, top), img)
+            at = QPointF(left, top)
+            base = self.tiles.get(self.zoom, x, y)
+            if base is not None:
+                p.drawImage(at, self._composed_tile(layers, x, y, base))
+                continue
+            # not drawn yet (it was asked for): a stand-in, the layers over it
+            self._paint_stand_in(p, x, y, left, top)
+            overlay = self._overlay_tile(layers, x, y)
+            if overlay is not None:
+                p.drawImage(at, overlay)
+
+    def _covered(self, tiles: list[tuple[int, int, float, float]]) -> bool:
+        """Whether the tiles cover the whole widget (they always do east-west)."""
+        if not tiles:
+            return False
+        tops = [t[3] for t in tiles]
+        return min(tops) <= 0 and max(tops) + TILE_SIZE >= self.height()
+
+    def _paint_stand_in(self, p: QPainter, x: int, y: int, left: float, top: float) -> None:
+        """Until tile (x, y) arrives: its parent's quarter enlarged, else the sea."""
+        target = QRectF(left, top, TILE_SIZE, TILE_SIZE)
+        parent = self.tiles.cached(self.zoom - 1, x // 2, y // 2) if self.zoom else None
+        if parent is not None and not parent.isNull():
+            half = TILE_SIZE / 2
+            p.fillRect(target, qcolor(SEA))
+            p.drawImage(target, parent, QRectF((x % 2) * half, (y % 2) * half, half, half))
+        else:
+            p.fillRect(target, qcolor(SEA))
+
+    def _composed_tile(self, layers: frozenset[str], x: int, y: int, base: QImage) -> QImage:
+        """Basemap tile (x, y) with the layers' overlay on it, opaque; composed once.
+        A tile with nothing over it is the basemap tile itself (shared, not copied)."""
+        key = (layers, self.zoom, x, y)
+        img = self._composed.get(key)
+        if img is not None:
+            self._composed.move_to_end(key)
+            return img
+        overlay = self._overlay_tile(layers, x, y) if layers else None
+        if base.isNull():  # a damaged tile: the sea shows there
+            base = self._sea()
+        if overlay is None and not base.hasAlphaChannel():
+            img = base
+        else:
+            img = QImage(TILE_SIZE, TILE_SIZE, QImage.Format.Format_RGB32)
+            img.fill(qcolor(SEA))
+            cp = QPainter(img)
+            cp.drawImage(0, 0, base)
+            if overlay is not None:
+                cp.drawImage(0, 0, overlay)
+            cp.end()
+            self._overlay.pop(key, None)  # kept composed; drawn again if that is dropped
+        self._composed[key] = img
+        while len(self._composed) > COMPOSED_CACHE:
+            self._composed.popitem(last=False)
+        return img
+
+    def _sea(self) -> QImage:
+        if self._sea_tile is None:
+            self._sea_tile = QImage(TILE_SIZE, TILE_SIZE, QImage.Format.Format_RGB32)
+            self._sea_tile.fill(qcolor(SEA))
+        return self._sea_tile
+
+    def _overlay_tile(self, layers: frozenset[str], x: int, y: int) -> QImage | None:
+        """The layers' overlay tile (x, y) at the current zoom (None: nothing there)."""
+        if not layers:
+            return None
+        key = (layers, self.zoom, x, y)
+        if key in self._overlay:
+            self._overlay.move_to_end(key)
+            return self._overlay[key]
+        img = self._overlay[key] = self.state.paint_tile(self.zoom, x, y, set(layers))
+        while len(self._overlay) > OVERLAY_CACHE:
+            self._overlay.popitem(last=False)
+        return img
 
     def _paint_live(self, p: QPainter) -> None:
         """What depends on the view, not the tile: names, selection, rings, a drag."""
@@ -341,27 +424,73 @@ class MapView(MapTools, QWidget):
         font.setPointSizeF(8)
         p.setFont(font)
         metres, px = nice_scale(metres_per_pixel(self.center()[0], self.zoom), 120)
-        x0, y0 = 10, self.height() - 12
-        p.fillRect(QRectF(x0 - 5, y0 - 20, px + 14, 28), QColor(255, 255, 255, 220))
-        p.setPen(QPen(QColor(0, 0, 0), 3))
-        p.drawLine(QPointF(x0, y0), QPointF(x0 + px, y0))
-        p.setPen(QPen(QColor(0, 0, 0), 2))
-        p.drawLine(QPointF(x0, y0 - 6), QPointF(x0, y0 + 3))
-        p.drawLine(QPointF(x0 + px, y0 - 6), QPointF(x0 + px, y0 + 3))
-        p.drawText(QPointF(x0, y0 - 7), scale_text(metres))
-        fm = p.fontMetrics()
-        text = self.attribution
-        tw = fm.horizontalAdvance(text)
-        p.fillRect(
-            QRectF(self.width() - tw - 12, self.height() - 18, tw + 12, 18),
-            QColor(255, 255, 255, 220),
+        h = self.height()
+        bar = self._furniture_image(("scale", metres, px), font, self._draw_scale_bar)
+        p.drawImage(QPointF(5, h - 32), bar)
+        text = self._furniture_image(
+            ("attribution", self.attribution), font, self._draw_attribution
         )
-        p.setPen(QColor(40, 40, 40))
-        p.drawText(QPointF(self.width() - tw - 6, self.height() - 5), text)
+        p.drawImage(QPointF(self.width() - text.deviceIndependentSize().width(), h - 18), text)
         if self.width() > 420:
             legend = self._legend_image(font)
             if legend is not None:
                 p.drawImage(QPointF(self.width() - legend.width() - 8, 8), legend)
+
+    def _furniture_image(self, key: tuple[Any, ...], font: QFont, draw: Any) -> QImage:
+        """A piece of the map's furniture drawn once into an image (at the screen's
+        pixel ratio, so its text stays sharp) and pasted while it does not change."""
+        ratio = self.devicePixelRatioF()
+        key = (*key, font.toString(), ratio)
+        img = self._furniture.get(key)
+        if img is None:
+            probe = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
+            pp = QPainter(probe)
+            pp.setFont(font)
+            fm = pp.fontMetrics()
+            pp.end()
+            w, h = draw(None, fm, key)
+            img = QImage(
+                max(1, math.ceil(w * ratio)),
+                max(1, math.ceil(h * ratio)),
+                QImage.Format.Format_ARGB32_Premultiplied,
+            )
+            img.setDevicePixelRatio(ratio)
+            img.fill(Qt.GlobalColor.transparent)
+            fp = QPainter(img)
+            fp.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            fp.setFont(font)
+            draw(fp, fm, key)
+            fp.end()
+            self._furniture[key] = img
+            while len(self._furniture) > FURNITURE_CACHE:
+                self._furniture.popitem(last=False)
+        return img
+
+    @staticmethod
+    def _draw_scale_bar(p: QPainter | None, fm: Any, key: tuple[Any, ...]) -> tuple[int, int]:
+        """The scale bar (its box 28 px high); returns its size."""
+        _what, metres, px = key[:3]
+        if p is not None:
+            x0, y0 = 5, 20  # the bar's left end and baseline within the image
+            p.fillRect(QRectF(0, 0, px + 14, 28), QColor(255, 255, 255, 220))
+            p.setPen(QPen(QColor(0, 0, 0), 3))
+            p.drawLine(QPointF(x0, y0), QPointF(x0 + px, y0))
+            p.setPen(QPen(QColor(0, 0, 0), 2))
+            p.drawLine(QPointF(x0, y0 - 6), QPointF(x0, y0 + 3))
+            p.drawLine(QPointF(x0 + px, y0 - 6), QPointF(x0 + px, y0 + 3))
+            p.drawText(QPointF(x0, y0 - 7), scale_text(metres))
+        return px + 14, 28
+
+    @staticmethod
+    def _draw_attribution(p: QPainter | None, fm: Any, key: tuple[Any, ...]) -> tuple[int, int]:
+        """The basemap's attribution on a white band 18 px high; returns its size."""
+        text = key[1]
+        tw = fm.horizontalAdvance(text)
+        if p is not None:
+            p.fillRect(QRectF(0, 0, tw + 12, 18), QColor(255, 255, 255, 220))
+            p.setPen(QColor(40, 40, 40))
+            p.drawText(QPointF(6, 13), text)
+        return tw + 12, 18
 
     def _legend_image(self, font: QFont) -> QImage | None:
         """The legend, drawn when what the map shows changes (not every frame)."""
