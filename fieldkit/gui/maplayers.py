@@ -11,7 +11,8 @@ with none, and only tiles entering the view are drawn.
 - :class:`LayerState`: the layers' points projected once to Web Mercator (world pixels at
   zoom 0), the per-zoom :class:`Marks`, and :meth:`LayerState.paint_tile`.
 - Symbols are drawn from cached sprites (one antialiased QImage per symbol, colour and
-  size), so a dense tile is one ``drawImage`` per point.
+  size), so a dense tile is one ``drawImage`` per point; cluster marks too (a disc per
+  layer and quarter pixel of radius, a count per number).
 
 What depends on the view rather than the tile (the selected site, photos ringed by
 "photos within N m", site names, the dragged marker) is drawn live by the canvas.
@@ -20,7 +21,6 @@ What depends on the view rather than the tile (the selected site, photos ringed 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -126,6 +126,19 @@ def stamp(p: QPainter, kind: str, x: float, y: float, r: float, fill: tuple[int,
     p.drawImage(QPointF(math.floor(x) + 0.5 - half, math.floor(y) + 0.5 - half), img)
 
 
+def stamp_many(p: QPainter, kind: str, r: float, fill: tuple[int, ...], x: Any, y: Any) -> None:
+    """:func:`stamp` one symbol at many points (arrays): the same pixels, with the
+    placement computed by numpy rather than per point."""
+    if not len(x):
+        return
+    img, half = sprite(kind, r, fill)
+    draw = p.drawImage
+    left = (np.floor(x) + (0.5 - half)).tolist()
+    top = (np.floor(y) + (0.5 - half)).tolist()
+    for a, b in zip(left, top, strict=True):
+        draw(QPointF(a, b), img)
+
+
 def halo_text(p: QPainter, x: float, y: float, text: str) -> None:
     path = QPainterPath()
     path.addText(QPointF(x, y), p.font(), text)
@@ -165,22 +178,78 @@ def label_image(text: str, font: QFont) -> tuple[QImage, float]:
     return found
 
 
-def paint_clusters(p: QPainter, layer: str, marks: Iterable[tuple[float, float, int]]) -> None:
-    marks = list(marks)
-    if not marks:
+_CLUSTER_SPRITES: dict[tuple[Any, ...], tuple[QImage, float, float]] = {}
+CLUSTER_SPRITES_MAX = 4000  # discs and counts kept (a few KiB each)
+
+
+def cluster_radius(n: int) -> float:
+    """A cluster mark's radius in pixels for ``n`` points (a click hits within it)."""
+    return 9 + 3 * math.log10(n)
+
+
+def _cluster_disc(layer: str, n: int) -> tuple[QImage, float, float]:
+    """The disc of a cluster of ``n``, drawn once per layer and quarter pixel of radius:
+    (image, half width, half height)."""
+    r = round(cluster_radius(n) * 4) / 4
+    key = ("disc", layer, r)
+    found = _CLUSTER_SPRITES.get(key)
+    if found is None:
+        half = math.ceil(r) + 2
+        img = QImage(2 * half, 2 * half, QImage.Format.Format_ARGB32_Premultiplied)
+        img.fill(Qt.GlobalColor.transparent)
+        p = QPainter(img)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setPen(QPen(Qt.GlobalColor.white, 2))
+        p.setBrush(qcolor(style.CLUSTER[layer]))
+        p.drawEllipse(QPointF(half, half), r, r)
+        p.end()
+        found = _CLUSTER_SPRITES[key] = (img, float(half), float(half))
+    return found
+
+
+def _cluster_count(n: int) -> tuple[QImage, float, float]:
+    """A cluster's count, white bold 8-point text centred in its image, drawn once."""
+    key = ("count", n)
+    found = _CLUSTER_SPRITES.get(key)
+    if found is None:
+        font = QFont()
+        font.setPointSizeF(8)
+        font.setBold(True)
+        text = str(n)
+        probe = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
+        pp = QPainter(probe)
+        pp.setFont(font)
+        half = max(20, math.ceil(pp.fontMetrics().horizontalAdvance(text) / 2) + 2)
+        pp.end()
+        img = QImage(2 * half, 20, QImage.Format.Format_ARGB32_Premultiplied)
+        img.fill(Qt.GlobalColor.transparent)
+        p = QPainter(img)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setFont(font)
+        p.setPen(Qt.GlobalColor.white)
+        p.drawText(QRectF(0, 0, 2 * half, 20), Qt.AlignmentFlag.AlignCenter, text)
+        p.end()
+        found = _CLUSTER_SPRITES[key] = (img, float(half), 10.0)
+    return found
+
+
+def paint_clusters(
+    p: QPainter, layer: str, x: np.ndarray, y: np.ndarray, counts: np.ndarray
+) -> None:
+    """Cluster marks centred on (x, y): every disc, then every count over them, each
+    pasted from an image drawn once (a dense tile holds a hundred and more)."""
+    if not len(x):
         return
-    p.setPen(QPen(Qt.GlobalColor.white, 2))
-    p.setBrush(qcolor(style.CLUSTER[layer]))
-    for x, y, n in marks:
-        r = 9 + 3 * math.log10(n)
-        p.drawEllipse(QPointF(x, y), r, r)
-    font = QFont(p.font())
-    font.setPointSizeF(8)
-    font.setBold(True)
-    p.setFont(font)
-    p.setPen(Qt.GlobalColor.white)
-    for x, y, n in marks:
-        p.drawText(QRectF(x - 20, y - 10, 40, 20), Qt.AlignmentFlag.AlignCenter, str(n))
+    if len(_CLUSTER_SPRITES) > CLUSTER_SPRITES_MAX:
+        _CLUSTER_SPRITES.clear()
+    marks = list(zip(x.tolist(), y.tolist(), counts.tolist(), strict=True))
+    draw = p.drawImage
+    for cx, cy, n in marks:
+        img, hw, hh = _cluster_disc(layer, n)
+        draw(QPointF(round(cx - hw), round(cy - hh)), img)
+    for cx, cy, n in marks:
+        img, hw, hh = _cluster_count(n)
+        draw(QPointF(round(cx - hw), round(cy - hh)), img)
 
 
 # --- marks bucketed by tile -----------------------------------------------------------------
@@ -405,14 +474,9 @@ class LayerState:
                     # Qt's angles: counter-clockwise from east, in 1/16 degree
                     start = int((90.0 - deg - style.CONE_HALF_ANGLE) * 16)
                     p.drawPie(QRectF(x - cr, y - cr, 2 * cr, 2 * cr), start, span)
-        for x, y in zip(lx.tolist(), ly.tolist(), strict=True):
-            stamp(p, "photo", x, y, style.PHOTO_RADIUS, style.PHOTO)
+        stamp_many(p, "photo", style.PHOTO_RADIUS, style.PHOTO, lx, ly)
         many = ~lone
-        paint_clusters(
-            p,
-            "photos",
-            zip(xs[many].tolist(), ys[many].tolist(), marks.count[pos][many].tolist(), strict=True),
-        )
+        paint_clusters(p, "photos", xs[many], ys[many], marks.count[pos][many])
         return drawn
 
     def _accuracy(self, zoom: int) -> tuple[np.ndarray, np.ndarray]:
@@ -467,11 +531,7 @@ class LayerState:
             else:
                 stamp(p, "circle", x, y, style.REMNANT_RADIUS, colour)
         many = index < 0
-        paint_clusters(
-            p,
-            "remnants",
-            zip(xs[many].tolist(), ys[many].tolist(), marks.count[pos][many].tolist(), strict=True),
-        )
+        paint_clusters(p, "remnants", xs[many], ys[many], marks.count[pos][many])
         return bool(len(pos))
 
     def _paint_sites(self, p: QPainter, zoom: int, tx: int, ty: int) -> bool:
@@ -490,9 +550,5 @@ class LayerState:
             kind, colour, _label = style.site_symbol(ex["site_type"][i])
             stamp(p, kind, x, y, style.SITE_RADIUS, colour)
         many = index < 0
-        paint_clusters(
-            p,
-            "sites",
-            zip(xs[many].tolist(), ys[many].tolist(), marks.count[pos][many].tolist(), strict=True),
-        )
+        paint_clusters(p, "sites", xs[many], ys[many], marks.count[pos][many])
         return bool(len(pos))
