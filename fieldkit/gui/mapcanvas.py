@@ -24,7 +24,7 @@ from collections import OrderedDict
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -57,6 +57,7 @@ OVERLAY_CACHE = 320  # overlay tiles kept (256 KiB each; empty tiles cost nothin
 COMPOSED_CACHE = 320  # basemap tiles with their overlay (256 KiB each, shared when empty)
 PREFETCH_RING = 1  # basemap tiles drawn ahead beyond each edge of the view
 FURNITURE_CACHE = 64  # scale bars and attributions drawn (a few KiB each)
+OVERLAY_BUDGET_S = 0.008  # a panning frame's time for drawing overlay tiles entering it
 LABELS_BELOW = 60  # site names show when fewer lone sites than this are in view
 
 
@@ -101,6 +102,9 @@ class MapView(MapTools, QWidget):
         self._sea_tile: QImage | None = None
         self._legend: tuple[Any, QImage] | None = None
         self.last_frame_ms = 0.0
+        self.frames_painted = 0
+        self._generation = 0  # counts changes of what the layers show
+        self._budget_key: tuple[Any, ...] | None = None
 
     # -- data ------------------------------------------------------------------------------
 
@@ -112,6 +116,7 @@ class MapView(MapTools, QWidget):
             state = LayerState(data)
             state.set_footprints(data.footprints)
         self.state = state
+        self._generation += 1
         self._overlay.clear()
         self._composed.clear()
         self._legend = None
@@ -125,6 +130,7 @@ class MapView(MapTools, QWidget):
     def clear_caches(self) -> None:
         """Forget the drawn overlay tiles, marks and legend (the data changed)."""
         self.state.forget()
+        self._generation += 1
         self._overlay.clear()
         self._composed.clear()
         self._legend = None
@@ -148,6 +154,7 @@ class MapView(MapTools, QWidget):
     def set_source(self, source: Any) -> None:
         self.tiles.set_source(source)
         self._composed.clear()  # composed on the old basemap's tiles
+        self._generation += 1
         info = source.info
         self.attribution = info.attribution or info.name
         if info.name != BUILTIN_NAME and "Natural Earth" not in self.attribution:
@@ -266,23 +273,49 @@ class MapView(MapTools, QWidget):
         t0 = time.perf_counter()
         p = QPainter(self)
         tiles = self._visible_tiles()
-        self._paint_base(p, tiles)
+        deferred = self._paint_base(p, tiles, t0)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         self._paint_live(p)
         self._paint_measure(p)
         self._paint_furniture(p)
         p.end()
         self._prefetch(tiles)
+        if deferred:  # overlay tiles left for the next frame (drawn nearest first)
+            QTimer.singleShot(0, self.update)
+        self.frames_painted += 1
         self.last_frame_ms = (time.perf_counter() - t0) * 1000
 
-    def _paint_base(self, p: QPainter, tiles: list[tuple[int, int, float, float]]) -> None:
-        """The basemap and the layers' overlay, one pasted image per tile."""
+    def _paint_base(
+        self, p: QPainter, tiles: list[tuple[int, int, float, float]], t0: float
+    ) -> bool:
+        """The basemap and the layers' overlay, one pasted image per tile. While the
+        view pans over the same layers at one zoom, overlay tiles entering it are drawn
+        (nearest the centre first) until ``OVERLAY_BUDGET_S`` after ``t0`` — at least
+        one per frame — and the rest show their basemap until the next frame; the first
+        frame after a zoom, layer, data or basemap change draws them all. True when
+        some were left for the next frame."""
         layers = frozenset(self.layers)
+        key = (layers, self.zoom, self._generation)
+        budgeted, self._budget_key = self._budget_key == key, key
+        deadline = t0 + OVERLAY_BUDGET_S
+        drawn_new, deferred = 0, False
         if not self._covered(tiles):  # beyond the poles' edge of the world at low zoom
             p.fillRect(self.rect(), qcolor(SEA))
-        for x, y, left, top in tiles:
+        cx, cy = self.width() / 2 - TILE_SIZE / 2, self.height() / 2 - TILE_SIZE / 2
+        for x, y, left, top in sorted(tiles, key=lambda t: (t[2] - cx) ** 2 + (t[3] - cy) ** 2):
             at = QPointF(left, top)
             base = self.tiles.get(self.zoom, x, y)
+            if layers and not self._has_overlay(layers, x, y):
+                if budgeted and drawn_new and time.perf_counter() > deadline:
+                    deferred = True  # this frame's time is spent: the basemap only
+                    if base is not None and not base.isNull():
+                        if base.hasAlphaChannel():
+                            p.fillRect(QRectF(left, top, TILE_SIZE, TILE_SIZE), qcolor(SEA))
+                        p.drawImage(at, base)
+                    else:
+                        self._paint_stand_in(p, x, y, left, top)
+                    continue
+                drawn_new += 1
             if base is not None:
                 p.drawImage(at, self._composed_tile(layers, x, y, base))
                 continue
@@ -291,6 +324,12 @@ class MapView(MapTools, QWidget):
             overlay = self._overlay_tile(layers, x, y)
             if overlay is not None:
                 p.drawImage(at, overlay)
+        return deferred
+
+    def _has_overlay(self, layers: frozenset[str], x: int, y: int) -> bool:
+        """Whether tile (x, y)'s overlay is drawn (alone or composed)."""
+        key = (layers, self.zoom, x, y)
+        return key in self._composed or key in self._overlay
 
     def _covered(self, tiles: list[tuple[int, int, float, float]]) -> bool:
         """Whether the tiles cover the whole widget (they always do east-west)."""
