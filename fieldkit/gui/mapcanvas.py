@@ -24,8 +24,8 @@ from collections import OrderedDict
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QRegion
 from PySide6.QtWidgets import QWidget
 
 from fieldkit.gui.maplayers import (
@@ -280,25 +280,25 @@ class MapView(MapTools, QWidget):
         self._paint_furniture(p)
         p.end()
         self._prefetch(tiles)
-        if deferred:  # overlay tiles left for the next frame (drawn nearest first)
-            QTimer.singleShot(0, self.update)
+        if deferred:  # overlay tiles left for the next frame, which repaints only them
+            QTimer.singleShot(0, self, lambda: self.update(deferred))
         self.frames_painted += 1
         self.last_frame_ms = (time.perf_counter() - t0) * 1000
 
     def _paint_base(
         self, p: QPainter, tiles: list[tuple[int, int, float, float]], t0: float
-    ) -> bool:
+    ) -> QRegion | None:
         """The basemap and the layers' overlay, one pasted image per tile. While the
         view pans over the same layers at one zoom, overlay tiles entering it are drawn
         (nearest the centre first) until ``OVERLAY_BUDGET_S`` after ``t0`` — at least
         one per frame — and the rest show their basemap until the next frame; the first
-        frame after a zoom, layer, data or basemap change draws them all. True when
-        some were left for the next frame."""
+        frame after a zoom, layer, data or basemap change draws them all. Returns where
+        overlay tiles were left for the next frame (None: nowhere)."""
         layers = frozenset(self.layers)
         key = (layers, self.zoom, self._generation)
         budgeted, self._budget_key = self._budget_key == key, key
         deadline = t0 + OVERLAY_BUDGET_S
-        drawn_new, deferred = 0, False
+        drawn_new, deferred = 0, QRegion()
         if not self._covered(tiles):  # beyond the poles' edge of the world at low zoom
             p.fillRect(self.rect(), qcolor(SEA))
         cx, cy = self.width() / 2 - TILE_SIZE / 2, self.height() / 2 - TILE_SIZE / 2
@@ -307,7 +307,10 @@ class MapView(MapTools, QWidget):
             base = self.tiles.get(self.zoom, x, y)
             if layers and not self._has_overlay(layers, x, y):
                 if budgeted and drawn_new and time.perf_counter() > deadline:
-                    deferred = True  # this frame's time is spent: the basemap only
+                    # this frame's time is spent: the basemap only, for now
+                    deferred += QRect(
+                        math.floor(left), math.floor(top), TILE_SIZE + 1, TILE_SIZE + 1
+                    )
                     if base is not None and not base.isNull():
                         if base.hasAlphaChannel():
                             p.fillRect(QRectF(left, top, TILE_SIZE, TILE_SIZE), qcolor(SEA))
@@ -324,7 +327,7 @@ class MapView(MapTools, QWidget):
             overlay = self._overlay_tile(layers, x, y)
             if overlay is not None:
                 p.drawImage(at, overlay)
-        return deferred
+        return None if deferred.isEmpty() else deferred
 
     def _has_overlay(self, layers: frozenset[str], x: int, y: int) -> bool:
         """Whether tile (x, y)'s overlay is drawn (alone or composed)."""

@@ -106,3 +106,44 @@ def test_the_tiles_around_the_view_are_drawn_ahead(view):
     # so a pan by a tile needs no new tile drawn: every tile it shows is there at once
     view.pan_by(256, 0)
     assert all(view.tiles.cached(view.zoom, x, y) for x, y, _l, _t in view._visible_tiles())
+
+
+def test_a_pan_draws_entering_overlay_tiles_over_the_next_frames(view, qtbot, monkeypatch):
+    """With no time to spare, a panning frame draws one overlay tile entering the view
+    and the view asks for frames until every tile shows its markers."""
+    from fieldkit.gui import mapcanvas
+
+    grid = [
+        offset(LAT, LON, n, e) for n in range(-2000, 2001, 250) for e in range(-4000, 4001, 250)
+    ]
+    many = Points(
+        [f"s{i}" for i in range(len(grid))],
+        np.array([g[0] for g in grid]),
+        np.array([g[1] for g in grid]),
+        extra={
+            "name": [""] * len(grid),
+            "site_type": ["strike"] * len(grid),
+            "conflict": [False] * len(grid),
+            "case_id": ["c1"] * len(grid),
+            "position_source": ["device"] * len(grid),
+        },
+    )
+    view.set_data(MapData(many, Points(), Points(), []))
+    _frame(view)  # the first frame after new data draws every overlay tile
+
+    def undrawn():
+        layers = frozenset(view.layers)
+        return [
+            (x, y) for x, y, _l, _t in view._visible_tiles() if not view._has_overlay(layers, x, y)
+        ]
+
+    assert not undrawn()
+    monkeypatch.setattr(mapcanvas, "OVERLAY_BUDGET_S", 0.0)
+    view.pan_by(-700, 0)  # nearly three columns of tiles enter from the east
+    entering = len(undrawn())
+    assert entering >= 6
+    painted = view.frames_painted
+    view.repaint()
+    assert len(undrawn()) == entering - 1  # one drawn, the rest show their basemap
+    qtbot.waitUntil(lambda: not undrawn(), timeout=10000)
+    assert view.frames_painted - painted >= entering
