@@ -5,10 +5,13 @@ thread, :mod:`fieldkit.gui.maptiles`) with the layers' overlay tile (drawn once 
 level, :mod:`fieldkit.gui.maplayers`) composed on it once and cached, so pasting a tile
 is a copy rather than two blends. Then what depends on the view: the selected site, site
 names, photos ringed by "photos within N m", a marker being dragged, the measured line,
-and the scale bar, attribution and legend (each drawn once into an image and pasted
-while it does not change). Until a basemap tile arrives its parent's quarter is drawn
-enlarged, else the sea colour, with the overlay tile over it (nothing is composed from a
-stand-in). Tools (mouse, keys) come from :class:`fieldkit.gui.maptools.MapTools`.
+and the furniture (:mod:`fieldkit.gui.mapfurniture`: scale bar, attribution, legend,
+each drawn once into an image and pasted while it does not change). Until a basemap
+tile arrives its parent's quarter is drawn enlarged, else the sea colour, with the
+overlay tile over it (nothing is composed from a stand-in). While panning, overlay
+tiles entering the view are drawn within a time budget per frame, nearest the centre
+first; the rest follow in the next frames. Tools (mouse, keys) come from
+:class:`fieldkit.gui.maptools.MapTools`.
 
 The composed tiles are forgotten whenever what they show changes: new layer data
 (:meth:`MapView.set_data`), moved points or footprints (:meth:`MapView.clear_caches`),
@@ -28,23 +31,17 @@ from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QRegion
 from PySide6.QtWidgets import QWidget
 
-from fieldkit.gui.maplayers import (
-    LayerState,
-    draw_symbol,
-    label_image,
-    qcolor,
-    stamp,
-)
+from fieldkit.gui.mapfurniture import Furniture
+from fieldkit.gui.maplayers import LayerState
+from fieldkit.gui.mapsprites import label_image, qcolor, stamp
 from fieldkit.gui.maptiles import TileLoader
 from fieldkit.gui.maptools import MapTools
 from fieldkit.map import style
 from fieldkit.map.basemaps import BUILTIN_NAME
-from fieldkit.map.furniture import legend_entries, nice_scale, scale_text
 from fieldkit.map.geo import (
     TILE_SIZE,
     View,
     fit_view,
-    metres_per_pixel,
     to_lonlat,
     to_pixels,
     wrap_lon,
@@ -56,7 +53,6 @@ MIN_ZOOM, MAX_ZOOM = 1, 20
 OVERLAY_CACHE = 320  # overlay tiles kept (256 KiB each; empty tiles cost nothing)
 COMPOSED_CACHE = 320  # basemap tiles with their overlay (256 KiB each, shared when empty)
 PREFETCH_RING = 1  # basemap tiles drawn ahead beyond each edge of the view
-FURNITURE_CACHE = 64  # scale bars and attributions drawn (a few KiB each)
 OVERLAY_BUDGET_S = 0.008  # a panning frame's time for drawing overlay tiles entering it
 LABELS_BELOW = 60  # site names show when fewer lone sites than this are in view
 
@@ -98,9 +94,8 @@ class MapView(MapTools, QWidget):
         self.attribution = natural_earth().info.attribution
         self._overlay: OrderedDict[tuple[Any, ...], QImage | None] = OrderedDict()
         self._composed: OrderedDict[tuple[Any, ...], QImage] = OrderedDict()
-        self._furniture: OrderedDict[tuple[Any, ...], QImage] = OrderedDict()
+        self.furniture = Furniture()
         self._sea_tile: QImage | None = None
-        self._legend: tuple[Any, QImage] | None = None
         self.last_frame_ms = 0.0
         self.frames_painted = 0
         self._generation = 0  # counts changes of what the layers show
@@ -119,7 +114,7 @@ class MapView(MapTools, QWidget):
         self._generation += 1
         self._overlay.clear()
         self._composed.clear()
-        self._legend = None
+        self.furniture.forget_legend()
         self.update()
 
     def set_footprints(self, footprints: list[dict[str, Any]]) -> None:
@@ -133,7 +128,7 @@ class MapView(MapTools, QWidget):
         self._generation += 1
         self._overlay.clear()
         self._composed.clear()
-        self._legend = None
+        self.furniture.forget_legend()
         self.update()
 
     def move_point(self, kind: str, record_id: str, lat: float, lon: float) -> None:
@@ -277,7 +272,7 @@ class MapView(MapTools, QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         self._paint_live(p)
         self._paint_measure(p)
-        self._paint_furniture(p)
+        self.furniture.paint(p, self)
         p.end()
         self._prefetch(tiles)
         if deferred:  # overlay tiles left for the next frame, which repaints only them
@@ -460,124 +455,3 @@ class MapView(MapTools, QWidget):
             if names[i]:
                 img, baseline = label_image(str(names[i])[:40], font)
                 p.drawImage(QPointF(x + style.SITE_RADIUS + 5, y + 4 - baseline), img)
-
-    def _paint_furniture(self, p: QPainter) -> None:
-        font = QFont(p.font())
-        font.setPointSizeF(8)
-        p.setFont(font)
-        metres, px = nice_scale(metres_per_pixel(self.center()[0], self.zoom), 120)
-        h = self.height()
-        bar = self._furniture_image(("scale", metres, px), font, self._draw_scale_bar)
-        p.drawImage(QPointF(5, h - 32), bar)
-        text = self._furniture_image(
-            ("attribution", self.attribution), font, self._draw_attribution
-        )
-        p.drawImage(QPointF(self.width() - text.deviceIndependentSize().width(), h - 18), text)
-        if self.width() > 420:
-            legend = self._legend_image(font)
-            if legend is not None:
-                p.drawImage(QPointF(self.width() - legend.width() - 8, 8), legend)
-
-    def _furniture_image(self, key: tuple[Any, ...], font: QFont, draw: Any) -> QImage:
-        """A piece of the map's furniture drawn once into an image (at the screen's
-        pixel ratio, so its text stays sharp) and pasted while it does not change."""
-        ratio = self.devicePixelRatioF()
-        key = (*key, font.toString(), ratio)
-        img = self._furniture.get(key)
-        if img is None:
-            probe = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
-            pp = QPainter(probe)
-            pp.setFont(font)
-            fm = pp.fontMetrics()
-            pp.end()
-            w, h = draw(None, fm, key)
-            img = QImage(
-                max(1, math.ceil(w * ratio)),
-                max(1, math.ceil(h * ratio)),
-                QImage.Format.Format_ARGB32_Premultiplied,
-            )
-            img.setDevicePixelRatio(ratio)
-            img.fill(Qt.GlobalColor.transparent)
-            fp = QPainter(img)
-            fp.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-            fp.setFont(font)
-            draw(fp, fm, key)
-            fp.end()
-            self._furniture[key] = img
-            while len(self._furniture) > FURNITURE_CACHE:
-                self._furniture.popitem(last=False)
-        return img
-
-    @staticmethod
-    def _draw_scale_bar(p: QPainter | None, fm: Any, key: tuple[Any, ...]) -> tuple[int, int]:
-        """The scale bar (its box 28 px high); returns its size."""
-        _what, metres, px = key[:3]
-        if p is not None:
-            x0, y0 = 5, 20  # the bar's left end and baseline within the image
-            p.fillRect(QRectF(0, 0, px + 14, 28), QColor(255, 255, 255, 220))
-            p.setPen(QPen(QColor(0, 0, 0), 3))
-            p.drawLine(QPointF(x0, y0), QPointF(x0 + px, y0))
-            p.setPen(QPen(QColor(0, 0, 0), 2))
-            p.drawLine(QPointF(x0, y0 - 6), QPointF(x0, y0 + 3))
-            p.drawLine(QPointF(x0 + px, y0 - 6), QPointF(x0 + px, y0 + 3))
-            p.drawText(QPointF(x0, y0 - 7), scale_text(metres))
-        return px + 14, 28
-
-    @staticmethod
-    def _draw_attribution(p: QPainter | None, fm: Any, key: tuple[Any, ...]) -> tuple[int, int]:
-        """The basemap's attribution on a white band 18 px high; returns its size."""
-        text = key[1]
-        tw = fm.horizontalAdvance(text)
-        if p is not None:
-            p.fillRect(QRectF(0, 0, tw + 12, 18), QColor(255, 255, 255, 220))
-            p.setPen(QColor(40, 40, 40))
-            p.drawText(QPointF(6, 13), text)
-        return tw + 12, 18
-
-    def _legend_image(self, font: QFont) -> QImage | None:
-        """The legend, drawn when what the map shows changes (not every frame)."""
-        key = (frozenset(self.layers), len(self.data.footprints), font.pointSizeF())
-        if self._legend is not None and self._legend[0] == key:
-            return None if self._legend[1].isNull() else self._legend[1]
-        entries = legend_entries(self.data, self.layers)
-        if not entries:
-            self._legend = (key, QImage())
-            return None
-        probe = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
-        pp = QPainter(probe)
-        pp.setFont(font)
-        fm = pp.fontMetrics()
-        width = 30 + max(fm.horizontalAdvance(label) for _s, label, _c in entries)
-        pp.end()
-        height = 8 + 17 * len(entries)
-        img = QImage(width + 1, height + 1, QImage.Format.Format_ARGB32_Premultiplied)
-        img.fill(Qt.GlobalColor.transparent)
-        p = QPainter(img)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        p.setFont(font)
-        p.setPen(QColor(160, 160, 160))
-        p.setBrush(QColor(255, 255, 255, 235))
-        p.drawRect(QRectF(0, 0, width, height))
-        for n, (sym, label, colour) in enumerate(entries):
-            cy, cx = 12 + 17 * n, 12
-            if sym == "conflict":
-                p.setPen(QPen(qcolor(colour), 3))
-                p.setBrush(Qt.BrushStyle.NoBrush)
-                p.drawEllipse(QPointF(cx, cy), 6, 6)
-            elif sym == "photo":
-                p.setPen(Qt.PenStyle.NoPen)
-                p.setBrush(QColor(*style.PHOTO_CONE))
-                p.drawPie(QRectF(cx - 11, cy - 11, 22, 22), 65 * 16, 50 * 16)
-                p.setBrush(qcolor(colour))
-                p.drawEllipse(QPointF(cx, cy), 3, 3)
-            elif sym == "footprint":
-                p.setPen(QPen(qcolor(colour), 1))
-                p.setBrush(QColor(*style.FOOTPRINT_FILL))
-                p.drawRect(QRectF(cx - 7, cy - 5, 14, 10))
-            else:
-                draw_symbol(p, sym, cx, cy, 5, colour)
-            p.setPen(QColor(20, 20, 20))
-            p.drawText(QPointF(24, cy + 4), label)
-        p.end()
-        self._legend = (key, img)
-        return img
