@@ -241,3 +241,62 @@ def footprint_lines(geometry: dict[str, Any] | None) -> list[np.ndarray]:
         x, y = to_pixels(a[:, 1], a[:, 0], 0)
         out.append(np.column_stack([x, y]))
     return out
+
+
+def footprint_shapes(
+    footprints: list[dict[str, Any]],
+) -> tuple[list[tuple[list[np.ndarray], list[np.ndarray]]], np.ndarray]:
+    """Every footprint's (rings, axis lines) as :func:`footprint_rings` and
+    :func:`footprint_lines` give them, and their boxes (min x, min y, max x, max y;
+    infinite when empty) as an (n, 4) array; projected in one go (1,000 footprints:
+    one numpy call, not 2,000)."""
+    parts: list[list[Any]] = []  # each ring and line's coordinates, in order
+    counts: list[tuple[int, int]] = []  # per footprint: its rings, its lines
+    for fp in footprints:
+        rings = _outer_rings(fp.get("polygon"))
+        lines = _lines(fp.get("axis"))
+        parts.extend(rings)
+        parts.extend(lines)
+        counts.append((len(rings), len(lines)))
+    sizes = [len(part) for part in parts]
+    flat = [pt for part in parts for pt in part]
+    arrays: list[np.ndarray] = []
+    if flat:
+        a = np.asarray(flat, dtype=np.float64).reshape(-1, 2)
+        x, y = to_pixels(a[:, 1], a[:, 0], 0)
+        xy = np.column_stack([x, y])
+        arrays = np.split(xy, np.cumsum(sizes)[:-1]) if len(sizes) > 1 else [xy]
+    shapes: list[tuple[list[np.ndarray], list[np.ndarray]]] = []
+    boxes = np.empty((len(footprints), 4), dtype=np.float64)
+    at = 0
+    for n, (nr, nl) in enumerate(counts):
+        rings, lines = arrays[at : at + nr], arrays[at + nr : at + nr + nl]
+        at += nr + nl
+        shapes.append((list(rings), list(lines)))
+        pts = [a for a in rings + lines if len(a)]
+        if pts:
+            allp = np.concatenate(pts)
+            boxes[n] = [*allp.min(axis=0), *allp.max(axis=0)]
+        else:
+            boxes[n] = [np.inf, np.inf, -np.inf, -np.inf]
+    return shapes, boxes
+
+
+def _outer_rings(geometry: dict[str, Any] | None) -> list[Any]:
+    if not geometry:
+        return []
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"][0]]
+    if geometry["type"] == "MultiPolygon":
+        return [poly[0] for poly in geometry["coordinates"]]
+    return []
+
+
+def _lines(geometry: dict[str, Any] | None) -> list[Any]:
+    if not geometry:
+        return []
+    if geometry["type"] == "LineString":
+        return [geometry["coordinates"]]
+    if geometry["type"] == "MultiLineString":
+        return list(geometry["coordinates"])
+    return []

@@ -17,6 +17,19 @@ in the database, the cache is encrypted with it (SQLCipher) in an encrypted stor
 it is no part of the journal, of bundles or of evidence: dropping the table loses
 nothing. A cache that cannot be read or written (a damaged entry, a read-only store, a
 busy database) is skipped, never an error.
+
+When the store has changed since an entry was written, the entry is **updated from the
+journal**, not re-read: the records with events after its journal row (its high-water
+mark) are read again — a changed site with its remnants and the photos linked to them, a
+changed remnant with its photos, a changed photo, the photos of a changed link — and
+replace theirs in the cached columns; only the footprints of the sites whose remnants
+changed are computed again. A record's projected row depends on its own events alone
+(:mod:`fieldkit.store.projection`), so this gives what a full read gives (the tests
+compare the two after creating, moving, retracting and importing). A full read is made
+when there is no entry, when events were held back since (a revocation), when the
+projection changed, or when more records changed than :data:`MAX_CHANGED`; the
+footprints of sites whose remnants are unchanged are then taken from the old entry.
+Points are kept in their rows' order in the store (rowid), as a full read orders them.
 """
 
 from __future__ import annotations
@@ -30,9 +43,10 @@ from typing import Any
 
 import numpy as np
 
-from fieldkit.map.layers import LAYERS, MapData, MapFilter, Points, load_map_data
+from fieldkit.map.layers import LAYERS, MapData, MapFilter, Points, read_map_data
 
-CACHE_VERSION = 1  # bump when MapData or the encoding changes
+CACHE_VERSION = 2  # bump when MapData or the encoding changes
+MAX_CHANGED = 20_000  # records changed since an entry beyond which it is read afresh
 KEEP = 8  # entries kept (one per filter and layer set); the oldest written go
 TABLE = "map_cache"
 
@@ -55,13 +69,13 @@ def read_layers(
     store: Any, flt: MapFilter | None = None, *, layers: Iterable[str] = LAYERS
 ) -> tuple[MapData, str | None]:
     """The layers through the cache, writing nothing: (data, stamp). ``stamp`` is None
-    when the data came from the cache, else the stamp to :func:`save_layers` it under
-    (read from the tables; its footprints are not computed yet)."""
+    when the data came from the cache unchanged, else the stamp to :func:`save_layers`
+    it under: updated from the journal since a cached entry (footprints computed when
+    the entry had them), or read from the tables (footprints not computed yet)."""
     flt = flt or MapFilter()
     layers = set(layers)
     conn = store.conn
     key = cache_key(flt, layers)
-    data: MapData | None = None
     own = not conn.in_transaction
     if own:
         conn.execute("BEGIN")  # the stamp and what it stamps come from one snapshot
@@ -71,17 +85,211 @@ def read_layers(
             row = conn.execute(f"SELECT stamp, data FROM {TABLE} WHERE key = ?", (key,)).fetchone()
         except Exception:  # no table yet
             row = None
-        if row is not None and row[0] == current:
+        cached: MapData | None = None
+        if row is not None:
             try:
-                data = decode(bytes(row[1]))
+                cached = decode(bytes(row[1]))
             except Exception:  # a damaged entry: read the store instead
-                data = None
-        if data is not None:
-            return data, None
-        return load_map_data(store, flt, layers=layers, compute_footprints=False), current
+                cached = None
+        if cached is not None and row[0] == current:
+            return cached, None
+        if cached is not None:
+            updated = update_from_journal(conn, cached, row[0], current, flt, layers)
+            if updated is not None:
+                return updated, current
+        data = read_map_data(conn, flt, layers=layers, compute_footprints=False)
+        if cached is not None and cached.footprints_computed and "footprints" in layers:
+            data = reuse_footprints(data, cached)
+        return data, current
     finally:
         if own:
             conn.execute("COMMIT")
+
+
+# --- updating an entry from the journal ---------------------------------------------------
+
+
+def _parse_stamp(value: str) -> tuple[str, int, int, str] | None:
+    """(version, journal row, held-back count, projection) of a stamp, None if foreign."""
+    parts = value.split(":", 3)
+    if len(parts) != 4:
+        return None
+    try:
+        events = 0 if parts[1] == "None" else int(parts[1])
+        return parts[0], events, int(parts[2]), parts[3]
+    except ValueError:
+        return None
+
+
+def _strings(rows: Iterable[tuple[Any, ...]]) -> set[str]:
+    return {r[0] for r in rows if isinstance(r[0], str)}
+
+
+def update_from_journal(
+    conn: Any, cached: MapData, old: str, current: str, flt: MapFilter, layers: set[str]
+) -> MapData | None:
+    """``cached`` (read under stamp ``old``) brought up to stamp ``current`` by reading
+    again only the records changed since; None when a full read is needed (see the
+    module's docstring). Runs inside the caller's read transaction."""
+    was, now = _parse_stamp(old), _parse_stamp(current)
+    if was is None or now is None or was[0] != now[0] or was[2:] != now[2:] or was[1] > now[1]:
+        return None
+    ids = _json_list
+    changed = conn.execute(
+        "SELECT DISTINCT kind, entity FROM events WHERE rowid > ? AND kind IN "
+        "('site', 'remnant', 'media', 'link')",
+        (was[1],),
+    ).fetchall()
+    if len(changed) > MAX_CHANGED:
+        return None
+    by_kind: dict[str, set[str]] = {"site": set(), "remnant": set(), "media": set(), "link": set()}
+    for kind, entity in changed:
+        by_kind[kind].add(entity)
+    sites, remnant_ids, media = by_kind["site"], set(by_kind["remnant"]), set(by_kind["media"])
+    # the remnants of a changed site (it may have left or joined the filter), as the
+    # store has them now and as the entry had them
+    if sites:
+        remnant_ids |= _strings(
+            conn.execute(
+                "SELECT id FROM remnants WHERE site_id IN (SELECT value FROM json_each(?))",
+                (ids(sites),),
+            )
+        )
+        remnant_ids |= {row[0] for row in cached.footprint_input if row[1] in sites}
+    if by_kind["link"]:
+        # a link's photo, now and in every earlier version of the link
+        for (data,) in conn.execute(
+            "SELECT data FROM events WHERE entity IN (SELECT value FROM json_each(?))",
+            (ids(by_kind["link"]),),
+        ):
+            try:
+                value = json.loads(bytes(data) if not isinstance(data, str) else data)
+            except ValueError:
+                continue
+            fields = value.get("fields") if isinstance(value, dict) else None
+            if isinstance(fields, dict) and isinstance(fields.get("media_id"), str):
+                media.add(fields["media_id"])
+        media |= _strings(
+            conn.execute(
+                "SELECT media_id FROM links WHERE id IN (SELECT value FROM json_each(?))",
+                (ids(by_kind["link"]),),
+            )
+        )
+    targets = sites | remnant_ids
+    if targets and "photos" in layers:  # photos shown because of what they are linked to
+        media |= _strings(
+            conn.execute(
+                "SELECT media_id FROM links WHERE target_id IN (SELECT value FROM json_each(?))",
+                (ids(targets),),
+            )
+        )
+    if len(sites) + len(remnant_ids) + len(media) > MAX_CHANGED:
+        return None
+    fresh = read_map_data(
+        conn,
+        flt,
+        layers=layers,
+        compute_footprints=False,
+        only_sites=sites,
+        only_remnants=(remnant_ids, sites),
+        only_media=media if "photos" in layers else None,
+    )
+    out = MapData(
+        _replace(cached.sites, sites, fresh.sites),
+        _replace(cached.remnants, remnant_ids, fresh.remnants)
+        if layers & {"remnants", "footprints"}
+        else cached.remnants,
+        _replace(cached.photos, media, fresh.photos) if "photos" in layers else cached.photos,
+        [],
+        fresh.unknown_time if flt.has_window else cached.unknown_time,
+    )
+    # the footprints' input: every remnant row of the shown sites, in rowid order
+    keep = [i for i, r in enumerate(cached.footprint_input) if r[0] not in remnant_ids]
+    rows = [cached.footprint_input[i] for i in keep] + list(fresh.footprint_input)
+    rowid = np.concatenate([cached.footprint_rowid[keep], fresh.footprint_rowid])
+    order = np.argsort(rowid, kind="stable")
+    out.footprint_input = [rows[i] for i in order.tolist()]
+    out.footprint_rowid = rowid[order]
+    if cached.footprints_computed and "footprints" in layers:
+        touched = sites | {r[1] for r in cached.footprint_input if r[0] in remnant_ids}
+        touched |= {r[1] for r in fresh.footprint_input}
+        out.footprints = _footprints_for(out.footprint_input, cached.footprints, touched)
+        out.footprints_computed = True
+    return out
+
+
+def _json_list(items: Iterable[str]) -> str:
+    return json.dumps(sorted(items))
+
+
+def _replace(cached: Points, dropped: set[str], fresh: Points) -> Points:
+    """``cached`` without the points ``dropped`` (read again), with ``fresh`` (what
+    they are now), in rowid order. A changed record's row is written anew, so its
+    rowid is the highest: most often ``fresh`` just goes at the end."""
+    gone = [i for i, rid in enumerate(cached.ids) if rid in dropped] if dropped else []
+    if not gone and not len(fresh):
+        return cached
+    if gone:
+        mask = np.ones(len(cached.ids), dtype=bool)
+        mask[gone] = False
+        kept = cached.take(np.flatnonzero(mask))
+    else:
+        kept = cached
+    if not len(fresh):
+        return kept
+    if not len(kept):
+        return fresh
+    extra: dict[str, Any] = {}
+    for key, value in kept.extra.items():
+        other = fresh.extra.get(key, [])
+        extra[key] = (
+            np.concatenate([value, np.asarray(other, dtype=value.dtype)])
+            if isinstance(value, np.ndarray)
+            else list(value) + list(other)
+        )
+    joined = Points(
+        kept.ids + fresh.ids,
+        np.concatenate([kept.lat, fresh.lat]),
+        np.concatenate([kept.lon, fresh.lon]),
+        extra,
+        np.concatenate([kept.rowid, fresh.rowid]),
+    )
+    if len(joined.rowid) != len(joined.ids) or (
+        not len(kept.rowid) or kept.rowid[-1] < fresh.rowid.min()
+    ):
+        return joined
+    return joined.take(np.argsort(joined.rowid, kind="stable"))
+
+
+def _footprints_for(
+    rows: list[tuple[Any, ...]], old: list[dict[str, Any]], touched: set[str]
+) -> list[dict[str, Any]]:
+    """The footprints of ``rows``: the old ones of untouched sites, the touched sites'
+    computed again; sorted by site as :func:`footprints_from_remnants` sorts them."""
+    from fieldkit.map.footprint import footprints_from_remnants
+
+    present = {r[1] for r in rows}
+    kept = [fp for fp in old if fp.get("site") in present and fp.get("site") not in touched]
+    new = footprints_from_remnants([r for r in rows if r[1] in touched])
+    return sorted(kept + new, key=lambda fp: str(fp.get("site")))
+
+
+def reuse_footprints(data: MapData, cached: MapData) -> MapData:
+    """``data`` (read afresh) with its footprints computed, taking the cached footprint
+    of every site whose footprint remnants are the same rows (a footprint depends on
+    its input alone)."""
+
+    def by_site(rows: list[tuple[Any, ...]]) -> dict[str, list[tuple[Any, ...]]]:
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        for r in rows:
+            out.setdefault(r[1], []).append(tuple(r))
+        return out
+
+    before, now = by_site(cached.footprint_input), by_site(data.footprint_input)
+    touched = {site for site, rows in now.items() if before.get(site) != rows}
+    data.footprints = _footprints_for(data.footprint_input, cached.footprints, touched)
+    data.footprints_computed = True
+    return data
 
 
 def save_layers(
@@ -163,27 +371,41 @@ def _save(conn: Any, key: str, current: str, blob: bytes) -> None:
         conn.execute("ROLLBACK")
 
 
-# --- the encoding: a JSON header, then raw little-endian float64 columns -----------------
+# --- the encoding: a JSON header, then raw little-endian columns ---------------------------
+#
+# Numbers are float64 (NaN: unknown), rowids int64; a column of texts (or None) is a list
+# of its distinct values in the header and one integer code per point (a site's type,
+# its case, a remnant's site: few values, read in microseconds); record ids are one text
+# chunk split on line breaks. Reading 100,000 photos is then a few array copies.
 
 
-def _column(values: Any) -> tuple[str, Any]:
-    """("a", the array) for a float64 column; ("f"/"i"/"b", float64 array with NaN for
-    None) for a list of numbers; else ("j", the list)."""
+def _column(values: Any) -> tuple[str, Any, Any]:
+    """(kind, array or list, distinct values) of a column: "a" a float64 array; "f"/"i"/
+    "b" a list of numbers or bools (float64, NaN for None); "d" texts or None (codes
+    into the distinct values); else "j", the list itself in the header."""
     if isinstance(values, np.ndarray):
-        return "a", values
+        return "a", values, None
+    if all(v is None or isinstance(v, str) for v in values):
+        distinct = list(dict.fromkeys(values))
+        code = {v: i for i, v in enumerate(distinct)}
+        return "d", np.array([code[v] for v in values], dtype="<i4"), distinct
     if all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values):
         kind = "i" if all(v is None or isinstance(v, int) for v in values) else "f"
-        return kind, np.array([np.nan if v is None else v for v in values], dtype="<f8")
+        return kind, np.array([np.nan if v is None else v for v in values], dtype="<f8"), None
     if all(isinstance(v, bool) for v in values):
-        return "b", np.array(values, dtype="<f8")
-    return "j", values
+        return "b", np.array(values, dtype="<f8"), None
+    return "j", values, None
 
 
-def _uncolumn(kind: str, raw: Any) -> Any:
+def _uncolumn(kind: str, raw: Any, distinct: Any = None) -> Any:
     if kind == "a":
         return raw
     if kind == "j":
         return list(raw)
+    if kind == "d":
+        table = np.empty(len(distinct), dtype=object)
+        table[:] = distinct
+        return table[raw].tolist() if len(raw) else []
     values = raw.tolist()
     if kind == "b":
         return [bool(v) for v in values]
@@ -192,39 +414,84 @@ def _uncolumn(kind: str, raw: Any) -> Any:
     return [None if math.isnan(v) else v for v in values]
 
 
+# every footprint repeats the method's paragraph (and often one message): kept once
+_REPEATED = ("method", "message")
+
+
+def _pack_texts(footprints: list[dict[str, Any]]) -> dict[str, Any]:
+    texts: dict[str, int] = {}
+    items = []
+    for fp in footprints:
+        item = dict(fp)
+        for k in _REPEATED:
+            if isinstance(item.get(k), str):
+                item[k] = texts.setdefault(item[k], len(texts))
+        items.append(item)
+    return {"texts": list(texts), "items": items}
+
+
+def _unpack_texts(packed: dict[str, Any] | None) -> list[dict[str, Any]]:
+    if not packed:
+        return []
+    texts = packed["texts"]
+    items: list[dict[str, Any]] = packed["items"]
+    for item in items:
+        for k in _REPEATED:
+            if isinstance(item.get(k), int):
+                item[k] = texts[item[k]]
+    return items
+
+
+def _joined(texts: list[str]) -> bytes:
+    if any("\n" in t for t in texts):
+        raise ValueError("a record id with a line break")
+    return "\n".join(texts).encode()
+
+
 def encode(data: MapData) -> bytes:
     header: dict[str, Any] = {
         "unknown_time": data.unknown_time,
-        "footprint_input": [list(r) for r in data.footprint_input],
-        "footprints": data.footprints if data.footprints_computed else None,
+        "footprints": _pack_texts(data.footprints) if data.footprints_computed else None,
         "layers": {},
     }
     chunks: list[bytes] = []
     offset = 0
 
-    def put(arr: np.ndarray | bytes) -> list[int]:
+    def put(arr: np.ndarray | bytes, dtype: str = "<f8") -> list[Any]:
         nonlocal offset
-        raw = arr if isinstance(arr, bytes) else np.ascontiguousarray(arr, dtype="<f8").tobytes()
+        raw = arr if isinstance(arr, bytes) else np.ascontiguousarray(arr, dtype=dtype).tobytes()
         chunks.append(raw)
         offset += len(raw)
-        return [offset - len(raw), len(raw)]
+        return [offset - len(raw), len(raw), dtype]
 
     for name in ("sites", "remnants", "photos"):
         pts: Points = getattr(data, name)
         cols: dict[str, Any] = {}
         for col, values in pts.extra.items():
-            kind, arr = _column(values)
-            cols[col] = [kind, arr if kind == "j" else put(arr)]
+            kind, arr, distinct = _column(values)
+            if kind == "j":
+                cols[col] = [kind, arr]
+            else:
+                cols[col] = [kind, put(arr, "<i4" if kind == "d" else "<f8"), distinct]
         # record ids are UUIDs (no line breaks): one text chunk, split on reading, is
         # ten times faster than a JSON list of 100,000 strings
-        if any("\n" in i for i in pts.ids):
-            raise ValueError("a record id with a line break")
         header["layers"][name] = {
-            "ids": put("\n".join(pts.ids).encode()),
+            "ids": put(_joined(pts.ids)),
             "lat": put(pts.lat),
             "lon": put(pts.lon),
+            "rowid": put(pts.rowid, "<i8"),
             "extra": cols,
         }
+    rows = data.footprint_input
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in range(6)]
+    header["footprint_input"] = {
+        "n": len(rows),
+        "rowid": put(data.footprint_rowid, "<i8"),
+        "columns": [
+            [kind, arr] if kind == "j" else [kind, put(arr, "<i4" if kind == "d" else "<f8"), d]
+            for kind, arr, d in (_column(list(c)) for c in columns)
+        ],
+    }
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
     return struct.pack("<I", len(head)) + head + b"".join(chunks)
 
@@ -234,33 +501,46 @@ def decode(blob: bytes) -> MapData:
     header = json.loads(blob[4 : 4 + n])
     body = memoryview(blob)[4 + n :]
 
-    def get(span: list[int]) -> np.ndarray:
-        start, length = span
-        return np.frombuffer(body[start : start + length], dtype="<f8").copy()
+    def get(span: list[Any]) -> np.ndarray:
+        start, length, dtype = span
+        return np.frombuffer(body[start : start + length], dtype=dtype).copy()
+
+    def column(entry: list[Any]) -> Any:
+        kind = entry[0]
+        if kind == "j":
+            return _uncolumn(kind, entry[1])
+        return _uncolumn(kind, get(entry[1]), entry[2])
 
     layers: dict[str, Points] = {}
     for name in ("sites", "remnants", "photos"):
         entry = header["layers"][name]
-        extra = {
-            col: _uncolumn(kind, raw if kind == "j" else get(raw))
-            for col, (kind, raw) in entry["extra"].items()
-        }
-        start, length = entry["ids"]
+        extra = {col: column(spec) for col, spec in entry["extra"].items()}
+        start, length, _dtype = entry["ids"]
         text = bytes(body[start : start + length]).decode()
         ids = text.split("\n") if text else []
-        pts = Points(ids, get(entry["lat"]), get(entry["lon"]), extra)
-        if not (len(pts.lat) == len(pts.lon) == len(pts.ids)):
+        pts = Points(ids, get(entry["lat"]), get(entry["lon"]), extra, get(entry["rowid"]))
+        sizes = {len(pts.lat), len(pts.lon), len(pts.ids)}
+        sizes |= {len(v) for v in extra.values()}
+        if len(sizes) != 1 or len(pts.rowid) not in (0, len(pts.ids)):
             raise ValueError("a damaged map cache entry")
         layers[name] = pts
-    return MapData(
+    fpi = header["footprint_input"]
+    columns = [column(spec) for spec in fpi["columns"]]
+    rows = list(zip(*columns, strict=True)) if fpi["n"] else []
+    rowid = get(fpi["rowid"])
+    if len(rows) != fpi["n"] or len(rowid) != len(rows):
+        raise ValueError("a damaged map cache entry")
+    data = MapData(
         layers["sites"],
         layers["remnants"],
         layers["photos"],
-        list(header.get("footprints") or []),
+        _unpack_texts(header.get("footprints")),
         int(header["unknown_time"]),
-        [tuple(r) for r in header["footprint_input"]],
+        rows,
         footprints_computed=header.get("footprints") is not None,
     )
+    data.footprint_rowid = rowid
+    return data
 
 
 class LayerReader:
