@@ -145,19 +145,30 @@ def load_layers(
     generation: int,
     signals: ResultSignals,
     fit_size: tuple[int, int] | None = None,
+    shown: frozenset[str] | None = None,
 ) -> None:
     """On a pool thread: the layers for ``flt`` read on a connection of its own (through
     the layer cache), projected to world pixels; with ``fit_size`` (the canvas's width,
-    height) also the view that fits them, its zoom's clusters made here too. Emits
-    (MapData, LayerState, View or None), or the exception; when the layers came from the
-    tables, then ("footprints", the footprints), and caches them.
+    height) also the view that fits them, its zoom's clusters made here too, and with
+    ``shown`` (the canvas's layers) that view's overlay tiles, kept in the store for the
+    next time or taken from it (:mod:`fieldkit.gui.mapoverlay`). Emits (MapData,
+    LayerState, View or None, {(x, y): tile} at the view's zoom), or the exception; when
+    the layers came from the tables without their footprints, then ("footprints", the
+    footprints); then caches what it read.
     """
     from pathlib import Path as _Path
 
     from fieldkit.atrest.database import connect
+    from fieldkit.gui import mapoverlay
     from fieldkit.gui.maplayers import POINT_LAYERS, LayerState
     from fieldkit.map import style
-    from fieldkit.map.cache import LayerReader, read_layers, save_layers, with_footprints
+    from fieldkit.map.cache import (
+        LayerReader,
+        cache_key,
+        read_layers_stamped,
+        save_layers,
+        with_footprints,
+    )
     from fieldkit.map.geo import fit_view
     from fieldkit.map.layers import LAYERS
     from fieldkit.paths import DB_NAME
@@ -166,27 +177,40 @@ def load_layers(
     try:
         conn = connect(_Path(home) / DB_NAME, secrets)
         reader = LayerReader(conn)
-        data, fresh = read_layers(reader, flt, layers=LAYERS)
+        data, current, unchanged = read_layers_stamped(reader, flt, layers=LAYERS)
         state = LayerState(data)
         state.set_footprints(data.footprints)
         view = None
+        tiles: mapoverlay.Tiles = {}
+        painted = False
+        complete = data.footprints_computed or not data.footprint_input
         if fit_size is not None:
             positions = data.positions()
             if len(positions):
                 w, h = fit_size
                 view = fit_view(positions, max(w, 64), max(h, 64), max_zoom=FIT_MAX_ZOOM)
                 zoom = max(1, view.zoom)
+                view = type(view)(view.lat, view.lon, zoom, view.width, view.height)
                 for name in POINT_LAYERS:
                     if zoom < style.CLUSTER_BELOW_ZOOM:
                         state.marks(name, zoom)
-        signals.done.emit(generation, (data, state, view))
-        if fresh is not None:
+                if shown and complete:
+                    key = mapoverlay.tiles_key(cache_key(flt, LAYERS), shown, zoom)
+                    tiles = mapoverlay.read_tiles(conn, key, current)
+                    for tx, ty in mapoverlay.visible_tiles(view):
+                        if (tx, ty) not in tiles:  # painted here, not on the UI thread
+                            tiles[(tx, ty)] = state.paint_tile(zoom, tx, ty, set(shown))
+                            painted = True
+        signals.done.emit(generation, (data, state, view, tiles))
+        if not unchanged:
             # read from the tables: the map shows the points now; the footprints follow,
             # then everything is cached for the next time
             if data.footprint_input and not data.footprints_computed:
                 data = with_footprints(data)
                 signals.done.emit(generation, ("footprints", data.footprints))
-            save_layers(reader, flt, LAYERS, fresh, data)
+            save_layers(reader, flt, LAYERS, current, data)
+        if painted and view is not None and shown:
+            mapoverlay.save_tiles(conn, key, current, tiles)
     except Exception as exc:  # shown in the panel's status line, never a crash
         signals.done.emit(generation, exc)
     finally:

@@ -72,6 +72,15 @@ def read_layers(
     when the data came from the cache unchanged, else the stamp to :func:`save_layers`
     it under: updated from the journal since a cached entry (footprints computed when
     the entry had them), or read from the tables (footprints not computed yet)."""
+    data, current, cached = read_layers_stamped(store, flt, layers=layers)
+    return data, None if cached else current
+
+
+def read_layers_stamped(
+    store: Any, flt: MapFilter | None = None, *, layers: Iterable[str] = LAYERS
+) -> tuple[MapData, str, bool]:
+    """:func:`read_layers` as (data, the stamp it was read under, whether it came from
+    the cache unchanged)."""
     flt = flt or MapFilter()
     layers = set(layers)
     conn = store.conn
@@ -92,15 +101,15 @@ def read_layers(
             except Exception:  # a damaged entry: read the store instead
                 cached = None
         if cached is not None and row[0] == current:
-            return cached, None
+            return cached, current, True
         if cached is not None:
             updated = update_from_journal(conn, cached, row[0], current, flt, layers)
             if updated is not None:
-                return updated, current
+                return updated, current, False
         data = read_map_data(conn, flt, layers=layers, compute_footprints=False)
         if cached is not None and cached.footprints_computed and "footprints" in layers:
             data = reuse_footprints(data, cached)
-        return data, current
+        return data, current, False
     finally:
         if own:
             conn.execute("COMMIT")
