@@ -27,7 +27,10 @@ def _same(a: MapData, b: MapData) -> None:
 
 
 def _entries(store: Any) -> list[tuple[str, str]]:
-    return store.conn.execute(f"SELECT key, stamp FROM {cache.TABLE}").fetchall()
+    """(key, stamp) of each entry's head row (its parts are rows of their own)."""
+    return store.conn.execute(
+        f"SELECT key, stamp FROM {cache.TABLE} WHERE instr(key, char(31)) = 0"
+    ).fetchall()
 
 
 def test_cached_layers_equal_the_tables_and_follow_every_change(store: Any) -> None:
@@ -83,6 +86,8 @@ def test_the_cache_keeps_a_few_entries(store: Any) -> None:
     for flt in filters:
         cache.load_map_data_cached(store, flt)
     assert len(_entries(store)) == cache.KEEP
+    (rows,) = store.conn.execute(f"SELECT count(*) FROM {cache.TABLE}").fetchone()
+    assert rows == cache.KEEP * (1 + len(cache.PARTS))  # no part outlives its entry
     keys = {k for k, _s in _entries(store)}
     assert cache.cache_key(filters[-1], {"sites", "remnants", "photos", "footprints"}) in keys
 
@@ -155,9 +160,23 @@ def test_updated_from_the_journal_the_cache_equals_a_full_read(
         {"site_id": new_site["id"], "category": "crater", "lat": 39.811, "lon": 46.761},
     )
     check("created")
+
+    def tokens(flt: MapFilter) -> dict[str, str]:
+        key = cache.cache_key(flt, {"sites", "remnants", "photos", "footprints"})
+        rows = store.conn.execute(
+            f"SELECT key, stamp FROM {cache.TABLE} WHERE key > ? AND key < ?",
+            (key + "\x1f", key + "\x20"),
+        ).fetchall()
+        return {k.rsplit("\x1f", 1)[1]: stamp for k, stamp in rows}
+
+    before = tokens(filters[1])
     store.update(ids["a"], {"lat": 39.805, "lon": 46.755})
+    check("a site moved")
+    after = tokens(filters[1])  # its photos and remnants were read again, the same rows:
+    assert after["sites"] != before["sites"]  # only the sites are written again
+    assert after["photos"] == before["photos"] and after["footprints"] == before["footprints"]
     store.update(remnant, {"lat": 39.8005, "lon": 46.7502})
-    check("moved")
+    check("a remnant moved")
     store.update(remnant, {"site_id": new_site["id"]})  # its footprint moves with it
     check("re-parented")
     store.update(new_site["id"], {"case_id": ids["other"], "incident_start": None})

@@ -178,7 +178,8 @@ def load_layers(
         conn = connect(_Path(home) / DB_NAME, secrets)
         reader = LayerReader(conn)
         data, current, unchanged = read_layers_stamped(reader, flt, layers=LAYERS)
-        state = LayerState(data)
+        shown_data = _for_the_canvas(data)
+        state = LayerState(shown_data)
         state.set_footprints(data.footprints)
         view = None
         tiles: mapoverlay.Tiles = {}
@@ -201,7 +202,7 @@ def load_layers(
                         if (tx, ty) not in tiles:  # painted here, not on the UI thread
                             tiles[(tx, ty)] = state.paint_tile(zoom, tx, ty, set(shown))
                             painted = True
-        signals.done.emit(generation, (data, state, view, tiles))
+        signals.done.emit(generation, (shown_data, state, view, tiles))
         if not unchanged:
             # read from the tables: the map shows the points now; the footprints follow,
             # then everything is cached for the next time
@@ -216,6 +217,19 @@ def load_layers(
     finally:
         if conn is not None:
             conn.close()
+
+
+def _for_the_canvas(data: Any) -> Any:
+    """``data`` with the sites' and remnants' positions copied: the canvas moves a
+    dragged marker in place, and this thread caches ``data`` after handing it over."""
+    from dataclasses import replace
+
+    from fieldkit.map.layers import Points
+
+    def copied(pts: Points) -> Points:
+        return Points(pts.ids, pts.lat.copy(), pts.lon.copy(), pts.extra, pts.rowid)
+
+    return replace(data, sites=copied(data.sites), remnants=copied(data.remnants))
 
 
 def compute_footprints(

@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import struct
 from collections.abc import Iterable
 from typing import Any
@@ -45,7 +46,7 @@ import numpy as np
 
 from fieldkit.map.layers import LAYERS, MapData, MapFilter, Points, read_map_data
 
-CACHE_VERSION = 2  # bump when MapData or the encoding changes
+CACHE_VERSION = 3  # bump when MapData or the encoding changes
 MAX_CHANGED = 20_000  # records changed since an entry beyond which it is read afresh
 KEEP = 8  # entries kept (one per filter and layer set); the oldest written go
 TABLE = "map_cache"
@@ -90,20 +91,12 @@ def read_layers_stamped(
         conn.execute("BEGIN")  # the stamp and what it stamps come from one snapshot
     try:
         current = stamp(conn)
-        try:
-            row = conn.execute(f"SELECT stamp, data FROM {TABLE} WHERE key = ?", (key,)).fetchone()
-        except Exception:  # no table yet
-            row = None
-        cached: MapData | None = None
-        if row is not None:
-            try:
-                cached = decode(bytes(row[1]))
-            except Exception:  # a damaged entry: read the store instead
-                cached = None
-        if cached is not None and row[0] == current:
-            return cached, current, True
-        if cached is not None:
-            updated = update_from_journal(conn, cached, row[0], current, flt, layers)
+        found = _read_entry(conn, key)
+        cached = found[1] if found else None
+        if found is not None and found[0] == current:
+            return found[1], current, True
+        if found is not None:
+            updated = update_from_journal(conn, found[1], found[0], current, flt, layers)
             if updated is not None:
                 return updated, current, False
         data = read_map_data(conn, flt, layers=layers, compute_footprints=False)
@@ -185,7 +178,8 @@ def update_from_journal(
             )
         )
     targets = sites | remnant_ids
-    if targets and "photos" in layers:  # photos shown because of what they are linked to
+    scoped = bool(flt.case_id or flt.site_id or flt.has_window)
+    if targets and scoped and "photos" in layers:  # shown for what they are linked to
         media |= _strings(
             conn.execute(
                 "SELECT media_id FROM links WHERE target_id IN (SELECT value FROM json_each(?))",
@@ -212,6 +206,21 @@ def update_from_journal(
         [],
         fresh.unknown_time if flt.has_window else cached.unknown_time,
     )
+    out._cache_tokens = getattr(cached, "_cache_tokens", None)  # type: ignore[attr-defined]
+    rows_before = sorted(
+        (r[0], int(cached.footprint_rowid[i]))
+        for i, r in enumerate(cached.footprint_input)
+        if r[0] in remnant_ids
+    )
+    rows_now = sorted(
+        (r[0], int(fresh.footprint_rowid[i])) for i, r in enumerate(fresh.footprint_input)
+    )
+    if rows_before == rows_now and len(cached.footprint_rowid) == len(cached.footprint_input):
+        # the same remnant rows (none changed, none joined or left): the footprints and
+        # their input are as they were
+        out.footprint_input, out.footprint_rowid = cached.footprint_input, cached.footprint_rowid
+        out.footprints, out.footprints_computed = cached.footprints, cached.footprints_computed
+        return out
     # the footprints' input: every remnant row of the shown sites, in rowid order
     keep = [i for i, r in enumerate(cached.footprint_input) if r[0] not in remnant_ids]
     rows = [cached.footprint_input[i] for i in keep] + list(fresh.footprint_input)
@@ -237,6 +246,15 @@ def _replace(cached: Points, dropped: set[str], fresh: Points) -> Points:
     rowid is the highest: most often ``fresh`` just goes at the end."""
     gone = [i for i, rid in enumerate(cached.ids) if rid in dropped] if dropped else []
     if not gone and not len(fresh):
+        return cached
+    if (
+        len(gone) == len(fresh)
+        and len(cached.rowid) == len(cached.ids)
+        and np.array_equal(cached.rowid[gone], fresh.rowid)
+        and [cached.ids[i] for i in gone] == fresh.ids
+    ):
+        # read again but the same rows (a projection row is written anew, with a new
+        # rowid, whenever its record changes): a photo of a moved site, say
         return cached
     if gone:
         mask = np.ones(len(cached.ids), dtype=bool)
@@ -305,9 +323,11 @@ def save_layers(
     store: Any, flt: MapFilter | None, layers: Iterable[str], current: str, data: MapData
 ) -> None:
     """Cache ``data`` (read under stamp ``current``) for the filter; nothing inside a
-    transaction, and nothing when the database is busy or read-only."""
+    transaction, and nothing when the database is busy or read-only. A part of an entry
+    that ``data`` took unchanged from it (the photos, when only a site moved) is not
+    written again."""
     if not store.conn.in_transaction:
-        _save(store.conn, cache_key(flt or MapFilter(), set(layers)), current, encode(data))
+        _save(store.conn, cache_key(flt or MapFilter(), set(layers)), current, data)
 
 
 def with_footprints(data: MapData) -> MapData:
@@ -356,7 +376,83 @@ def clear(conn: Any) -> None:
         conn.execute(f"DELETE FROM {TABLE}")
 
 
-def _save(conn: Any, key: str, current: str, blob: bytes) -> None:
+# --- an entry: a head row and one row per part -----------------------------------------
+#
+# The head (key: the filter and layers) has the stamp, and a token per part; each part
+# (sites, remnants, photos, footprints) is a row of its own (key: the head's, a unit
+# separator, the part's name; stamp: its token). An entry is whole when every part's
+# token is the head's; an update writes only the parts that changed.
+
+PARTS = ("sites", "remnants", "photos", "footprints")
+_SEP = "\x1f"  # never in a key: JSON escapes control characters
+
+
+def _read_entry(conn: Any, key: str) -> tuple[str, MapData] | None:
+    """(stamp, data) of the cached entry for ``key``; None when there is none, or it is
+    incomplete or damaged (the store is read instead)."""
+    keys = [key, *(key + _SEP + part for part in PARTS)]
+    try:
+        rows = {
+            k: (st, bytes(blob))
+            for k, st, blob in conn.execute(
+                f"SELECT key, stamp, data FROM {TABLE} WHERE key IN (?, ?, ?, ?, ?)", keys
+            )
+        }
+    except Exception:  # no table yet
+        return None
+    try:
+        entry_stamp, head_blob = rows[key]
+        head = json.loads(head_blob)
+        parts: dict[str, Any] = {}
+        tokens: dict[str, tuple[str, Any]] = {}
+        for part in PARTS:
+            token, blob = rows[key + _SEP + part]
+            if token != head["parts"][part]:
+                return None  # written by an update that did not finish
+            parts[part] = _decode_part(part, blob)
+        fp_input, fp_rowid, footprints = parts["footprints"]
+        data = MapData(
+            parts["sites"],
+            parts["remnants"],
+            parts["photos"],
+            footprints if footprints is not None else [],
+            int(head["unknown_time"]),
+            fp_input,
+            footprints_computed=footprints is not None,
+            footprint_rowid=fp_rowid,
+        )
+    except Exception:  # a damaged entry: read the store instead
+        return None
+    for part in ("sites", "remnants", "photos"):
+        tokens[part] = (head["parts"][part], getattr(data, part))
+    tokens["footprints"] = (head["parts"]["footprints"], _footprint_identity(data))
+    data._cache_tokens = tokens  # type: ignore[attr-defined]
+    return entry_stamp, data
+
+
+def _footprint_identity(data: MapData) -> tuple[Any, ...]:
+    return (data.footprints, data.footprint_input, data.footprint_rowid, data.footprints_computed)
+
+
+def _same_part(part: str, data: MapData, was: Any) -> bool:
+    if part == "footprints":
+        return all(a is b for a, b in zip(_footprint_identity(data), was, strict=True))
+    return getattr(data, part) is was
+
+
+def _save(conn: Any, key: str, current: str, data: MapData) -> None:
+    tokens: dict[str, tuple[str, Any]] = getattr(data, "_cache_tokens", None) or {}
+    blobs: dict[str, tuple[str, bytes]] = {}
+    head_parts: dict[str, str] = {}
+    for part in PARTS:
+        was = tokens.get(part)
+        if was is not None and _same_part(part, data, was[1]):
+            head_parts[part] = was[0]  # unchanged: its row stays as it is
+        else:
+            token = os.urandom(8).hex()
+            blobs[part] = (token, _encode_part(part, data))
+            head_parts[part] = token
+    head = json.dumps({"parts": head_parts, "unknown_time": data.unknown_time}).encode()
     try:
         conn.execute("BEGIN IMMEDIATE")
     except Exception:  # busy or read-only: no cache this time
@@ -367,13 +463,17 @@ def _save(conn: Any, key: str, current: str, blob: bytes) -> None:
             "data BLOB NOT NULL, used INTEGER NOT NULL)"
         )
         used = conn.execute(f"SELECT coalesce(max(used), 0) + 1 FROM {TABLE}").fetchone()[0]
-        conn.execute(
-            f"INSERT OR REPLACE INTO {TABLE} (key, stamp, data, used) VALUES (?, ?, ?, ?)",
-            (key, current, blob, used),
+        rows = [(key, current, head, used)]
+        rows += [(key + _SEP + part, token, blob, used) for part, (token, blob) in blobs.items()]
+        conn.executemany(
+            f"INSERT OR REPLACE INTO {TABLE} (key, stamp, data, used) VALUES (?, ?, ?, ?)", rows
         )
+        # the KEEP entries last written stay, with their parts (whenever written)
         conn.execute(
-            f"DELETE FROM {TABLE} WHERE key NOT IN "
-            f"(SELECT key FROM {TABLE} ORDER BY used DESC LIMIT {KEEP})"
+            f"DELETE FROM {TABLE} WHERE (CASE WHEN instr(key, ?) > 0 "
+            "THEN substr(key, 1, instr(key, ?) - 1) ELSE key END) NOT IN "
+            f"(SELECT key FROM {TABLE} WHERE instr(key, ?) = 0 ORDER BY used DESC LIMIT {KEEP})",
+            (_SEP, _SEP, _SEP),
         )
         conn.execute("COMMIT")
     except Exception:
@@ -457,55 +557,60 @@ def _joined(texts: list[str]) -> bytes:
     return "\n".join(texts).encode()
 
 
-def encode(data: MapData) -> bytes:
-    header: dict[str, Any] = {
-        "unknown_time": data.unknown_time,
-        "footprints": _pack_texts(data.footprints) if data.footprints_computed else None,
-        "layers": {},
-    }
-    chunks: list[bytes] = []
-    offset = 0
+class _Writer:
+    """A JSON header and raw little-endian chunks after it."""
 
-    def put(arr: np.ndarray | bytes, dtype: str = "<f8") -> list[Any]:
-        nonlocal offset
+    def __init__(self) -> None:
+        self.chunks: list[bytes] = []
+        self.offset = 0
+
+    def put(self, arr: np.ndarray | bytes, dtype: str = "<f8") -> list[Any]:
         raw = arr if isinstance(arr, bytes) else np.ascontiguousarray(arr, dtype=dtype).tobytes()
-        chunks.append(raw)
-        offset += len(raw)
-        return [offset - len(raw), len(raw), dtype]
+        self.chunks.append(raw)
+        self.offset += len(raw)
+        return [self.offset - len(raw), len(raw), dtype]
 
-    for name in ("sites", "remnants", "photos"):
-        pts: Points = getattr(data, name)
-        cols: dict[str, Any] = {}
-        for col, values in pts.extra.items():
-            kind, arr, distinct = _column(values)
-            if kind == "j":
-                cols[col] = [kind, arr]
-            else:
-                cols[col] = [kind, put(arr, "<i4" if kind == "d" else "<f8"), distinct]
-        # record ids are UUIDs (no line breaks): one text chunk, split on reading, is
-        # ten times faster than a JSON list of 100,000 strings
-        header["layers"][name] = {
-            "ids": put(_joined(pts.ids)),
-            "lat": put(pts.lat),
-            "lon": put(pts.lon),
-            "rowid": put(pts.rowid, "<i8"),
-            "extra": cols,
+    def column(self, values: Any) -> list[Any]:
+        kind, arr, distinct = _column(values)
+        if kind == "j":
+            return [kind, arr]
+        return [kind, self.put(arr, "<i4" if kind == "d" else "<f8"), distinct]
+
+    def blob(self, header: dict[str, Any]) -> bytes:
+        head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
+        return struct.pack("<I", len(head)) + head + b"".join(self.chunks)
+
+
+def _encode_part(part: str, data: MapData) -> bytes:
+    w = _Writer()
+    if part == "footprints":
+        rows = data.footprint_input
+        columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in range(6)]
+        return w.blob(
+            {
+                "footprints": _pack_texts(data.footprints) if data.footprints_computed else None,
+                "n": len(rows),
+                "rowid": w.put(data.footprint_rowid, "<i8"),
+                "columns": [w.column(list(c)) for c in columns],
+            }
+        )
+    pts: Points = getattr(data, part)
+    # record ids are UUIDs (no line breaks): one text chunk, split on reading, is ten
+    # times faster than a JSON list of 100,000 strings
+    return w.blob(
+        {
+            "ids": w.put(_joined(pts.ids)),
+            "lat": w.put(pts.lat),
+            "lon": w.put(pts.lon),
+            "rowid": w.put(pts.rowid, "<i8"),
+            "extra": {col: w.column(values) for col, values in pts.extra.items()},
         }
-    rows = data.footprint_input
-    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in range(6)]
-    header["footprint_input"] = {
-        "n": len(rows),
-        "rowid": put(data.footprint_rowid, "<i8"),
-        "columns": [
-            [kind, arr] if kind == "j" else [kind, put(arr, "<i4" if kind == "d" else "<f8"), d]
-            for kind, arr, d in (_column(list(c)) for c in columns)
-        ],
-    }
-    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
-    return struct.pack("<I", len(head)) + head + b"".join(chunks)
+    )
 
 
-def decode(blob: bytes) -> MapData:
+def _decode_part(part: str, blob: bytes) -> Any:
+    """A part as :func:`_encode_part` wrote it: Points, or for the footprints (rows,
+    rowids, footprints or None). Raises ValueError (or another error) when damaged."""
     (n,) = struct.unpack_from("<I", blob)
     header = json.loads(blob[4 : 4 + n])
     body = memoryview(blob)[4 + n :]
@@ -520,36 +625,23 @@ def decode(blob: bytes) -> MapData:
             return _uncolumn(kind, entry[1])
         return _uncolumn(kind, get(entry[1]), entry[2])
 
-    layers: dict[str, Points] = {}
-    for name in ("sites", "remnants", "photos"):
-        entry = header["layers"][name]
-        extra = {col: column(spec) for col, spec in entry["extra"].items()}
-        start, length, _dtype = entry["ids"]
-        text = bytes(body[start : start + length]).decode()
-        ids = text.split("\n") if text else []
-        pts = Points(ids, get(entry["lat"]), get(entry["lon"]), extra, get(entry["rowid"]))
-        sizes = {len(pts.lat), len(pts.lon), len(pts.ids)}
-        sizes |= {len(v) for v in extra.values()}
-        if len(sizes) != 1 or len(pts.rowid) not in (0, len(pts.ids)):
+    if part == "footprints":
+        columns = [column(spec) for spec in header["columns"]]
+        rows = list(zip(*columns, strict=True)) if header["n"] else []
+        rowid = get(header["rowid"])
+        if len(rows) != header["n"] or len(rowid) != len(rows):
             raise ValueError("a damaged map cache entry")
-        layers[name] = pts
-    fpi = header["footprint_input"]
-    columns = [column(spec) for spec in fpi["columns"]]
-    rows = list(zip(*columns, strict=True)) if fpi["n"] else []
-    rowid = get(fpi["rowid"])
-    if len(rows) != fpi["n"] or len(rowid) != len(rows):
+        packed = header.get("footprints")
+        return rows, rowid, None if packed is None else _unpack_texts(packed)
+    extra = {col: column(spec) for col, spec in header["extra"].items()}
+    start, length, _dtype = header["ids"]
+    text = bytes(body[start : start + length]).decode()
+    ids = text.split("\n") if text else []
+    pts = Points(ids, get(header["lat"]), get(header["lon"]), extra, get(header["rowid"]))
+    sizes = {len(pts.lat), len(pts.lon), len(pts.ids)} | {len(v) for v in extra.values()}
+    if len(sizes) != 1 or len(pts.rowid) not in (0, len(pts.ids)):
         raise ValueError("a damaged map cache entry")
-    data = MapData(
-        layers["sites"],
-        layers["remnants"],
-        layers["photos"],
-        _unpack_texts(header.get("footprints")),
-        int(header["unknown_time"]),
-        rows,
-        footprints_computed=header.get("footprints") is not None,
-    )
-    data.footprint_rowid = rowid
-    return data
+    return pts
 
 
 class LayerReader:
