@@ -40,6 +40,7 @@ import math
 import os
 import struct
 from collections.abc import Iterable
+from itertools import compress
 from typing import Any
 
 import numpy as np
@@ -244,7 +245,7 @@ def _replace(cached: Points, dropped: set[str], fresh: Points) -> Points:
     """``cached`` without the points ``dropped`` (read again), with ``fresh`` (what
     they are now), in rowid order. A changed record's row is written anew, so its
     rowid is the highest: most often ``fresh`` just goes at the end."""
-    gone = [i for i, rid in enumerate(cached.ids) if rid in dropped] if dropped else []
+    gone = list(compress(range(len(cached.ids)), map(dropped.__contains__, cached.ids)))
     if not gone and not len(fresh):
         return cached
     if (
@@ -494,10 +495,10 @@ def _column(values: Any) -> tuple[str, Any, Any]:
     into the distinct values); else "j", the list itself in the header."""
     if isinstance(values, np.ndarray):
         return "a", values, None
-    if all(v is None or isinstance(v, str) for v in values):
+    if set(map(type, values)) <= {str, type(None)}:  # (map and set: loops in C)
         distinct = list(dict.fromkeys(values))
         code = {v: i for i, v in enumerate(distinct)}
-        return "d", np.array([code[v] for v in values], dtype="<i4"), distinct
+        return "d", np.fromiter(map(code.__getitem__, values), "<i4", len(values)), distinct
     if all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values):
         kind = "i" if all(v is None or isinstance(v, int) for v in values) else "f"
         return kind, np.array([np.nan if v is None else v for v in values], dtype="<f8"), None
