@@ -384,9 +384,15 @@ def cluster(
     gx = np.floor(x / cell).astype(np.int64)
     gy = np.floor(y / cell).astype(np.int64)
     key = gx * 4_000_000_007 + gy
-    _uniq, first, inverse, counts = np.unique(
-        key, return_index=True, return_inverse=True, return_counts=True
-    )
+    # what np.unique(key, return_index, return_inverse, return_counts) gives, with one
+    # stable sort (it sorts twice): cells in key order, each one's first point
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    counts = np.diff(np.append(starts, len(key)))
+    first = order[starts]
+    inverse = np.empty(len(key), dtype=np.int64)
+    inverse[order] = np.repeat(np.arange(len(starts)), counts)
     cx = np.bincount(inverse, weights=x) / counts
     cy = np.bincount(inverse, weights=y) / counts
     return cx, cy, counts, first

@@ -195,14 +195,33 @@ def _split(
 def _draw_clusters(
     draw: ImageDraw.ImageDraw, layer: str, groups: list[tuple[float, float, int]]
 ) -> None:
+    """Each cluster's disc, its count centred on it in white. A count's glyphs are
+    rasterised once per map (a city's 500 clusters have a few dozen distinct counts)
+    and stamped at the whole pixel nearest the centre."""
     colour = style.CLUSTER[layer]
     font = default_font(11)
+    labels: dict[str, tuple[Image.Image, int, int]] = {}
     for px, py, n in groups:
         r = 9 + 3 * math.log10(n)
         draw.ellipse(
             [px - r, py - r, px + r, py + r], fill=colour, outline=(255, 255, 255), width=2
         )
-        draw.text((px, py), str(int(n)), fill=(255, 255, 255), font=font, anchor="mm")
+        text = str(int(n))
+        label = labels.get(text)
+        if label is None:
+            label = labels[text] = _label_mask(text, font)
+        mask, dx, dy = label
+        draw.bitmap((round(px) - dx, round(py) - dy), mask, fill=(255, 255, 255))
+
+
+def _label_mask(text: str, font: Any) -> tuple[Image.Image, int, int]:
+    """``text`` as drawn centred ("mm") on a point, as a mask: (mask, dx, dy) with the
+    point at (dx, dy) in it (the same glyphs ``ImageDraw.text`` draws at a whole pixel)."""
+    left, top, right, bottom = font.getbbox(text, anchor="mm")
+    dx, dy = 2 - math.floor(left), 2 - math.floor(top)
+    mask = Image.new("L", (math.ceil(right) + dx + 2, math.ceil(bottom) + dy + 2), 0)
+    ImageDraw.Draw(mask).text((dx, dy), text, fill=255, font=font, anchor="mm")
+    return mask, dx, dy
 
 
 def render_view(
