@@ -3,9 +3,9 @@
 The records with events after the entry's journal row are read again by id — a changed
 site with its remnants (and, when the filter is scoped, the photos linked to them), a
 changed remnant, photo or link — and replace theirs in the cached columns, in rowid
-order (as a full read orders them). A projection row is written anew, with a new rowid,
-whenever its record changes, so a row read again with the same rowid is unchanged and
-the cached part it belongs to is kept as it is (not written again). Only the footprints
+order (as a full read orders them). When every row read again is the cached one, value
+for value (a moved site's photos), the cached part is kept as it is (not written
+again). Only the footprints
 of sites whose footprint remnants changed are computed again.
 """
 
@@ -119,15 +119,15 @@ def update_from_journal(
         fresh.unknown_time if flt.has_window else cached.unknown_time,
     )
     out._cache_tokens = getattr(cached, "_cache_tokens", None)  # type: ignore[attr-defined]
-    rows_before = sorted(
-        (r[0], int(cached.footprint_rowid[i]))
+    rows_before = [
+        (int(cached.footprint_rowid[i]), *r)
         for i, r in enumerate(cached.footprint_input)
         if r[0] in remnant_ids
-    )
-    rows_now = sorted(
-        (r[0], int(fresh.footprint_rowid[i])) for i, r in enumerate(fresh.footprint_input)
-    )
-    if rows_before == rows_now and len(cached.footprint_rowid) == len(cached.footprint_input):
+    ]
+    rows_now = [(int(fresh.footprint_rowid[i]), *r) for i, r in enumerate(fresh.footprint_input)]
+    if sorted(rows_before) == sorted(rows_now) and len(cached.footprint_rowid) == len(
+        cached.footprint_input
+    ):
         # the same remnant rows (none changed, none joined or left): the footprints and
         # their input are as they were
         out.footprint_input, out.footprint_rowid = cached.footprint_input, cached.footprint_rowid
@@ -159,14 +159,7 @@ def _replace(cached: Points, dropped: set[str], fresh: Points) -> Points:
     gone = list(compress(range(len(cached.ids)), map(dropped.__contains__, cached.ids)))
     if not gone and not len(fresh):
         return cached
-    if (
-        len(gone) == len(fresh)
-        and len(cached.rowid) == len(cached.ids)
-        and np.array_equal(cached.rowid[gone], fresh.rowid)
-        and [cached.ids[i] for i in gone] == fresh.ids
-    ):
-        # read again but the same rows (a projection row is written anew, with a new
-        # rowid, whenever its record changes): a photo of a moved site, say
+    if _same_rows(cached, gone, fresh):  # read again, unchanged: a moved site's photos
         return cached
     if gone:
         mask = np.ones(len(cached.ids), dtype=bool)
@@ -198,6 +191,30 @@ def _replace(cached: Points, dropped: set[str], fresh: Points) -> Points:
     ):
         return joined
     return joined.take(np.argsort(joined.rowid, kind="stable"))
+
+
+def _same_rows(cached: Points, gone: list[int], fresh: Points) -> bool:
+    """Whether the points at ``gone`` in ``cached`` are ``fresh``, value for value (the
+    same rows, rowids included, in the same order)."""
+    if len(gone) != len(fresh) or len(cached.rowid) != len(cached.ids):
+        return False
+    at = np.asarray(gone, dtype=np.int64)
+    if not (
+        np.array_equal(cached.rowid[at], fresh.rowid)
+        and [cached.ids[i] for i in gone] == fresh.ids
+        and np.array_equal(cached.lat[at], fresh.lat, equal_nan=True)
+        and np.array_equal(cached.lon[at], fresh.lon, equal_nan=True)
+        and cached.extra.keys() == fresh.extra.keys()
+    ):
+        return False
+    for key, values in cached.extra.items():
+        other = fresh.extra[key]
+        if isinstance(values, np.ndarray):
+            if not np.array_equal(values[at], np.asarray(other), equal_nan=True):
+                return False
+        elif [values[i] for i in gone] != list(other):
+            return False
+    return True
 
 
 def footprints_for(
