@@ -5,8 +5,8 @@ site with its remnants (and, when the filter is scoped, the photos linked to the
 changed remnant, photo or link — and replace theirs in the cached columns, in rowid
 order (as a full read orders them). When every row read again is the cached one, value
 for value (a moved site's photos), the cached part is kept as it is (not written
-again). Only the footprints
-of sites whose footprint remnants changed are computed again.
+again). Only the footprints of sites whose footprint remnants changed are computed
+again.
 """
 
 from __future__ import annotations
