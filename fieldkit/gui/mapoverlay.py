@@ -11,11 +11,10 @@ instead of painting them.
 
 A kept tile is used only when everything it was painted from is the same: the layers'
 stamp (the journal's last event, held-back events, the projection), the filter and the
-layers shown, the zoom, and the painting itself — a hash of the modules that paint
-(:mod:`fieldkit.gui.maplayers`, :mod:`fieldkit.map.style`, :mod:`fieldkit.map.geo`,
-:mod:`fieldkit.map.layers`), the Qt version and the default font. Anything else is
-painted again. As with the layer cache, a table that cannot be read or written is
-skipped, never an error; dropping it loses nothing.
+layers shown, the zoom, and the painting itself — a hash of the map's modules (every
+module of :mod:`fieldkit.map` and the app's ``fieldkit/gui/map*.py``), the Qt version
+and the default font. Anything else is painted again. As with the layer cache, a table
+that cannot be read or written is skipped, never an error; dropping it loses nothing.
 """
 
 from __future__ import annotations
@@ -46,12 +45,15 @@ def paint_signature() -> str:
     """What the overlay tiles' pixels depend on besides the data (see the module)."""
     global _signature
     if _signature is None:
-        from fieldkit.gui import maplayers
-        from fieldkit.map import geo, layers, style
+        import fieldkit.gui as app_pkg
+        import fieldkit.map as map_pkg
 
         h = hashlib.sha256()
-        for module in (maplayers, style, geo, layers):
-            h.update(Path(str(module.__file__)).read_bytes())
+        # every module of the map's core and of the app's map (however they are split)
+        files = sorted(Path(str(map_pkg.__file__)).parent.glob("*.py"))
+        files += sorted(Path(str(app_pkg.__file__)).parent.glob("map*.py"))
+        for path in files:
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
         h.update(qVersion().encode())
         h.update(QFont().toString().encode())
         _signature = h.hexdigest()
