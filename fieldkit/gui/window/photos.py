@@ -210,7 +210,7 @@ class PhotoActions(_Parts):
             and not self._confirm_leave(self.details)
         ):
             return None
-        from fieldkit.gui.placement import distance_text
+        from fieldkit.gui.placement_model import distance_text
         from fieldkit.suggest import haversine_m
 
         site = self.store.get(site_id, "site")
