@@ -197,7 +197,8 @@ class MediaStore:
 
         The push-style way to copy an original out (export, "save as"): decrypted on
         the calling thread straight into ``target``, SHA-256 computed once, on a helper
-        thread (``serial=True``: inline). ``on_block(n)`` is called on the calling thread
+        thread in an encrypted store (inline in an unencrypted one, or with
+        ``serial=True``). ``on_block(n)`` is called on the calling thread
         after each block (progress; a cancel it raises stops the copy and propagates).
 
         Raises ``FileNotFoundError`` when the store lacks the file, :class:`MediaError`
@@ -207,7 +208,10 @@ class MediaStore:
         Whatever ``target.write`` raises (a full disk) propagates unchanged.
         """
         path = self.path_of(sha256)
-        hasher = _BlockHasher(serial=serial)
+        # Unencrypted, reading and writing take little CPU: there is nothing for a hashing
+        # thread to overlap with, and its hand-offs cost more than it saves (measured:
+        # 1.31 s inline, 1.43 s threaded for a 100 MB export).
+        hasher = _BlockHasher(serial=serial or not self.cipher.encrypted)
         size = 0
 
         def push(block: bytes) -> None:
