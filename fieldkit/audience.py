@@ -97,16 +97,18 @@ PUBLIC_DROP = {
     ),
 }
 # Bookkeeping columns of the projection that no output needs.
-META = (
-    "kind",
-    "retracted",
-    "retract_reason",
-    "heads",
-    "conflicts",
-    "events",
-    "created_at",
-    "updated_at",
-    "created_by_device",
+META = frozenset(
+    {
+        "kind",
+        "retracted",
+        "retract_reason",
+        "heads",
+        "conflicts",
+        "events",
+        "created_at",
+        "updated_at",
+        "created_by_device",
+    }
 )
 
 

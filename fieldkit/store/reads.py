@@ -19,7 +19,8 @@ A **record** is a plain dict (docs/core-api.md has the full table):
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from fieldkit import records
@@ -54,7 +55,7 @@ class StoreReads(StoreChain):
         if row is None:
             raise NotFound(f"no record with id {record_id}")
         names = [d[0] for d in self.conn.execute(f"SELECT * FROM [{k.plural}] LIMIT 0").description]
-        record = _from_row(k, dict(zip(names, row, strict=True)))
+        record = _row_reader(k, names)(row)
         if record["conflict"]:
             record["conflicts"] = self.conflicts_of(record_id)
         waiting = self.waiting_for(k, record)
@@ -116,8 +117,8 @@ class StoreReads(StoreChain):
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         cursor = self.conn.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        return [_from_row(k, dict(zip(names, r, strict=True))) for r in cursor]
+        read = _row_reader(k, [d[0] for d in cursor.description])
+        return [read(r) for r in cursor]
 
     def count(self, kind: str, *, include_retracted: bool = False) -> int:
         """How many records of ``kind`` (not retracted, unless asked)."""
@@ -238,21 +239,54 @@ class StoreReads(StoreChain):
         }
 
 
-def _from_row(k: records.Kind, row: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": row["id"], "kind": k.name}
-    for f in k.fields:
-        value = row.get(f.name)
-        if f.type in ("list", "names") and isinstance(value, str):
-            value = json.loads(value)
-        elif f.type == "bool" and value is not None:
-            value = bool(value)
-        out[f.name] = value
-    out["created_at"] = row["_created_at"]
-    out["updated_at"] = row["_updated_at"]
-    out["created_by_device"] = row["_created_by"]
-    out["retracted"] = bool(row["_retracted"])
-    out["retract_reason"] = row["_retract_reason"]
-    out["conflict"] = bool(row["_conflict"])
-    out["heads"] = json.loads(row["_heads"])
-    out["events"] = row["_events"]
-    return out
+_META_KEYS = (
+    ("created_at", "_created_at"),
+    ("updated_at", "_updated_at"),
+    ("created_by_device", "_created_by"),
+    ("retracted", "_retracted"),
+    ("retract_reason", "_retract_reason"),
+    ("conflict", "_conflict"),
+    ("heads", "_heads"),
+    ("events", "_events"),
+)
+_READERS: dict[tuple[str, tuple[str, ...]], Callable[[Sequence[Any]], dict[str, Any]]] = {}
+
+
+def _row_reader(k: records.Kind, names: Sequence[str]) -> Callable[[Sequence[Any]], dict[str, Any]]:
+    """A function turning one ``SELECT *`` row of ``k``'s table (columns ``names``) into a
+    record (this module's docstring). Made once per kind and column layout: the per-row
+    work is an ``itemgetter`` and ``dict(zip())`` in C, then the few ``list``/``names``
+    (JSON text) and ``bool`` fields decoded; a field without a column reads as None."""
+    key = (k.name, tuple(names))
+    reader = _READERS.get(key)
+    if reader is not None:
+        return reader
+    column = {n: i for i, n in enumerate(names)}
+    missing = len(names)  # a field without a column reads the None appended to the row
+    keys = (*(f.name for f in k.fields), *(m for m, _ in _META_KEYS))
+    at_id = column["id"]
+    getter = operator.itemgetter(
+        *(column.get(f.name, missing) for f in k.fields),
+        *(column[c] for _, c in _META_KEYS),
+    )
+    pad = any(f.name not in column for f in k.fields)
+    as_json = tuple(f.name for f in k.fields if f.type in ("list", "names"))
+    as_bool = tuple(f.name for f in k.fields if f.type == "bool")
+    kind = k.name
+
+    def read(row: Sequence[Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": row[at_id], "kind": kind}
+        out.update(zip(keys, getter((*row, None) if pad else row), strict=True))
+        for name in as_json:
+            if isinstance(out[name], str):
+                out[name] = json.loads(out[name])
+        for name in as_bool:
+            if out[name] is not None:
+                out[name] = bool(out[name])
+        out["retracted"] = bool(out["retracted"])
+        out["conflict"] = bool(out["conflict"])
+        out["heads"] = json.loads(out["heads"])
+        return out
+
+    _READERS[key] = read
+    return read
