@@ -1,12 +1,22 @@
 """The Map view's canvas: the view (centre, zoom), and a frame made of cached tiles.
 
-A frame pastes premultiplied basemap tiles (drawn off the UI thread,
-:mod:`fieldkit.gui.maptiles`) and overlay tiles of the layers (drawn once per zoom level,
-:mod:`fieldkit.gui.maplayers`), then what depends on the view: the selected site, site
+A frame pastes one opaque image per 256-pixel tile: the basemap tile (drawn off the UI
+thread, :mod:`fieldkit.gui.maptiles`) with the layers' overlay tile (drawn once per zoom
+level, :mod:`fieldkit.gui.maplayers`) composed on it once and cached, so pasting a tile
+is a copy rather than two blends. Then what depends on the view: the selected site, site
 names, photos ringed by "photos within N m", a marker being dragged, the measured line,
-the scale bar, the attribution and the legend. Until a basemap tile arrives its parent's
-quarter is drawn enlarged, else the sea colour. Tools (mouse, keys) come from
+and the furniture (:mod:`fieldkit.gui.mapfurniture`: scale bar, attribution, legend,
+each drawn once into an image and pasted while it does not change). Until a basemap
+tile arrives its parent's quarter is drawn enlarged, else the sea colour, with the
+overlay tile over it (nothing is composed from a stand-in). While panning, overlay
+tiles entering the view are drawn within a time budget per frame, nearest the centre
+first; the rest follow in the next frames. Tools (mouse, keys) come from
 :class:`fieldkit.gui.maptools.MapTools`.
+
+The composed tiles are forgotten whenever what they show changes: new layer data
+(:meth:`MapView.set_data`), moved points or footprints (:meth:`MapView.clear_caches`),
+another basemap (:meth:`MapView.set_source`); the layer choice and zoom are part of
+their key.
 """
 
 from __future__ import annotations
@@ -17,27 +27,21 @@ from collections import OrderedDict
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPaintEvent, QPen, QRegion
 from PySide6.QtWidgets import QWidget
 
-from fieldkit.gui.maplayers import (
-    LayerState,
-    draw_symbol,
-    label_image,
-    qcolor,
-    stamp,
-)
+from fieldkit.gui.mapfurniture import Furniture
+from fieldkit.gui.maplayers import LayerState
+from fieldkit.gui.mapsprites import label_image, qcolor, stamp
 from fieldkit.gui.maptiles import TileLoader
 from fieldkit.gui.maptools import MapTools
 from fieldkit.map import style
 from fieldkit.map.basemaps import BUILTIN_NAME
-from fieldkit.map.furniture import legend_entries, nice_scale, scale_text
 from fieldkit.map.geo import (
     TILE_SIZE,
     View,
     fit_view,
-    metres_per_pixel,
     to_lonlat,
     to_pixels,
     wrap_lon,
@@ -47,6 +51,9 @@ from fieldkit.map.naturalearth import SEA, natural_earth
 
 MIN_ZOOM, MAX_ZOOM = 1, 20
 OVERLAY_CACHE = 320  # overlay tiles kept (256 KiB each; empty tiles cost nothing)
+COMPOSED_CACHE = 320  # basemap tiles with their overlay (256 KiB each, shared when empty)
+PREFETCH_RING = 1  # basemap tiles drawn ahead beyond each edge of the view
+OVERLAY_BUDGET_S = 0.008  # a panning frame's time for drawing overlay tiles entering it
 LABELS_BELOW = 60  # site names show when fewer lone sites than this are in view
 
 
@@ -71,6 +78,8 @@ class MapView(MapTools, QWidget):
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(200, 160)
+        # every pixel is painted each frame: Qt need not paint the parent under it first
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
         self._init_tools()
         self.tiles = TileLoader(self)
         self.tiles.tile_ready.connect(self.update)
@@ -84,8 +93,13 @@ class MapView(MapTools, QWidget):
         self.highlighted: set[str] = set()  # photo ids ("photos within N m")
         self.attribution = natural_earth().info.attribution
         self._overlay: OrderedDict[tuple[Any, ...], QImage | None] = OrderedDict()
-        self._legend: tuple[Any, QImage] | None = None
+        self._composed: OrderedDict[tuple[Any, ...], QImage] = OrderedDict()
+        self.furniture = Furniture()
+        self._sea_tile: QImage | None = None
         self.last_frame_ms = 0.0
+        self.frames_painted = 0
+        self._generation = 0  # counts changes of what the layers show
+        self._budget_key: tuple[Any, ...] | None = None
 
     # -- data ------------------------------------------------------------------------------
 
@@ -97,8 +111,10 @@ class MapView(MapTools, QWidget):
             state = LayerState(data)
             state.set_footprints(data.footprints)
         self.state = state
+        self._generation += 1
         self._overlay.clear()
-        self._legend = None
+        self._composed.clear()
+        self.furniture.forget_legend()
         self.update()
 
     def set_footprints(self, footprints: list[dict[str, Any]]) -> None:
@@ -109,8 +125,10 @@ class MapView(MapTools, QWidget):
     def clear_caches(self) -> None:
         """Forget the drawn overlay tiles, marks and legend (the data changed)."""
         self.state.forget()
+        self._generation += 1
         self._overlay.clear()
-        self._legend = None
+        self._composed.clear()
+        self.furniture.forget_legend()
         self.update()
 
     def move_point(self, kind: str, record_id: str, lat: float, lon: float) -> None:
@@ -130,6 +148,8 @@ class MapView(MapTools, QWidget):
 
     def set_source(self, source: Any) -> None:
         self.tiles.set_source(source)
+        self._composed.clear()  # composed on the old basemap's tiles
+        self._generation += 1
         info = source.info
         self.attribution = info.attribution or info.name
         if info.name != BUILTIN_NAME and "Natural Earth" not in self.attribution:
@@ -213,21 +233,34 @@ class MapView(MapTools, QWidget):
         sx, sy = self._screen(np.array([x0[i] * scale]), np.array([y0[i] * scale]))
         return float(sx[0]), float(sy[0])
 
-    def _visible_tiles(self) -> list[tuple[int, int, float, float]]:
-        """(x, y, left, top) of the tiles under the widget at the current zoom."""
+    def _visible_tiles(self, ring: int = 0) -> list[tuple[int, int, float, float]]:
+        """(x, y, left, top) of the tiles under the widget at the current zoom; with
+        ``ring``, also that many tiles beyond each edge."""
         ox, oy = self.origin()
         n = 2**self.zoom
         out = []
         for ty in range(
-            max(0, math.floor(oy / TILE_SIZE)), math.floor((oy + self.height()) / TILE_SIZE) + 1
+            max(0, math.floor(oy / TILE_SIZE) - ring),
+            math.floor((oy + self.height()) / TILE_SIZE) + 1 + ring,
         ):
             if ty >= n:
                 break
             for tx in range(
-                math.floor(ox / TILE_SIZE), math.floor((ox + self.width()) / TILE_SIZE) + 1
+                math.floor(ox / TILE_SIZE) - ring,
+                math.floor((ox + self.width()) / TILE_SIZE) + 1 + ring,
             ):
                 out.append((tx % n, ty, tx * TILE_SIZE - ox, ty * TILE_SIZE - oy))
         return out
+
+    def _prefetch(self, tiles: list[tuple[int, int, float, float]]) -> None:
+        """Name the basemap tiles in a ring around the view, nearest the centre first."""
+        shown = {(x, y) for x, y, _l, _t in tiles}
+        cx, cy = self.width() / 2 - TILE_SIZE / 2, self.height() / 2 - TILE_SIZE / 2
+        ring = sorted(
+            (t for t in self._visible_tiles(PREFETCH_RING) if (t[0], t[1]) not in shown),
+            key=lambda t: (t[2] - cx) ** 2 + (t[3] - cy) ** 2,
+        )
+        self.tiles.prefetch(self.zoom, [(x, y) for x, y, _l, _t in ring])
 
     # -- painting ----------------------------------------------------------------------------
 
@@ -235,43 +268,130 @@ class MapView(MapTools, QWidget):
         t0 = time.perf_counter()
         p = QPainter(self)
         tiles = self._visible_tiles()
-        self._paint_tiles(p, tiles)
-        self._paint_overlay(p, tiles)
+        deferred = self._paint_base(p, tiles, t0)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         self._paint_live(p)
         self._paint_measure(p)
-        self._paint_furniture(p)
+        self.furniture.paint(p, self)
         p.end()
+        self._prefetch(tiles)
+        if deferred:  # overlay tiles left for the next frame, which repaints only them
+            QTimer.singleShot(0, self, lambda: self.update(deferred))
+        self.frames_painted += 1
         self.last_frame_ms = (time.perf_counter() - t0) * 1000
 
-    def _paint_tiles(self, p: QPainter, tiles: list[tuple[int, int, float, float]]) -> None:
-        p.fillRect(self.rect(), qcolor(SEA))
-        half = TILE_SIZE / 2
-        for x, y, left, top in tiles:
-            img = self.tiles.get(self.zoom, x, y)
-            if img is not None and not img.isNull():
-                p.drawImage(QPointF(left, top), img)
-                continue
-            parent = self.tiles.cached(self.zoom - 1, x // 2, y // 2) if self.zoom else None
-            if parent is not None and not parent.isNull():
-                target = QRectF(left, top, TILE_SIZE, TILE_SIZE)
-                p.drawImage(target, parent, QRectF((x % 2) * half, (y % 2) * half, half, half))
-
-    def _paint_overlay(self, p: QPainter, tiles: list[tuple[int, int, float, float]]) -> None:
+    def _paint_base(
+        self, p: QPainter, tiles: list[tuple[int, int, float, float]], t0: float
+    ) -> QRegion | None:
+        """The basemap and the layers' overlay, one pasted image per tile. While the
+        view pans over the same layers at one zoom, overlay tiles entering it are drawn
+        (nearest the centre first) until ``OVERLAY_BUDGET_S`` after ``t0`` — at least
+        one per frame — and the rest show their basemap until the next frame; the first
+        frame after a zoom, layer, data or basemap change draws them all. Returns where
+        overlay tiles were left for the next frame (None: nowhere)."""
         layers = frozenset(self.layers)
+        key = (layers, self.zoom, self._generation)
+        budgeted, self._budget_key = self._budget_key == key, key
+        deadline = t0 + OVERLAY_BUDGET_S
+        drawn_new, deferred = 0, QRegion()
+        if not self._covered(tiles):  # beyond the poles' edge of the world at low zoom
+            p.fillRect(self.rect(), qcolor(SEA))
+        cx, cy = self.width() / 2 - TILE_SIZE / 2, self.height() / 2 - TILE_SIZE / 2
+        for x, y, left, top in sorted(tiles, key=lambda t: (t[2] - cx) ** 2 + (t[3] - cy) ** 2):
+            at = QPointF(left, top)
+            base = self.tiles.get(self.zoom, x, y)
+            if layers and not self._has_overlay(layers, x, y):
+                if budgeted and drawn_new and time.perf_counter() > deadline:
+                    # this frame's time is spent: the basemap only, for now
+                    deferred += QRect(
+                        math.floor(left), math.floor(top), TILE_SIZE + 1, TILE_SIZE + 1
+                    )
+                    if base is not None and not base.isNull():
+                        if base.hasAlphaChannel():
+                            p.fillRect(QRectF(left, top, TILE_SIZE, TILE_SIZE), qcolor(SEA))
+                        p.drawImage(at, base)
+                    else:
+                        self._paint_stand_in(p, x, y, left, top)
+                    continue
+                drawn_new += 1
+            if base is not None:
+                p.drawImage(at, self._composed_tile(layers, x, y, base))
+                continue
+            # not drawn yet (it was asked for): a stand-in, the layers over it
+            self._paint_stand_in(p, x, y, left, top)
+            overlay = self._overlay_tile(layers, x, y)
+            if overlay is not None:
+                p.drawImage(at, overlay)
+        return None if deferred.isEmpty() else deferred
+
+    def _has_overlay(self, layers: frozenset[str], x: int, y: int) -> bool:
+        """Whether tile (x, y)'s overlay is drawn (alone or composed)."""
+        key = (layers, self.zoom, x, y)
+        return key in self._composed or key in self._overlay
+
+    def _covered(self, tiles: list[tuple[int, int, float, float]]) -> bool:
+        """Whether the tiles cover the whole widget (they always do east-west)."""
+        if not tiles:
+            return False
+        tops = [t[3] for t in tiles]
+        return min(tops) <= 0 and max(tops) + TILE_SIZE >= self.height()
+
+    def _paint_stand_in(self, p: QPainter, x: int, y: int, left: float, top: float) -> None:
+        """Until tile (x, y) arrives: its parent's quarter enlarged, else the sea."""
+        target = QRectF(left, top, TILE_SIZE, TILE_SIZE)
+        parent = self.tiles.cached(self.zoom - 1, x // 2, y // 2) if self.zoom else None
+        if parent is not None and not parent.isNull():
+            half = TILE_SIZE / 2
+            p.fillRect(target, qcolor(SEA))
+            p.drawImage(target, parent, QRectF((x % 2) * half, (y % 2) * half, half, half))
+        else:
+            p.fillRect(target, qcolor(SEA))
+
+    def _composed_tile(self, layers: frozenset[str], x: int, y: int, base: QImage) -> QImage:
+        """Basemap tile (x, y) with the layers' overlay on it, opaque; composed once.
+        A tile with nothing over it is the basemap tile itself (shared, not copied)."""
+        key = (layers, self.zoom, x, y)
+        img = self._composed.get(key)
+        if img is not None:
+            self._composed.move_to_end(key)
+            return img
+        overlay = self._overlay_tile(layers, x, y) if layers else None
+        if base.isNull():  # a damaged tile: the sea shows there
+            base = self._sea()
+        if overlay is None and not base.hasAlphaChannel():
+            img = base
+        else:
+            img = QImage(TILE_SIZE, TILE_SIZE, QImage.Format.Format_RGB32)
+            img.fill(qcolor(SEA))
+            cp = QPainter(img)
+            cp.drawImage(0, 0, base)
+            if overlay is not None:
+                cp.drawImage(0, 0, overlay)
+            cp.end()
+            self._overlay.pop(key, None)  # kept composed; drawn again if that is dropped
+        self._composed[key] = img
+        while len(self._composed) > COMPOSED_CACHE:
+            self._composed.popitem(last=False)
+        return img
+
+    def _sea(self) -> QImage:
+        if self._sea_tile is None:
+            self._sea_tile = QImage(TILE_SIZE, TILE_SIZE, QImage.Format.Format_RGB32)
+            self._sea_tile.fill(qcolor(SEA))
+        return self._sea_tile
+
+    def _overlay_tile(self, layers: frozenset[str], x: int, y: int) -> QImage | None:
+        """The layers' overlay tile (x, y) at the current zoom (None: nothing there)."""
         if not layers:
-            return
-        for x, y, left, top in tiles:
-            key = (layers, self.zoom, x, y)
-            if key in self._overlay:
-                img = self._overlay[key]
-                self._overlay.move_to_end(key)
-            else:
-                img = self._overlay[key] = self.state.paint_tile(self.zoom, x, y, set(layers))
-                while len(self._overlay) > OVERLAY_CACHE:
-                    self._overlay.popitem(last=False)
-            if img is not None:
-                p.drawImage(QPointF(left, top), img)
+            return None
+        key = (layers, self.zoom, x, y)
+        if key in self._overlay:
+            self._overlay.move_to_end(key)
+            return self._overlay[key]
+        img = self._overlay[key] = self.state.paint_tile(self.zoom, x, y, set(layers))
+        while len(self._overlay) > OVERLAY_CACHE:
+            self._overlay.popitem(last=False)
+        return img
 
     def _paint_live(self, p: QPainter) -> None:
         """What depends on the view, not the tile: names, selection, rings, a drag."""
@@ -335,78 +455,3 @@ class MapView(MapTools, QWidget):
             if names[i]:
                 img, baseline = label_image(str(names[i])[:40], font)
                 p.drawImage(QPointF(x + style.SITE_RADIUS + 5, y + 4 - baseline), img)
-
-    def _paint_furniture(self, p: QPainter) -> None:
-        font = QFont(p.font())
-        font.setPointSizeF(8)
-        p.setFont(font)
-        metres, px = nice_scale(metres_per_pixel(self.center()[0], self.zoom), 120)
-        x0, y0 = 10, self.height() - 12
-        p.fillRect(QRectF(x0 - 5, y0 - 20, px + 14, 28), QColor(255, 255, 255, 220))
-        p.setPen(QPen(QColor(0, 0, 0), 3))
-        p.drawLine(QPointF(x0, y0), QPointF(x0 + px, y0))
-        p.setPen(QPen(QColor(0, 0, 0), 2))
-        p.drawLine(QPointF(x0, y0 - 6), QPointF(x0, y0 + 3))
-        p.drawLine(QPointF(x0 + px, y0 - 6), QPointF(x0 + px, y0 + 3))
-        p.drawText(QPointF(x0, y0 - 7), scale_text(metres))
-        fm = p.fontMetrics()
-        text = self.attribution
-        tw = fm.horizontalAdvance(text)
-        p.fillRect(
-            QRectF(self.width() - tw - 12, self.height() - 18, tw + 12, 18),
-            QColor(255, 255, 255, 220),
-        )
-        p.setPen(QColor(40, 40, 40))
-        p.drawText(QPointF(self.width() - tw - 6, self.height() - 5), text)
-        if self.width() > 420:
-            legend = self._legend_image(font)
-            if legend is not None:
-                p.drawImage(QPointF(self.width() - legend.width() - 8, 8), legend)
-
-    def _legend_image(self, font: QFont) -> QImage | None:
-        """The legend, drawn when what the map shows changes (not every frame)."""
-        key = (frozenset(self.layers), len(self.data.footprints), font.pointSizeF())
-        if self._legend is not None and self._legend[0] == key:
-            return None if self._legend[1].isNull() else self._legend[1]
-        entries = legend_entries(self.data, self.layers)
-        if not entries:
-            self._legend = (key, QImage())
-            return None
-        probe = QImage(1, 1, QImage.Format.Format_ARGB32_Premultiplied)
-        pp = QPainter(probe)
-        pp.setFont(font)
-        fm = pp.fontMetrics()
-        width = 30 + max(fm.horizontalAdvance(label) for _s, label, _c in entries)
-        pp.end()
-        height = 8 + 17 * len(entries)
-        img = QImage(width + 1, height + 1, QImage.Format.Format_ARGB32_Premultiplied)
-        img.fill(Qt.GlobalColor.transparent)
-        p = QPainter(img)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        p.setFont(font)
-        p.setPen(QColor(160, 160, 160))
-        p.setBrush(QColor(255, 255, 255, 235))
-        p.drawRect(QRectF(0, 0, width, height))
-        for n, (sym, label, colour) in enumerate(entries):
-            cy, cx = 12 + 17 * n, 12
-            if sym == "conflict":
-                p.setPen(QPen(qcolor(colour), 3))
-                p.setBrush(Qt.BrushStyle.NoBrush)
-                p.drawEllipse(QPointF(cx, cy), 6, 6)
-            elif sym == "photo":
-                p.setPen(Qt.PenStyle.NoPen)
-                p.setBrush(QColor(*style.PHOTO_CONE))
-                p.drawPie(QRectF(cx - 11, cy - 11, 22, 22), 65 * 16, 50 * 16)
-                p.setBrush(qcolor(colour))
-                p.drawEllipse(QPointF(cx, cy), 3, 3)
-            elif sym == "footprint":
-                p.setPen(QPen(qcolor(colour), 1))
-                p.setBrush(QColor(*style.FOOTPRINT_FILL))
-                p.drawRect(QRectF(cx - 7, cy - 5, 14, 10))
-            else:
-                draw_symbol(p, sym, cx, cy, 5, colour)
-            p.setPen(QColor(20, 20, 20))
-            p.drawText(QPointF(24, cy + 4), label)
-        p.end()
-        self._legend = (key, img)
-        return img

@@ -10,8 +10,8 @@ with none, and only tiles entering the view are drawn.
   marks (and its neighbours' that reach into it) by binary search, not a scan.
 - :class:`LayerState`: the layers' points projected once to Web Mercator (world pixels at
   zoom 0), the per-zoom :class:`Marks`, and :meth:`LayerState.paint_tile`.
-- Symbols are drawn from cached sprites (one antialiased QImage per symbol, colour and
-  size), so a dense tile is one ``drawImage`` per point.
+- Marks are pasted from sprites drawn once (:mod:`fieldkit.gui.mapsprites`), so a dense
+  tile is one ``drawImage`` per mark.
 
 What depends on the view rather than the tile (the selected site, photos ringed by
 "photos within N m", site names, the dragged marker) is drawn live by the canvas.
@@ -20,13 +20,13 @@ What depends on the view rather than the tile (the selected site, photos ringed 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPolygonF
 
+from fieldkit.gui.mapsprites import paint_clusters, qcolor, stamp, stamp_many
 from fieldkit.map import style
 from fieldkit.map.geo import EARTH_RADIUS_M, TILE_SIZE, to_pixels
 from fieldkit.map.layers import MapData, Points, cluster
@@ -36,151 +36,6 @@ MARGIN = 48  # pixels a mark may reach beyond its point (cone 26, cluster ≤ 25
 FEW_PHOTOS = 3000  # below this many lone photos at a zoom level, cones and circles show
 CONES_FROM_ZOOM = 16  # ... and always from this zoom on
 POINT_LAYERS = ("photos", "remnants", "sites")  # painted in this order (sites on top)
-
-
-def qcolor(rgb: tuple[int, ...]) -> QColor:
-    return QColor(*rgb)
-
-
-# --- symbols --------------------------------------------------------------------------------
-
-
-def draw_symbol(
-    p: QPainter, kind: str, x: float, y: float, r: float, fill: tuple[int, ...]
-) -> None:
-    """A site or remnant symbol (``style`` names them) centred on (x, y)."""
-    p.setPen(QPen(Qt.GlobalColor.white, 2))
-    p.setBrush(qcolor(fill))
-    if kind == "circle":
-        p.drawEllipse(QPointF(x, y), r, r)
-    elif kind == "ring":
-        p.setPen(QPen(qcolor(fill), 3))
-        p.setBrush(Qt.GlobalColor.white)
-        p.drawEllipse(QPointF(x, y), r, r)
-        p.setBrush(qcolor(fill))
-        p.drawEllipse(QPointF(x, y), 2, 2)
-    elif kind == "square":
-        p.drawRect(QRectF(x - r, y - r, 2 * r, 2 * r))
-    elif kind == "triangle":
-        p.drawPolygon(
-            QPolygonF(
-                [
-                    QPointF(x, y - r * 1.2),
-                    QPointF(x + r * 1.1, y + r * 0.8),
-                    QPointF(x - r * 1.1, y + r * 0.8),
-                ]
-            )
-        )
-    elif kind == "hazard":
-        p.setPen(QPen(qcolor(style.HAZARD_EDGE), 2))
-        p.setBrush(qcolor(style.HAZARD_FILL))
-        p.drawPolygon(
-            QPolygonF(
-                [
-                    QPointF(x, y - r * 1.5),
-                    QPointF(x + r * 1.35, y + r),
-                    QPointF(x - r * 1.35, y + r),
-                ]
-            )
-        )
-        p.drawLine(QPointF(x, y - r * 0.6), QPointF(x, y + r * 0.2))
-        p.drawPoint(QPointF(x, y + r * 0.6))
-    elif kind == "photo":
-        p.setPen(QPen(Qt.GlobalColor.white, 1))
-        p.drawEllipse(QPointF(x, y), r, r)
-    else:  # diamond
-        p.drawPolygon(
-            QPolygonF(
-                [
-                    QPointF(x, y - r * 1.3),
-                    QPointF(x + r * 1.3, y),
-                    QPointF(x, y + r * 1.3),
-                    QPointF(x - r * 1.3, y),
-                ]
-            )
-        )
-
-
-_SPRITES: dict[tuple[str, tuple[int, ...], float], tuple[QImage, float]] = {}
-
-
-def sprite(kind: str, r: float, fill: tuple[int, ...]) -> tuple[QImage, float]:
-    """The symbol drawn once into a small premultiplied image, and its half size."""
-    key = (kind, tuple(fill), float(r))
-    found = _SPRITES.get(key)
-    if found is None:
-        half = math.ceil(r * 1.6) + 3
-        img = QImage(2 * half, 2 * half, QImage.Format.Format_ARGB32_Premultiplied)
-        img.fill(Qt.GlobalColor.transparent)
-        p = QPainter(img)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        draw_symbol(p, kind, half, half, r, fill)
-        p.end()
-        found = _SPRITES[key] = (img, float(half))
-    return found
-
-
-def stamp(p: QPainter, kind: str, x: float, y: float, r: float, fill: tuple[int, ...]) -> None:
-    """Draw a symbol from its sprite, its centre on the pixel holding (x, y)."""
-    img, half = sprite(kind, r, fill)
-    p.drawImage(QPointF(math.floor(x) + 0.5 - half, math.floor(y) + 0.5 - half), img)
-
-
-def halo_text(p: QPainter, x: float, y: float, text: str) -> None:
-    path = QPainterPath()
-    path.addText(QPointF(x, y), p.font(), text)
-    p.setPen(QPen(QColor(255, 255, 255, 230), 4))
-    p.setBrush(Qt.BrushStyle.NoBrush)
-    p.drawPath(path)
-    p.setPen(Qt.PenStyle.NoPen)
-    p.setBrush(QColor(25, 25, 25))
-    p.drawPath(path)
-
-
-_LABELS: dict[tuple[str, int], tuple[QImage, float]] = {}
-
-
-def label_image(text: str, font: QFont) -> tuple[QImage, float]:
-    """A name with its white halo, drawn once (a frame pastes it); and its baseline."""
-    key = (text, font.pointSize())
-    found = _LABELS.get(key)
-    if found is None:
-        if len(_LABELS) > 2000:
-            _LABELS.clear()
-        path = QPainterPath()
-        path.addText(QPointF(0, 0), font, text)
-        box = path.boundingRect().adjusted(-3, -3, 3, 3)
-        img = QImage(
-            max(1, math.ceil(box.width())),
-            max(1, math.ceil(box.height())),
-            QImage.Format.Format_ARGB32_Premultiplied,
-        )
-        img.fill(Qt.GlobalColor.transparent)
-        p = QPainter(img)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        p.setFont(font)
-        halo_text(p, -box.left(), -box.top(), text)
-        p.end()
-        found = _LABELS[key] = (img, -box.top())
-    return found
-
-
-def paint_clusters(p: QPainter, layer: str, marks: Iterable[tuple[float, float, int]]) -> None:
-    marks = list(marks)
-    if not marks:
-        return
-    p.setPen(QPen(Qt.GlobalColor.white, 2))
-    p.setBrush(qcolor(style.CLUSTER[layer]))
-    for x, y, n in marks:
-        r = 9 + 3 * math.log10(n)
-        p.drawEllipse(QPointF(x, y), r, r)
-    font = QFont(p.font())
-    font.setPointSizeF(8)
-    font.setBold(True)
-    p.setFont(font)
-    p.setPen(Qt.GlobalColor.white)
-    for x, y, n in marks:
-        p.drawText(QRectF(x - 20, y - 10, 40, 20), Qt.AlignmentFlag.AlignCenter, str(n))
 
 
 # --- marks bucketed by tile -----------------------------------------------------------------
@@ -405,14 +260,9 @@ class LayerState:
                     # Qt's angles: counter-clockwise from east, in 1/16 degree
                     start = int((90.0 - deg - style.CONE_HALF_ANGLE) * 16)
                     p.drawPie(QRectF(x - cr, y - cr, 2 * cr, 2 * cr), start, span)
-        for x, y in zip(lx.tolist(), ly.tolist(), strict=True):
-            stamp(p, "photo", x, y, style.PHOTO_RADIUS, style.PHOTO)
+        stamp_many(p, "photo", style.PHOTO_RADIUS, style.PHOTO, lx, ly)
         many = ~lone
-        paint_clusters(
-            p,
-            "photos",
-            zip(xs[many].tolist(), ys[many].tolist(), marks.count[pos][many].tolist(), strict=True),
-        )
+        paint_clusters(p, "photos", xs[many], ys[many], marks.count[pos][many])
         return drawn
 
     def _accuracy(self, zoom: int) -> tuple[np.ndarray, np.ndarray]:
@@ -467,11 +317,7 @@ class LayerState:
             else:
                 stamp(p, "circle", x, y, style.REMNANT_RADIUS, colour)
         many = index < 0
-        paint_clusters(
-            p,
-            "remnants",
-            zip(xs[many].tolist(), ys[many].tolist(), marks.count[pos][many].tolist(), strict=True),
-        )
+        paint_clusters(p, "remnants", xs[many], ys[many], marks.count[pos][many])
         return bool(len(pos))
 
     def _paint_sites(self, p: QPainter, zoom: int, tx: int, ty: int) -> bool:
@@ -490,9 +336,5 @@ class LayerState:
             kind, colour, _label = style.site_symbol(ex["site_type"][i])
             stamp(p, kind, x, y, style.SITE_RADIUS, colour)
         many = index < 0
-        paint_clusters(
-            p,
-            "sites",
-            zip(xs[many].tolist(), ys[many].tolist(), marks.count[pos][many].tolist(), strict=True),
-        )
+        paint_clusters(p, "sites", xs[many], ys[many], marks.count[pos][many])
         return bool(len(pos))

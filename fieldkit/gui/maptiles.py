@@ -1,8 +1,8 @@
 """The Map view's work off the UI thread: basemap tiles, the layers' read, footprints.
 
 - :class:`TileLoader`: basemap tiles drawn on a pool of two threads
-  (:func:`fieldkit.map.render.compose_tile`), converted there to the screen's
-  premultiplied format (so a frame pastes them without converting), kept in an LRU cache.
+  (:func:`fieldkit.map.render.compose_tile`), converted there to the format a frame
+  pastes without converting or blending (opaque tiles ``RGB32``), kept in an LRU cache.
 - :func:`load_layers`: :func:`fieldkit.map.layers.load_map_data` on a connection of its
   own (the store is in WAL mode: it reads while the UI's connection writes), so opening
   the map or changing its filter never blocks the UI thread on SQLite.
@@ -13,6 +13,7 @@ Results come back to the UI thread as queued signals; nothing here touches a wid
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QImage
 
@@ -64,21 +66,39 @@ class _TileSignals(QObject):
     ready = Signal(object, object)  # key (generation, z, x, y), QImage
 
 
+def tile_qimage(img: Image.Image) -> QImage:
+    """A Pillow tile as the QImage a frame pastes fastest: ``Format_RGB32`` when it is
+    opaque (every tile of the shipped base, most raster tiles; pasting it is a copy,
+    not a blend), else premultiplied ARGB32. The QImage owns its pixels."""
+    rgba = img.convert("RGBA")
+    alpha = rgba.getchannel("A").getextrema()
+    opaque = alpha[0] == 255
+    qimg = QImage(
+        rgba.tobytes("raw", "RGBA"), rgba.width, rgba.height, QImage.Format.Format_RGBA8888
+    )
+    return qimg.convertToFormat(
+        QImage.Format.Format_RGB32 if opaque else QImage.Format.Format_ARGB32_Premultiplied
+    )
+
+
 def _draw_tile(source: Any, key: tuple[int, int, int, int], signals: _TileSignals) -> None:
-    """On a pool thread: the tile as a premultiplied QImage, announced by a signal."""
+    """On a pool thread: the tile as a QImage (:func:`tile_qimage`), announced by a
+    signal."""
     _gen, z, x, y = key
     try:
-        img = compose_tile(source, z, x, y).convert("RGBA")
-        qimg = QImage(
-            img.tobytes("raw", "RGBA"), img.width, img.height, QImage.Format.Format_RGBA8888
-        ).convertToFormat(QImage.Format.Format_ARGB32_Premultiplied)  # owns its pixels
+        qimg = tile_qimage(compose_tile(source, z, x, y))
     except Exception:  # a damaged tile must not stop the others: the sea shows there
         qimg = QImage()
     signals.ready.emit(key, qimg)
 
 
 class TileLoader(QObject):
-    """Tiles by (z, x, y): from the cache, or drawn on the pool and announced."""
+    """Tiles by (z, x, y): from the cache, or drawn on the pool and announced.
+
+    Besides the tiles a frame asks for (:meth:`get`), the canvas names the tiles just
+    around its view (:meth:`prefetch`): they are drawn when the pool has nothing else to
+    do, so a pan finds its next tiles ready, as web maps keep a buffer around the view.
+    """
 
     tile_ready = Signal()
 
@@ -87,6 +107,8 @@ class TileLoader(QObject):
         self.pool = Pool(2)
         self.cache: OrderedDict[tuple[int, int, int], QImage] = OrderedDict()
         self.pending: set[tuple[int, int, int]] = set()
+        self.wanted: list[tuple[int, int, int]] = []  # to prefetch, nearest first
+        self._unseen: set[tuple[int, int, int]] = set()  # pending, asked by no frame yet
         self.generation = 0
         self.source: Any = natural_earth()
         self._signals = _TileSignals()
@@ -98,6 +120,8 @@ class TileLoader(QObject):
         self.source = source
         self.cache.clear()
         self.pending.clear()
+        self.wanted.clear()
+        self._unseen.clear()
         if old is not natural_earth() and old is not source:
             self.pool.wait(2000)  # no job may still read the file we close
             old.close()
@@ -108,10 +132,32 @@ class TileLoader(QObject):
         if img is not None:
             self.cache.move_to_end(key)
             return img
-        if key not in self.pending:
-            self.pending.add(key)
-            self.pool.start(_draw_tile, self.source, (self.generation, z, x, y), self._signals)
+        if key in self.pending:
+            self._unseen.discard(key)  # a frame waits for it now: announce it
+        else:
+            self._request(key)
         return None
+
+    def _request(self, key: tuple[int, int, int]) -> None:
+        self.pending.add(key)
+        self.pool.start(_draw_tile, self.source, (self.generation, *key), self._signals)
+
+    def prefetch(self, z: int, tiles: list[tuple[int, int]]) -> None:
+        """Tiles (x, y) at zoom ``z`` to draw once the pool is idle, nearest first;
+        replaces the last list (the view moved on)."""
+        self.wanted = [(z, x, y) for x, y in tiles if (z, x, y) not in self.cache]
+        self._feed()
+
+    def _feed(self) -> None:
+        """Start prefetching when no tile a frame asked for is still being drawn: two at
+        a time (the pool's threads), so a frame's own tiles never queue behind many."""
+        if self.pending:
+            return
+        while self.wanted and len(self.pending) < 2:
+            key = self.wanted.pop(0)
+            if key not in self.cache and key not in self.pending:
+                self._unseen.add(key)
+                self._request(key)
 
     def cached(self, z: int, x: int, y: int) -> QImage | None:
         return self.cache.get((z, x, y))
@@ -124,11 +170,25 @@ class TileLoader(QObject):
         self.cache[(z, x, y)] = img
         while len(self.cache) > TILE_CACHE:
             self.cache.popitem(last=False)
-        self.tile_ready.emit()
+        if (z, x, y) in self._unseen:
+            self._unseen.discard((z, x, y))  # prefetched: no frame shows it yet
+        else:
+            self.tile_ready.emit()
+        self._feed()
 
     def wait(self, msecs: int = 5000) -> bool:
-        """Let every queued tile finish (tests, benchmarks, screenshots)."""
-        return self.pool.wait(msecs)
+        """Let every queued tile finish, the prefetched ones too (tests, benchmarks,
+        screenshots); False when some are still being drawn after ``msecs``."""
+        deadline = time.monotonic() + msecs / 1000
+        while True:
+            left = deadline - time.monotonic()
+            if not self.pool.wait(max(0, int(left * 1000))):  # delivers what arrived
+                return False
+            if not self.pending and not self.wanted:
+                return True
+            if left <= 0:
+                return False
+            self._feed()
 
 
 # --- the layers and footprints ----------------------------------------------------------------

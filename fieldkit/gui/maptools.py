@@ -12,7 +12,7 @@ import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPolygonF, QWheelEvent
 
-from fieldkit.gui.maplayers import halo_text
+from fieldkit.gui.mapsprites import halo_text
 from fieldkit.map.geo import distance_m
 
 HIT_RADIUS = 10  # pixels around a marker that count as a click on it

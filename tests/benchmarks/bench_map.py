@@ -99,13 +99,30 @@ def build_store(home: Path, sites: int, photos: int) -> None:
 
 
 def frames(view, steps) -> list[float]:
-    """Paint once per step, synchronously; the paint time of each frame in ms."""
+    """Paint once per step, synchronously; the paint time of each frame in ms. Between
+    steps the events that arrived meanwhile are delivered, as the app's event loop does
+    between two mouse moves: basemap tiles drawn on the pool, and the frames the view
+    asks for itself (overlay tiles left for the next frame), which are counted too."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
     out = []
     for step in steps:
+        for _ in range(50):
+            painted = view.frames_painted
+            app.processEvents()
+            if view.frames_painted == painted:
+                break
+            out.append(view.last_frame_ms)
         step()
         view.repaint()
         out.append(view.last_frame_ms)
     return out
+
+
+def summary(ms: list[float]) -> tuple[float, float, float]:
+    """(median, 90th percentile, worst) of frame times."""
+    return statistics.median(ms), sorted(ms)[int(len(ms) * 0.9)], max(ms)
 
 
 def pan_zoom_steps(view, zooms):
@@ -138,7 +155,7 @@ def main() -> int:
     from fieldkit.map.naturalearth import natural_earth
     from fieldkit.map.render import render_map
 
-    store = Store.open(root)
+    store = Store.open(root, passphrase=PASS)
     (case,) = store.find("case")
 
     from fieldkit.map import cache
@@ -191,13 +208,13 @@ def main() -> int:
     view.layers = set()
     ref = frames(view, pan_zoom_steps(view, zooms))
     view.layers = {"sites", "remnants", "photos", "footprints"}
-    med, ref_med = statistics.median(ms), statistics.median(ref)
-    p90 = sorted(ms)[int(len(ms) * 0.9)]
+    (med, p90, worst), (ref_med, ref_p90, ref_worst) = summary(ms), summary(ref)
     print(
         f"frame while panning and zooming (zoom {fitted}-16, {len(ms)} frames, "
         f"{view.width()}x{view.height()}): median {med:.1f} ms, 90th percentile "
-        f"{p90:.1f} ms, worst {max(ms):.1f} ms   [goal median ≤ 16 ms]; basemap alone: "
-        f"median {ref_med:.1f} ms ({med / max(ref_med, 1e-6):.1f}×)"
+        f"{p90:.1f} ms, worst {worst:.1f} ms   [goal median ≤ 16 ms]; basemap alone: "
+        f"median {ref_med:.1f} ms ({med / max(ref_med, 1e-6):.1f}×), 90th percentile "
+        f"{ref_p90:.1f} ms, worst {ref_worst:.1f} ms"
     )
     # the first frame at a new zoom level clusters every point once and draws the
     # overlay tiles in view
