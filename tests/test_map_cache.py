@@ -27,7 +27,10 @@ def _same(a: MapData, b: MapData) -> None:
 
 
 def _entries(store: Any) -> list[tuple[str, str]]:
-    return store.conn.execute(f"SELECT key, stamp FROM {cache.TABLE}").fetchall()
+    """(key, stamp) of each entry's head row (its parts are rows of their own)."""
+    return store.conn.execute(
+        f"SELECT key, stamp FROM {cache.TABLE} WHERE instr(key, char(31)) = 0"
+    ).fetchall()
 
 
 def test_cached_layers_equal_the_tables_and_follow_every_change(store: Any) -> None:
@@ -83,5 +86,130 @@ def test_the_cache_keeps_a_few_entries(store: Any) -> None:
     for flt in filters:
         cache.load_map_data_cached(store, flt)
     assert len(_entries(store)) == cache.KEEP
+    (rows,) = store.conn.execute(f"SELECT count(*) FROM {cache.TABLE}").fetchone()
+    assert rows == cache.KEEP * (1 + len(cache.PARTS))  # no part outlives its entry
     keys = {k for k, _s in _entries(store)}
     assert cache.cache_key(filters[-1], {"sites", "remnants", "photos", "footprints"}) in keys
+
+
+def test_updated_from_the_journal_the_cache_equals_a_full_read(
+    make_store: Any, tmp_path: Any, monkeypatch: Any
+) -> None:
+    """Create, move, re-parent, re-case, retract, import: after each, every cached filter
+    is updated from the journal (no full read) and equals a full read."""
+    from fieldkit.bundle import export_bundle, import_bundle
+    from fieldkit.crypto import trustlist
+    from tests.conftest import PASSPHRASE
+
+    store = make_store("A")
+    ids = _demo_like(store)
+    remnant = store.find("remnant")[0]["id"]
+
+    def photo(n: int, target: str | None, kind: str = "site") -> str:
+        stored = store.media.put_bytes(b"photo %d" % n)  # a bundle carries its file
+        media = store.create(
+            "media",
+            {"sha256": stored.sha256, "file_name": f"{n}.jpg", "size": stored.size,
+             "lat": 39.8 + n / 1000, "lon": 46.75, "direction": 10.0 * n,
+             "captured_utc": f"2020-10-0{n}T12:00:00Z"},
+        )  # fmt: skip
+        if target:
+            store.create(
+                "link", {"media_id": media["id"], "target_kind": kind, "target_id": target}
+            )
+        return str(media["id"])
+
+    photos = [photo(1, ids["a"]), photo(2, remnant, "remnant"), photo(3, ids["case"], "case")]
+    photos.append(photo(4, None))
+    filters = [
+        MapFilter(),
+        MapFilter(case_id=ids["case"]),
+        MapFilter(site_id=ids["a"]),
+        MapFilter(start="2020-10-01T00:00:00Z", end="2020-10-06T00:00:00Z"),
+    ]
+    full_reads: list[MapFilter] = []
+    real = cache.read_map_data
+
+    def spy(conn: Any, flt: MapFilter, **kw: Any) -> MapData:
+        if not any(kw.get(k) is not None for k in ("only_sites", "only_remnants", "only_media")):
+            full_reads.append(flt)
+        return real(conn, flt, **kw)
+
+    monkeypatch.setattr(cache, "read_map_data", spy)
+
+    def check(step: str) -> None:
+        full_reads.clear()
+        for flt in filters:
+            got = cache.load_map_data_cached(store, flt)
+            want = load_map_data(store, flt)
+            _same(got, want)
+            assert got.footprints == want.footprints, (step, flt)
+            assert np.array_equal(got.footprint_rowid, want.footprint_rowid)
+            for name in ("sites", "remnants", "photos"):
+                assert np.array_equal(getattr(got, name).rowid, getattr(want, name).rowid)
+        assert full_reads == [], step
+
+    for flt in filters:
+        cache.load_map_data_cached(store, flt)
+    new_site = store.create(
+        "site", {"case_id": ids["case"], "name": "D", "lat": 39.81, "lon": 46.76,
+                 "incident_start": "2020-10-05T00:00:00Z"},
+    )  # fmt: skip
+    store.create(
+        "remnant",
+        {"site_id": new_site["id"], "category": "crater", "lat": 39.811, "lon": 46.761},
+    )
+    check("created")
+
+    def tokens(flt: MapFilter) -> dict[str, str]:
+        key = cache.cache_key(flt, {"sites", "remnants", "photos", "footprints"})
+        rows = store.conn.execute(
+            f"SELECT key, stamp FROM {cache.TABLE} WHERE key > ? AND key < ?",
+            (key + "\x1f", key + "\x20"),
+        ).fetchall()
+        return {k.rsplit("\x1f", 1)[1]: stamp for k, stamp in rows}
+
+    before = tokens(filters[1])
+    store.update(ids["a"], {"lat": 39.805, "lon": 46.755})
+    check("a site moved")
+    after = tokens(filters[1])  # its photos and remnants were read again, the same rows:
+    assert after["sites"] != before["sites"]  # only the sites are written again
+    assert after["photos"] == before["photos"] and after["footprints"] == before["footprints"]
+    store.update(remnant, {"lat": 39.8005, "lon": 46.7502})
+    check("a remnant moved")
+    store.update(remnant, {"site_id": new_site["id"]})  # its footprint moves with it
+    check("re-parented")
+    store.update(new_site["id"], {"case_id": ids["other"], "incident_start": None})
+    check("another case, no incident time")
+    store.retract(photos[0], "test")
+    links = store.conn.execute("SELECT id FROM links WHERE media_id = ?", (photos[2],)).fetchall()
+    store.retract(links[0][0], "test")
+    store.update(photos[3], {"captured_utc": "2020-10-09T00:00:00Z"})
+    check("photo, link retracted; a capture time changed")
+    store.retract(ids["a"], "test")
+    check("site retracted")
+
+    # a bundle from a colleague: a site and a photo linked to an existing site
+    other = make_store("B")
+    trustlist.trust(store.keys_dir, trustlist.export_public(other.keys_dir))
+    mine = export_bundle(store, tmp_path / "mine", passphrase=PASSPHRASE, full=True, plaintext=True)
+    trustlist.trust(other.keys_dir, trustlist.export_public(store.keys_dir))
+    assert import_bundle(other, mine.path).ok  # their store starts from ours
+    theirs_site = other.create(
+        "site", {"case_id": ids["case"], "name": "E", "lat": 39.79, "lon": 46.74}
+    )
+    stored = other.media.put_bytes(b"their photo")
+    theirs_photo = other.create(
+        "media",
+        {"sha256": stored.sha256, "file_name": "e.jpg", "size": stored.size, "lat": 39.79,
+         "lon": 46.74},
+    )  # fmt: skip
+    other.create(
+        "link", {"media_id": theirs_photo["id"], "target_kind": "site", "target_id": ids["b"]}
+    )
+    other.update(ids["b"], {"lat": 39.811, "lon": 46.761})
+    bundle = export_bundle(other, tmp_path / "theirs", passphrase=PASSPHRASE, plaintext=True)
+    report = import_bundle(store, bundle.path)
+    assert report.ok, [str(p) for p in report.problems]
+    check("imported")
+    assert theirs_site["id"] in cache.load_map_data_cached(store, filters[1]).sites.ids

@@ -117,6 +117,14 @@ class MapView(MapTools, QWidget):
         self.furniture.forget_legend()
         self.update()
 
+    def preload_overlay(self, zoom: int, tiles: dict[tuple[int, int], QImage | None]) -> None:
+        """Overlay tiles (x, y) at ``zoom`` of the current data and layers, painted off
+        the UI thread (:func:`fieldkit.gui.maptiles.load_layers`): the frame pastes them
+        instead of painting them."""
+        layers = frozenset(self.layers)
+        for (x, y), img in tiles.items():
+            self._overlay[(layers, zoom, x, y)] = img
+
     def set_footprints(self, footprints: list[dict[str, Any]]) -> None:
         """Show footprints (computed off the UI thread by the panel)."""
         self.state.set_footprints(footprints)

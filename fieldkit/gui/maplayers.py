@@ -147,22 +147,11 @@ class LayerState:
         return found
 
     def set_footprints(self, footprints: list[dict[str, Any]]) -> None:
-        from fieldkit.gui.maptiles import footprint_lines, footprint_rings
+        from fieldkit.gui.maptiles import footprint_shapes
 
         self.data.footprints = footprints
-        self.footprint_rings = [
-            (footprint_rings(fp.get("polygon")), footprint_lines(fp.get("axis")))
-            for fp in footprints
-        ]
-        boxes = []
-        for rings, axes in self.footprint_rings:
-            pts = [a for a in rings + axes if len(a)]
-            if pts:
-                allp = np.concatenate(pts)
-                boxes.append([*allp.min(axis=0), *allp.max(axis=0)])
-            else:
-                boxes.append([np.inf, np.inf, -np.inf, -np.inf])
-        self._fp_box = np.array(boxes, dtype=np.float64).reshape(-1, 4)
+        self.footprint_rings, boxes = footprint_shapes(footprints)
+        self._fp_box = boxes.reshape(-1, 4)
 
     def marks(self, name: str, zoom: int) -> Marks:
         key = (name, zoom)

@@ -205,19 +205,30 @@ def load_layers(
     generation: int,
     signals: ResultSignals,
     fit_size: tuple[int, int] | None = None,
+    shown: frozenset[str] | None = None,
 ) -> None:
     """On a pool thread: the layers for ``flt`` read on a connection of its own (through
     the layer cache), projected to world pixels; with ``fit_size`` (the canvas's width,
-    height) also the view that fits them, its zoom's clusters made here too. Emits
-    (MapData, LayerState, View or None), or the exception; when the layers came from the
-    tables, then ("footprints", the footprints), and caches them.
+    height) also the view that fits them, its zoom's clusters made here too, and with
+    ``shown`` (the canvas's layers) that view's overlay tiles, kept in the store for the
+    next time or taken from it (:mod:`fieldkit.gui.mapoverlay`). Emits (MapData,
+    LayerState, View or None, {(x, y): tile} at the view's zoom), or the exception; when
+    the layers came from the tables without their footprints, then ("footprints", the
+    footprints); then caches what it read.
     """
     from pathlib import Path as _Path
 
     from fieldkit.atrest.database import connect
+    from fieldkit.gui import mapoverlay
     from fieldkit.gui.maplayers import POINT_LAYERS, LayerState
     from fieldkit.map import style
-    from fieldkit.map.cache import LayerReader, read_layers, save_layers, with_footprints
+    from fieldkit.map.cache import (
+        LayerReader,
+        cache_key,
+        read_layers_stamped,
+        save_layers,
+        with_footprints,
+    )
     from fieldkit.map.geo import fit_view
     from fieldkit.map.layers import LAYERS
     from fieldkit.paths import DB_NAME
@@ -226,32 +237,59 @@ def load_layers(
     try:
         conn = connect(_Path(home) / DB_NAME, secrets)
         reader = LayerReader(conn)
-        data, fresh = read_layers(reader, flt, layers=LAYERS)
-        state = LayerState(data)
+        data, current, unchanged = read_layers_stamped(reader, flt, layers=LAYERS)
+        shown_data = _for_the_canvas(data)
+        state = LayerState(shown_data)
         state.set_footprints(data.footprints)
         view = None
+        tiles: mapoverlay.Tiles = {}
+        painted = False
+        complete = data.footprints_computed or not data.footprint_input
         if fit_size is not None:
             positions = data.positions()
             if len(positions):
                 w, h = fit_size
                 view = fit_view(positions, max(w, 64), max(h, 64), max_zoom=FIT_MAX_ZOOM)
                 zoom = max(1, view.zoom)
+                view = type(view)(view.lat, view.lon, zoom, view.width, view.height)
                 for name in POINT_LAYERS:
                     if zoom < style.CLUSTER_BELOW_ZOOM:
                         state.marks(name, zoom)
-        signals.done.emit(generation, (data, state, view))
-        if fresh is not None:
+                if shown and complete:
+                    key = mapoverlay.tiles_key(cache_key(flt, LAYERS), shown, zoom)
+                    tiles = mapoverlay.read_tiles(conn, key, current)
+                    for tx, ty in mapoverlay.visible_tiles(view):
+                        if (tx, ty) not in tiles:  # painted here, not on the UI thread
+                            tiles[(tx, ty)] = state.paint_tile(zoom, tx, ty, set(shown))
+                            painted = True
+        signals.done.emit(generation, (shown_data, state, view, tiles))
+        if not unchanged:
             # read from the tables: the map shows the points now; the footprints follow,
             # then everything is cached for the next time
             if data.footprint_input and not data.footprints_computed:
                 data = with_footprints(data)
                 signals.done.emit(generation, ("footprints", data.footprints))
-            save_layers(reader, flt, LAYERS, fresh, data)
+            save_layers(reader, flt, LAYERS, current, data)
+        if painted and view is not None and shown:
+            mapoverlay.save_tiles(conn, key, current, tiles)
     except Exception as exc:  # shown in the panel's status line, never a crash
         signals.done.emit(generation, exc)
     finally:
         if conn is not None:
             conn.close()
+
+
+def _for_the_canvas(data: Any) -> Any:
+    """``data`` with the sites' and remnants' positions copied: the canvas moves a
+    dragged marker in place, and this thread caches ``data`` after handing it over."""
+    from dataclasses import replace
+
+    from fieldkit.map.layers import Points
+
+    def copied(pts: Points) -> Points:
+        return Points(pts.ids, pts.lat.copy(), pts.lon.copy(), pts.extra, pts.rowid)
+
+    return replace(data, sites=copied(data.sites), remnants=copied(data.remnants))
 
 
 def compute_footprints(
@@ -301,3 +339,62 @@ def footprint_lines(geometry: dict[str, Any] | None) -> list[np.ndarray]:
         x, y = to_pixels(a[:, 1], a[:, 0], 0)
         out.append(np.column_stack([x, y]))
     return out
+
+
+def footprint_shapes(
+    footprints: list[dict[str, Any]],
+) -> tuple[list[tuple[list[np.ndarray], list[np.ndarray]]], np.ndarray]:
+    """Every footprint's (rings, axis lines) as :func:`footprint_rings` and
+    :func:`footprint_lines` give them, and their boxes (min x, min y, max x, max y;
+    infinite when empty) as an (n, 4) array; projected in one go (1,000 footprints:
+    one numpy call, not 2,000)."""
+    parts: list[list[Any]] = []  # each ring and line's coordinates, in order
+    counts: list[tuple[int, int]] = []  # per footprint: its rings, its lines
+    for fp in footprints:
+        rings = _outer_rings(fp.get("polygon"))
+        lines = _lines(fp.get("axis"))
+        parts.extend(rings)
+        parts.extend(lines)
+        counts.append((len(rings), len(lines)))
+    sizes = [len(part) for part in parts]
+    flat = [pt for part in parts for pt in part]
+    arrays: list[np.ndarray] = []
+    if flat:
+        a = np.asarray(flat, dtype=np.float64).reshape(-1, 2)
+        x, y = to_pixels(a[:, 1], a[:, 0], 0)
+        xy = np.column_stack([x, y])
+        arrays = np.split(xy, np.cumsum(sizes)[:-1]) if len(sizes) > 1 else [xy]
+    shapes: list[tuple[list[np.ndarray], list[np.ndarray]]] = []
+    boxes = np.empty((len(footprints), 4), dtype=np.float64)
+    at = 0
+    for n, (nr, nl) in enumerate(counts):
+        rings, lines = arrays[at : at + nr], arrays[at + nr : at + nr + nl]
+        at += nr + nl
+        shapes.append((list(rings), list(lines)))
+        pts = [a for a in rings + lines if len(a)]
+        if pts:
+            allp = np.concatenate(pts)
+            boxes[n] = [*allp.min(axis=0), *allp.max(axis=0)]
+        else:
+            boxes[n] = [np.inf, np.inf, -np.inf, -np.inf]
+    return shapes, boxes
+
+
+def _outer_rings(geometry: dict[str, Any] | None) -> list[Any]:
+    if not geometry:
+        return []
+    if geometry["type"] == "Polygon":
+        return [geometry["coordinates"][0]]
+    if geometry["type"] == "MultiPolygon":
+        return [poly[0] for poly in geometry["coordinates"]]
+    return []
+
+
+def _lines(geometry: dict[str, Any] | None) -> list[Any]:
+    if not geometry:
+        return []
+    if geometry["type"] == "LineString":
+        return [geometry["coordinates"]]
+    if geometry["type"] == "MultiLineString":
+        return list(geometry["coordinates"])
+    return []

@@ -156,6 +156,7 @@ class MapPanel(QWidget):
         self.loaded = False  # the layers are read when the map is first shown
         self.loading = False  # a read is under way (off the UI thread)
         self._fit_when_read = False
+        self._load_shown: frozenset[str] = frozenset()  # the layers the read paints
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
@@ -192,6 +193,7 @@ class MapPanel(QWidget):
         self._load_generation += 1
         self.loading = True
         size = (self.view.width(), self.view.height()) if self._fit_when_read else None
+        self._load_shown = frozenset(self.view.layers)
         self.load_pool.start(
             load_layers,
             self.store.home,
@@ -200,6 +202,7 @@ class MapPanel(QWidget):
             self._load_generation,
             self._load_signals,
             size,
+            self._load_shown,
         )
 
     def _layers_read(self, generation: int, result: Any) -> None:
@@ -212,7 +215,7 @@ class MapPanel(QWidget):
         if isinstance(result, Exception):
             self.status_changed.emit(tr("The map could not read the records: {e}").format(e=result))
             return
-        data, state, fitted = result
+        data, state, fitted, tiles = result
         self.view.set_data(data, state)
         self._footprint_generation += 1
         if data.footprint_input and not data.footprints_computed:
@@ -229,6 +232,9 @@ class MapPanel(QWidget):
                 max(self.view.height(), 64),
             )
             if fitted is not None and same_size:  # fitted with the read, off the UI thread
+                # with its overlay tiles painted there too (or kept from the last time)
+                if self._load_shown == frozenset(self.view.layers):
+                    self.view.preload_overlay(fitted.zoom, tiles)
                 self.view.set_center(fitted.lat, fitted.lon, max(1, fitted.zoom))
             else:  # the canvas was resized meanwhile (a dock's first layout)
                 self.zoom_to_case()

@@ -17,22 +17,36 @@ in the database, the cache is encrypted with it (SQLCipher) in an encrypted stor
 it is no part of the journal, of bundles or of evidence: dropping the table loses
 nothing. A cache that cannot be read or written (a damaged entry, a read-only store, a
 busy database) is skipped, never an error.
+
+When the store has changed since an entry was written, the entry is **updated from the
+journal**, not re-read: the records with events after its journal row (its high-water
+mark) are read again — a changed site with its remnants and the photos linked to them, a
+changed remnant with its photos, a changed photo, the photos of a changed link — and
+replace theirs in the cached columns; only the footprints of the sites whose remnants
+changed are computed again. A record's projected row depends on its own events alone
+(:mod:`fieldkit.store.projection`), so this gives what a full read gives (the tests
+compare the two after creating, moving, retracting and importing). A full read is made
+when there is no entry, when events were held back since (a revocation), when the
+projection changed, or when more records changed than
+:data:`~fieldkit.map.cacheupdate.MAX_CHANGED`; the footprints of sites whose remnants
+are unchanged are then taken from the old entry.
+Points are kept in their rows' order in the store (rowid), as a full read orders them.
+The update is :mod:`fieldkit.map.cacheupdate`; the encoding :mod:`fieldkit.map.cachecodec`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import math
-import struct
+import os
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
+from fieldkit.map.cachecodec import decode_part, encode_part
+from fieldkit.map.cacheupdate import reuse_footprints, update_from_journal
+from fieldkit.map.layers import LAYERS, MapData, MapFilter, read_map_data
 
-from fieldkit.map.layers import LAYERS, MapData, MapFilter, Points, load_map_data
-
-CACHE_VERSION = 1  # bump when MapData or the encoding changes
+CACHE_VERSION = 3  # bump when MapData or the encoding changes
 KEEP = 8  # entries kept (one per filter and layer set); the oldest written go
 TABLE = "map_cache"
 
@@ -55,30 +69,39 @@ def read_layers(
     store: Any, flt: MapFilter | None = None, *, layers: Iterable[str] = LAYERS
 ) -> tuple[MapData, str | None]:
     """The layers through the cache, writing nothing: (data, stamp). ``stamp`` is None
-    when the data came from the cache, else the stamp to :func:`save_layers` it under
-    (read from the tables; its footprints are not computed yet)."""
+    when the data came from the cache unchanged, else the stamp to :func:`save_layers`
+    it under: updated from the journal since a cached entry (footprints computed when
+    the entry had them), or read from the tables (footprints not computed yet)."""
+    data, current, cached = read_layers_stamped(store, flt, layers=layers)
+    return data, None if cached else current
+
+
+def read_layers_stamped(
+    store: Any, flt: MapFilter | None = None, *, layers: Iterable[str] = LAYERS
+) -> tuple[MapData, str, bool]:
+    """:func:`read_layers` as (data, the stamp it was read under, whether it came from
+    the cache unchanged)."""
     flt = flt or MapFilter()
     layers = set(layers)
     conn = store.conn
     key = cache_key(flt, layers)
-    data: MapData | None = None
     own = not conn.in_transaction
     if own:
         conn.execute("BEGIN")  # the stamp and what it stamps come from one snapshot
     try:
         current = stamp(conn)
-        try:
-            row = conn.execute(f"SELECT stamp, data FROM {TABLE} WHERE key = ?", (key,)).fetchone()
-        except Exception:  # no table yet
-            row = None
-        if row is not None and row[0] == current:
-            try:
-                data = decode(bytes(row[1]))
-            except Exception:  # a damaged entry: read the store instead
-                data = None
-        if data is not None:
-            return data, None
-        return load_map_data(store, flt, layers=layers, compute_footprints=False), current
+        found = _read_entry(conn, key)
+        cached = found[1] if found else None
+        if found is not None and found[0] == current:
+            return found[1], current, True
+        if found is not None:
+            updated = update_from_journal(conn, found[1], found[0], current, flt, layers)
+            if updated is not None:
+                return updated, current, False
+        data = read_map_data(conn, flt, layers=layers, compute_footprints=False)
+        if cached is not None and cached.footprints_computed and "footprints" in layers:
+            data = reuse_footprints(data, cached)
+        return data, current, False
     finally:
         if own:
             conn.execute("COMMIT")
@@ -88,9 +111,11 @@ def save_layers(
     store: Any, flt: MapFilter | None, layers: Iterable[str], current: str, data: MapData
 ) -> None:
     """Cache ``data`` (read under stamp ``current``) for the filter; nothing inside a
-    transaction, and nothing when the database is busy or read-only."""
+    transaction, and nothing when the database is busy or read-only. A part of an entry
+    that ``data`` took unchanged from it (the photos, when only a site moved) is not
+    written again."""
     if not store.conn.in_transaction:
-        _save(store.conn, cache_key(flt or MapFilter(), set(layers)), current, encode(data))
+        _save(store.conn, cache_key(flt or MapFilter(), set(layers)), current, data)
 
 
 def with_footprints(data: MapData) -> MapData:
@@ -139,7 +164,83 @@ def clear(conn: Any) -> None:
         conn.execute(f"DELETE FROM {TABLE}")
 
 
-def _save(conn: Any, key: str, current: str, blob: bytes) -> None:
+# --- an entry: a head row and one row per part -----------------------------------------
+#
+# The head (key: the filter and layers) has the stamp, and a token per part; each part
+# (sites, remnants, photos, footprints) is a row of its own (key: the head's, a unit
+# separator, the part's name; stamp: its token). An entry is whole when every part's
+# token is the head's; an update writes only the parts that changed.
+
+PARTS = ("sites", "remnants", "photos", "footprints")
+_SEP = "\x1f"  # never in a key: JSON escapes control characters
+
+
+def _read_entry(conn: Any, key: str) -> tuple[str, MapData] | None:
+    """(stamp, data) of the cached entry for ``key``; None when there is none, or it is
+    incomplete or damaged (the store is read instead)."""
+    keys = [key, *(key + _SEP + part for part in PARTS)]
+    try:
+        rows = {
+            k: (st, bytes(blob))
+            for k, st, blob in conn.execute(
+                f"SELECT key, stamp, data FROM {TABLE} WHERE key IN (?, ?, ?, ?, ?)", keys
+            )
+        }
+    except Exception:  # no table yet
+        return None
+    try:
+        entry_stamp, head_blob = rows[key]
+        head = json.loads(head_blob)
+        parts: dict[str, Any] = {}
+        tokens: dict[str, tuple[str, Any]] = {}
+        for part in PARTS:
+            token, blob = rows[key + _SEP + part]
+            if token != head["parts"][part]:
+                return None  # written by an update that did not finish
+            parts[part] = decode_part(part, blob)
+        fp_input, fp_rowid, footprints = parts["footprints"]
+        data = MapData(
+            parts["sites"],
+            parts["remnants"],
+            parts["photos"],
+            footprints if footprints is not None else [],
+            int(head["unknown_time"]),
+            fp_input,
+            footprints_computed=footprints is not None,
+            footprint_rowid=fp_rowid,
+        )
+    except Exception:  # a damaged entry: read the store instead
+        return None
+    for part in ("sites", "remnants", "photos"):
+        tokens[part] = (head["parts"][part], getattr(data, part))
+    tokens["footprints"] = (head["parts"]["footprints"], _footprint_identity(data))
+    data._cache_tokens = tokens  # type: ignore[attr-defined]
+    return entry_stamp, data
+
+
+def _footprint_identity(data: MapData) -> tuple[Any, ...]:
+    return (data.footprints, data.footprint_input, data.footprint_rowid, data.footprints_computed)
+
+
+def _same_part(part: str, data: MapData, was: Any) -> bool:
+    if part == "footprints":
+        return all(a is b for a, b in zip(_footprint_identity(data), was, strict=True))
+    return getattr(data, part) is was
+
+
+def _save(conn: Any, key: str, current: str, data: MapData) -> None:
+    tokens: dict[str, tuple[str, Any]] = getattr(data, "_cache_tokens", None) or {}
+    blobs: dict[str, tuple[str, bytes]] = {}
+    head_parts: dict[str, str] = {}
+    for part in PARTS:
+        was = tokens.get(part)
+        if was is not None and _same_part(part, data, was[1]):
+            head_parts[part] = was[0]  # unchanged: its row stays as it is
+        else:
+            token = os.urandom(8).hex()
+            blobs[part] = (token, encode_part(part, data))
+            head_parts[part] = token
+    head = json.dumps({"parts": head_parts, "unknown_time": data.unknown_time}).encode()
     try:
         conn.execute("BEGIN IMMEDIATE")
     except Exception:  # busy or read-only: no cache this time
@@ -150,117 +251,21 @@ def _save(conn: Any, key: str, current: str, blob: bytes) -> None:
             "data BLOB NOT NULL, used INTEGER NOT NULL)"
         )
         used = conn.execute(f"SELECT coalesce(max(used), 0) + 1 FROM {TABLE}").fetchone()[0]
-        conn.execute(
-            f"INSERT OR REPLACE INTO {TABLE} (key, stamp, data, used) VALUES (?, ?, ?, ?)",
-            (key, current, blob, used),
+        rows = [(key, current, head, used)]
+        rows += [(key + _SEP + part, token, blob, used) for part, (token, blob) in blobs.items()]
+        conn.executemany(
+            f"INSERT OR REPLACE INTO {TABLE} (key, stamp, data, used) VALUES (?, ?, ?, ?)", rows
         )
+        # the KEEP entries last written stay, with their parts (whenever written)
         conn.execute(
-            f"DELETE FROM {TABLE} WHERE key NOT IN "
-            f"(SELECT key FROM {TABLE} ORDER BY used DESC LIMIT {KEEP})"
+            f"DELETE FROM {TABLE} WHERE (CASE WHEN instr(key, ?) > 0 "
+            "THEN substr(key, 1, instr(key, ?) - 1) ELSE key END) NOT IN "
+            f"(SELECT key FROM {TABLE} WHERE instr(key, ?) = 0 ORDER BY used DESC LIMIT {KEEP})",
+            (_SEP, _SEP, _SEP),
         )
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")
-
-
-# --- the encoding: a JSON header, then raw little-endian float64 columns -----------------
-
-
-def _column(values: Any) -> tuple[str, Any]:
-    """("a", the array) for a float64 column; ("f"/"i"/"b", float64 array with NaN for
-    None) for a list of numbers; else ("j", the list)."""
-    if isinstance(values, np.ndarray):
-        return "a", values
-    if all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in values):
-        kind = "i" if all(v is None or isinstance(v, int) for v in values) else "f"
-        return kind, np.array([np.nan if v is None else v for v in values], dtype="<f8")
-    if all(isinstance(v, bool) for v in values):
-        return "b", np.array(values, dtype="<f8")
-    return "j", values
-
-
-def _uncolumn(kind: str, raw: Any) -> Any:
-    if kind == "a":
-        return raw
-    if kind == "j":
-        return list(raw)
-    values = raw.tolist()
-    if kind == "b":
-        return [bool(v) for v in values]
-    if kind == "i":
-        return [None if math.isnan(v) else int(v) for v in values]
-    return [None if math.isnan(v) else v for v in values]
-
-
-def encode(data: MapData) -> bytes:
-    header: dict[str, Any] = {
-        "unknown_time": data.unknown_time,
-        "footprint_input": [list(r) for r in data.footprint_input],
-        "footprints": data.footprints if data.footprints_computed else None,
-        "layers": {},
-    }
-    chunks: list[bytes] = []
-    offset = 0
-
-    def put(arr: np.ndarray | bytes) -> list[int]:
-        nonlocal offset
-        raw = arr if isinstance(arr, bytes) else np.ascontiguousarray(arr, dtype="<f8").tobytes()
-        chunks.append(raw)
-        offset += len(raw)
-        return [offset - len(raw), len(raw)]
-
-    for name in ("sites", "remnants", "photos"):
-        pts: Points = getattr(data, name)
-        cols: dict[str, Any] = {}
-        for col, values in pts.extra.items():
-            kind, arr = _column(values)
-            cols[col] = [kind, arr if kind == "j" else put(arr)]
-        # record ids are UUIDs (no line breaks): one text chunk, split on reading, is
-        # ten times faster than a JSON list of 100,000 strings
-        if any("\n" in i for i in pts.ids):
-            raise ValueError("a record id with a line break")
-        header["layers"][name] = {
-            "ids": put("\n".join(pts.ids).encode()),
-            "lat": put(pts.lat),
-            "lon": put(pts.lon),
-            "extra": cols,
-        }
-    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
-    return struct.pack("<I", len(head)) + head + b"".join(chunks)
-
-
-def decode(blob: bytes) -> MapData:
-    (n,) = struct.unpack_from("<I", blob)
-    header = json.loads(blob[4 : 4 + n])
-    body = memoryview(blob)[4 + n :]
-
-    def get(span: list[int]) -> np.ndarray:
-        start, length = span
-        return np.frombuffer(body[start : start + length], dtype="<f8").copy()
-
-    layers: dict[str, Points] = {}
-    for name in ("sites", "remnants", "photos"):
-        entry = header["layers"][name]
-        extra = {
-            col: _uncolumn(kind, raw if kind == "j" else get(raw))
-            for col, (kind, raw) in entry["extra"].items()
-        }
-        start, length = entry["ids"]
-        text = bytes(body[start : start + length]).decode()
-        ids = text.split("\n") if text else []
-        pts = Points(ids, get(entry["lat"]), get(entry["lon"]), extra)
-        if not (len(pts.lat) == len(pts.lon) == len(pts.ids)):
-            raise ValueError("a damaged map cache entry")
-        layers[name] = pts
-    return MapData(
-        layers["sites"],
-        layers["remnants"],
-        layers["photos"],
-        list(header.get("footprints") or []),
-        int(header["unknown_time"]),
-        [tuple(r) for r in header["footprint_input"]],
-        footprints_computed=header.get("footprints") is not None,
-    )
 
 
 class LayerReader:

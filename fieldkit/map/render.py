@@ -27,6 +27,11 @@ from fieldkit.errors import MapError
 from fieldkit.map import style
 from fieldkit.map.basemaps import Registry, TileSource
 from fieldkit.map.cache import load_map_data_cached
+from fieldkit.map.footprint import (  # noqa: F401 - MIN_FOOTPRINT_PX: for the app's map
+    MIN_FOOTPRINT_PX,
+    footprint_sites_in_view,
+    footprints_in_view,
+)
 from fieldkit.map.furniture import default_font, draw_furniture, legend_entries, printable
 from fieldkit.map.geo import TILE_SIZE, View, fit_view
 from fieldkit.map.layers import LAYERS, MapData, MapFilter, cluster
@@ -34,7 +39,6 @@ from fieldkit.map.naturalearth import NaturalEarth, natural_earth
 
 MAX_SIZE = 8192
 MAX_OVERZOOM = 6  # beyond this many levels past a basemap's deepest tiles: shipped base
-MIN_FOOTPRINT_PX = 3  # a footprint smaller than this on the map is not drawn
 
 
 @dataclass
@@ -195,14 +199,33 @@ def _split(
 def _draw_clusters(
     draw: ImageDraw.ImageDraw, layer: str, groups: list[tuple[float, float, int]]
 ) -> None:
+    """Each cluster's disc, its count centred on it in white. A count's glyphs are
+    rasterised once per map (a city's 500 clusters have a few dozen distinct counts)
+    and stamped at the whole pixel nearest the centre."""
     colour = style.CLUSTER[layer]
     font = default_font(11)
+    labels: dict[str, tuple[Image.Image, int, int]] = {}
     for px, py, n in groups:
         r = 9 + 3 * math.log10(n)
         draw.ellipse(
             [px - r, py - r, px + r, py + r], fill=colour, outline=(255, 255, 255), width=2
         )
-        draw.text((px, py), str(int(n)), fill=(255, 255, 255), font=font, anchor="mm")
+        text = str(int(n))
+        label = labels.get(text)
+        if label is None:
+            label = labels[text] = _label_mask(text, font)
+        mask, dx, dy = label
+        draw.bitmap((round(px) - dx, round(py) - dy), mask, fill=(255, 255, 255))
+
+
+def _label_mask(text: str, font: Any) -> tuple[Image.Image, int, int]:
+    """``text`` as drawn centred ("mm") on a point, as a mask: (mask, dx, dy) with the
+    point at (dx, dy) in it (the same glyphs ``ImageDraw.text`` draws at a whole pixel)."""
+    left, top, right, bottom = font.getbbox(text, anchor="mm")
+    dx, dy = 2 - math.floor(left), 2 - math.floor(top)
+    mask = Image.new("L", (math.ceil(right) + dx + 2, math.ceil(bottom) + dy + 2), 0)
+    ImageDraw.Draw(mask).text((dx, dy), text, fill=255, font=font, anchor="mm")
+    return mask, dx, dy
 
 
 def render_view(
@@ -387,50 +410,6 @@ def draw_legend(
         else:
             _symbol(draw, sym, cx, cy, 5, colour, (90, 90, 90))
         draw.text((x0 + 24, cy), label, fill=(20, 20, 20), font=font, anchor="lm")
-
-
-def footprint_sites_in_view(view: View, rows: Sequence[tuple[Any, ...]]) -> set[str]:
-    """The sites whose footprint is worth drawing in ``view``, from remnant rows
-    (remnant id, site id, category, lat, lon, count): those whose footprint remnants
-    reach into the view and span at least ``MIN_FOOTPRINT_PX`` pixels there. A smaller
-    footprint would be a dot under the site's marker."""
-    from fieldkit.map.layers import FOOTPRINT_CATEGORIES
-
-    located = [
-        r for r in rows if r[2] in FOOTPRINT_CATEGORIES and r[3] is not None and r[4] is not None
-    ]
-    if not located:
-        return set()
-    x, y = view.pixels(np.array([r[3] for r in located]), np.array([r[4] for r in located]))
-    boxes: dict[str, list[float]] = {}
-    for r, px, py in zip(located, x.tolist(), y.tolist(), strict=True):
-        b = boxes.get(r[1])
-        if b is None:
-            boxes[r[1]] = [px, py, px, py]
-        else:
-            b[0], b[1], b[2], b[3] = min(b[0], px), min(b[1], py), max(b[2], px), max(b[3], py)
-    return {
-        site
-        for site, (x0, y0, x1, y1) in boxes.items()
-        if max(x1 - x0, y1 - y0) >= MIN_FOOTPRINT_PX
-        and x1 >= -10
-        and y1 >= -10
-        and x0 <= view.width + 10
-        and y0 <= view.height + 10
-    }
-
-
-def footprints_in_view(view: View, data: MapData) -> list[dict[str, Any]]:
-    """The footprints worth drawing in ``view`` (:func:`footprint_sites_in_view`): the
-    cached ones when computed, else computed for those sites only (about a millisecond
-    each, in metres with pyproj: computing every one is what made a city's map slow)."""
-    keep = footprint_sites_in_view(view, data.footprint_input)
-    if data.footprints_computed:
-        return [fp for fp in data.footprints if fp.get("site") in keep]
-    from fieldkit.map.footprint import footprints_from_remnants
-
-    # the sites' rows without a position too: they are counted in each footprint
-    return footprints_from_remnants([r for r in data.footprint_input if r[1] in keep])
 
 
 # --- the whole map --------------------------------------------------------------------------
