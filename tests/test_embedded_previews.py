@@ -382,7 +382,12 @@ def test_the_command_line_imports_fast_and_checks_later(store: Store, tmp_path: 
     assert "checked 2, cannot be decoded 1" in checked.stdout
     assert "cut.jpg" in checked.stdout
     again = run_cli(home, "media", "check", "--json")
-    assert json.loads(again.stdout) == {"checked": 0, "broken": [], "cancelled": False}
+    assert json.loads(again.stdout) == {
+        "checked": 0,
+        "broken": [],
+        "cancelled": False,
+        "remaining": 0,
+    }
 
 
 def test_the_viewer_shows_a_raw_by_its_preview(tmp_path: Path) -> None:

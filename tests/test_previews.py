@@ -229,6 +229,26 @@ def test_a_cancelled_check_stays_pending(store: Store, tmp_path: Path) -> None:
     import_media(store, [photo], serial=True, fast_previews=True)
     token = CancelToken()
     token.cancel()
-    assert check_pending(store, cancel=token) == {"checked": 0, "broken": [], "cancelled": True}
+    assert check_pending(store, cancel=token) == {
+        "checked": 0,
+        "broken": [],
+        "cancelled": True,
+        "remaining": 1,
+    }
     assert len(pending_checks(store)) == 1
     assert check_pending(store)["checked"] == 1
+
+
+def test_the_check_runs_in_short_pieces(store: Store, tmp_path: Path) -> None:
+    """``limit``: the app checks a few photos per task, so work queued meanwhile runs."""
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"p{i}.jpg")
+        paths[-1].write_bytes(_with_preview(preview_color=(20, 20 + 50 * i, 20)))
+    import_media(store, paths, serial=True, fast_previews=True)
+    first = check_pending(store, limit=2)
+    assert (first["checked"], first["remaining"]) == (2, 1)
+    assert len(pending_checks(store)) == 1
+    last = check_pending(store, limit=2)
+    assert (last["checked"], last["remaining"]) == (1, 0)
+    assert pending_checks(store) == []

@@ -191,16 +191,16 @@ def _assert_nothing_half_made(home: Path) -> None:
 
 def test_disk_full_by_fault_injection(store: Store, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     _noise_files(tmp_path / "in", 12, 20_000)
-    real = MediaStore.put_stream
+    real = MediaStore.put_data  # how the import stores a file it read whole
     calls = {"n": 0}
 
-    def filling(self, source, **kw):  # type: ignore[no-untyped-def]
+    def filling(self, data, **kw):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] > 5:
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, source, **kw)
+        return real(self, data, **kw)
 
-    monkeypatch.setattr(MediaStore, "put_stream", filling)
+    monkeypatch.setattr(MediaStore, "put_data", filling)
     with pytest.raises(DiskFull, match=r"^disk full: \d+ files not imported; nothing half-made"):
         import_media(store, [tmp_path / "in"], serial=True)
     monkeypatch.undo()

@@ -315,10 +315,29 @@ def cmd_check(args: argparse.Namespace) -> int:
         terminal_progress("checking") as progress,
         _ctrl_c_cancels(token),
     ):
-        report = check_pending(store, progress, token)
+
+        def found(row: dict[str, Any], reason: str) -> None:
+            # Said as soon as it is found, not after the last photo.
+            if args.json:
+                return
+            name = escape(str(row.get("file_name") or row.get("sha256")))
+            line = f"  cannot be decoded: {row['id']} {name}: {escape(reason)}"
+            if progress is None:
+                print(line, flush=True)
+            else:
+                from tqdm import tqdm
+
+                tqdm.write(line, file=sys.stdout)
+
+        report = check_pending(store, progress, token, on_problem=found)
     if args.json:
         print_json(report)
         return 0
+    print(
+        f"checked {report['checked']}, cannot be decoded {len(report['broken'])}"
+        + (" — cancelled (run again to finish)" if report["cancelled"] else "")
+    )
+    return 0
     print(
         f"checked {report['checked']}, cannot be decoded {len(report['broken'])}"
         + (" — cancelled (run again to finish)" if report["cancelled"] else "")

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -136,7 +136,10 @@ def open_session(
     runner.set_home(home)
     if serial:
         runner.set_store(store)
-    return MainWindow(store, runner, passphrase)
+    window = MainWindow(store, runner, passphrase)
+    # Photos whose decode check an earlier session left unfinished: once the window shows.
+    QTimer.singleShot(0, window, window.check_photos_left_pending)
+    return window
 
 
 def close_session(window: MainWindow) -> None:

@@ -12,7 +12,7 @@ import io
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from fieldkit import records
 from fieldkit.errors import FieldkitError, MediaError, ValidationError
@@ -39,9 +39,10 @@ if TYPE_CHECKING:
 #: Bytes of the file's start kept for the metadata reader (a JPEG's EXIF is always
 #: here); formats whose metadata may sit anywhere are read from the stored copy.
 HEAD_BYTES = 1 << 20
-#: In an encrypted store, photos up to this size are kept in memory while stored, so
-#: their metadata and thumbnail need no second (decrypting) read.
-KEEP_IN_MEMORY = 64 << 20
+#: Files up to this size are read whole into memory (at most one per import worker): the
+#: one read feeds the SHA-256, the stored copy, the metadata and the thumbnail. Larger
+#: files (videos) are streamed in blocks, so memory stays flat.
+READ_WHOLE = 64 << 20
 #: Types whose metadata comes before the image data, so the head holds it. WebP and PNG
 #: may carry EXIF after the pixels (an EXIF chunk at the end, eXIf after IDAT).
 _HEAD_ENOUGH = frozenset({"image/jpeg", "image/gif", "image/bmp"})
@@ -90,21 +91,12 @@ def prepare_file(
     :func:`import_media`'s ``fast_previews``.
     """
     shown = display_path(path)
-    head = bytearray()
-    # An encrypted store cannot re-read its copy cheaply, so a photo's bytes are kept
-    # in memory while they are stored (up to a bound) for the metadata and thumbnail.
-    whole: list[bytes] | None = [] if media.encrypted else None
-    kept = 0
+    head: bytes | bytearray = bytearray()
+    whole: bytes | None = None  # the file's bytes, when it was read whole
 
     def keep_head(block: bytes) -> None:
-        nonlocal whole, kept
         if len(head) < HEAD_BYTES:
-            head.extend(block[: HEAD_BYTES - len(head)])
-        if whole is not None:
-            whole.append(block)
-            kept += len(block)
-            if kept > KEEP_IN_MEMORY:
-                whole = None
+            head.extend(block[: HEAD_BYTES - len(head)])  # type: ignore[union-attr]
 
     try:
         source = open_regular(path)
@@ -117,7 +109,15 @@ def prepare_file(
             expected = os.fstat(source.fileno()).st_size
             if expected == 0:
                 return Rejected(shown, "empty file (0 bytes): nothing to keep")
-            stored = media.put_stream(source, on_block=keep_head)
+            if expected <= READ_WHOLE:
+                # One read feeds the SHA-256, the stored copy, the metadata reader and
+                # the thumbnail: no second read, no per-block work in Python.
+                whole = _read_whole(source, expected)
+            if whole is not None:
+                stored = media.put_data(whole)
+                head = whole[:HEAD_BYTES]
+            else:  # large, or it grew while read: streamed, the head kept on the way
+                stored = media.put_stream(source, on_block=keep_head)
     except OSError as exc:
         if is_disk_full(exc):
             return Rejected(shown, "disk full", disk_full=True)
@@ -133,17 +133,19 @@ def prepare_file(
             f"the file changed while it was read ({expected} bytes, then {stored.size}); "
             "the stored copy is what was read"
         )
+    # What the metadata reader and the thumbnail read: the bytes in memory, else the
+    # stored copy (unencrypted store: our own read-only copy, just written, so in the page
+    # cache) or, in an encrypted store, the file where it came from again (the plaintext
+    # is never written into the store).
     stored_copy: ImageSource = media.path_of(stored.sha256)
-    if media.encrypted:
-        stored_copy = b"".join(whole) if whole is not None else b""
+    if whole is not None:
+        stored_copy = whole
+    elif media.encrypted:
+        stored_copy = path
     whole = None
     mime = sniff_type(bytes(head[:SNIFF_BYTES]))
     meta: Metadata | None = None
     ctime: CaptureTime | None = None
-    if media.encrypted and not stored_copy:
-        # Too big to keep in memory: read it again from where it came (the plaintext is
-        # never written into the store).
-        stored_copy = path
     if mime.startswith("image/") or is_av(mime):
         try:
             meta = _read_metadata(bytes(head), stored_copy, stored.size)
@@ -225,13 +227,30 @@ def prepare_file(
     return Prepared(shown, stored.sha256, fields, tuple(fields["warnings"]), stored.new)
 
 
+def _read_whole(source: BinaryIO, expected: int) -> bytes | None:
+    """The file's bytes to its end, read in one go (a short read is continued); None,
+    rewound, when there are more than its size said (it grows: it is streamed instead)."""
+    parts: list[bytes] = []
+    got = 0
+    while got <= expected:  # at ``expected``, one more read must find the end
+        block = source.read(expected + 1 - got)
+        if not block:
+            break
+        parts.append(block)
+        got += len(block)
+    if got > expected:
+        source.seek(0)
+        return None
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
 def _thumbnail(
     stored_path: ImageSource,
     sha256: str,
     cache_dir: Path,
     mime: str,
     meta: Metadata | None,
-    head: bytearray,
+    head: bytes | bytearray,
     fast: bool,
     warnings: list[str],
     media: MediaStore,

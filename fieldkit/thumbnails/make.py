@@ -360,6 +360,13 @@ def rebuild_thumbnails(
     return report
 
 
+def has_pending_checks(store: Store, size: int = THUMB_SIZE) -> bool:
+    """Whether any photo waits for its full decode check (cheap: stops at the first
+    marker found; for deciding to start :func:`check_pending` when a store opens)."""
+    root = thumbs_dir(store)
+    return root.is_dir() and next(root.glob(f"*/*-{size}*.unchecked"), None) is not None
+
+
 def pending_checks(store: Store, size: int = THUMB_SIZE) -> list[str]:
     """SHA-256 of the photos whose thumbnail came from an embedded preview, not yet decoded."""
     root = thumbs_dir(store)
@@ -403,6 +410,7 @@ def check_pending(
     *,
     on_problem: ProblemFn | None = None,
     size: int = THUMB_SIZE,
+    limit: int | None = None,
 ) -> dict[str, Any]:
     """The full decode check of photos imported with an embedded preview (background work).
 
@@ -410,14 +418,20 @@ def check_pending(
     thumbnail with one made from the photo itself, and for a photo that cannot be decoded
     adds a warning to its media record (a journal event, so it travels in bundles) and
     calls ``on_problem(record, reason)`` at once. Safe to stop and run again: a photo stays
-    pending until checked. Returns ``{"checked": n, "broken": [{"id", "sha256",
-    "file_name", "reason"}], "cancelled": bool}``.
+    pending until checked. ``limit``: check at most that many (the app checks in short
+    tasks, so that work the user starts meanwhile is not queued behind the whole check).
+    Returns ``{"checked": n, "broken": [{"id", "sha256", "file_name", "reason"}],
+    "cancelled": bool, "remaining": n}`` (``remaining``: photos still waiting).
     """
-    shas = pending_checks(store, size)
+    every = pending_checks(store, size)
+    limit = len(every) if limit is None else max(0, limit)
     throttle = Throttle(progress)
-    report: dict[str, Any] = {"checked": 0, "broken": [], "cancelled": False}
-    total = len(shas)
-    for done, sha in enumerate(shas):
+    report: dict[str, Any] = {"checked": 0, "broken": [], "cancelled": False, "remaining": 0}
+    total = min(limit, len(every))
+    for sha in every:
+        done = report["checked"]
+        if done >= limit:
+            break
         if cancel is not None and cancel.cancelled:
             report["cancelled"] = True
             break
@@ -461,6 +475,7 @@ def check_pending(
                 progress(done, total, BROKEN_PREFIX + str(row.get("file_name") or sha))
         _pending_marker(dest).unlink(missing_ok=True)
         report["checked"] += 1
-    else:
+    if not report["cancelled"]:
         throttle(total, total, "done")
+    report["remaining"] = len(every) - report["checked"]
     return report

@@ -1,6 +1,6 @@
 """Import speed and memory: FieldKit against cp + sha256sum + exiftool on the same files.
 
-    python tests/benchmarks/bench_import.py --count 1000
+    python tests/benchmarks/bench_import.py --count 1000 [--unencrypted]
 
 Generates N 12-MP JPEGs with EXIF (GPS, time, camera) and a 320×240 embedded preview in
 IFD1, as phones and cameras write them, once, and caches them under /tmp/fieldkit-bench/
@@ -17,10 +17,11 @@ IFD1, as phones and cameras write them, once, and caches them under /tmp/fieldki
       once before and once after the others (the mean is the reference: the load of a
       shared machine drifts).
 
-and prints the seconds and the ratios (goal for (a): ≤ 1.0). It then imports the first
-100, 300 and 1000 files in child processes and prints each one's peak RSS, to show memory
-stays flat as the batch grows, and (``--large N``) the peak RSS of importing a folder of N
-48-MP JPEGs with every photo decoded. Not collected by pytest.
+and prints the seconds and the ratios (goal for (a): ≤ 1.0). The stores are encrypted, as
+``fieldkit init`` makes them (``--unencrypted``: as ``init --unencrypted`` does). It
+then imports the first 100, 300 and 1000 files in child processes and prints each one's
+peak RSS, to show memory stays flat as the batch grows, and (``--large N``) the peak RSS
+of importing a folder of N 48-MP JPEGs with every photo decoded. Not collected by pytest.
 """
 
 from __future__ import annotations
@@ -133,12 +134,19 @@ def files_of(folder: Path, count: int) -> list[Path]:
     return sorted(folder.glob("*.jpg"))[:count]
 
 
+#: Whether the stores made here are encrypted (the default, as ``fieldkit init`` makes
+#: them: originals sealed with age, SQLCipher) or not (``--unencrypted``).
+ENCRYPTED = True
+
+
 def new_store(where: Path) -> Path:
     sys.path.insert(0, str(REPO))
     from fieldkit.store import Store
 
     home = where / "store"
-    Store.init(home, name="Bench", email="bench@example.org", passphrase=PASSPHRASE).close()
+    Store.init(
+        home, name="Bench", email="bench@example.org", passphrase=PASSPHRASE, encrypted=ENCRYPTED
+    ).close()
     return home
 
 
@@ -264,11 +272,16 @@ def main() -> None:
     parser.add_argument(
         "--large", type=int, default=20, help="48-MP photos in the large-folder memory test (20)"
     )
+    parser.add_argument(
+        "--unencrypted", action="store_true", help="stores made with init --unencrypted"
+    )
     parser.add_argument("--child-import", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-large", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--template", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
+    global ENCRYPTED
+    ENCRYPTED = not args.unencrypted
     if args.child_import:
         child_import(args.child_import, args.workers, Path(args.template), args.child_large)
         return
@@ -287,7 +300,9 @@ def main() -> None:
 
 def compare(files: list[Path], workers: int | None) -> None:
     total_mb = sum(f.stat().st_size for f in files) / 1e6
-    print(f"{len(files)} files, {total_mb:.0f} MB, {os.cpu_count()} CPUs")
+    store = "an encrypted store (age, SQLCipher)" if ENCRYPTED else "an unencrypted store"
+    print(f"{len(files)} files, {total_mb:.0f} MB, {os.cpu_count()} CPUs, into {store}")
+    print(f"load average at the start: {os.getloadavg()[0]:.2f}", flush=True)
     # Warm the page cache equally for both (the sources were just generated or read).
     for f in files:
         with open(f, "rb") as fh:
@@ -315,6 +330,7 @@ def compare(files: list[Path], workers: int | None) -> None:
     )
     sh2 = time_shell(files)  # once more at the end: the load of a shared machine drifts
     print(f"cp + sha256sum + exiftool -json again:    {sh2:8.2f} s", flush=True)
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     mean = (sh + sh2) / 2
     print(
         f"ratios to the mean of both shell runs ({mean:.2f} s): app {fast / mean:.2f}×, "

@@ -458,3 +458,42 @@ def test_trusted_keys_in_settings(window, tmp_path):
     dlg.remove_selected()
     assert dlg.list.count() == 1
     dlg.close()
+
+
+def test_a_check_left_unfinished_runs_when_the_store_opens(qtbot, demo_home, tmp_path, monkeypatch):
+    """The app closed before the background decode check ended: the next time the store
+    opens, the photos still waiting are checked, and a broken one is named at once."""
+    from fieldkit.gui.window import photos
+    from fieldkit.ingest import import_media
+    from fieldkit.thumbnails import has_pending_checks
+    from tests.test_previews import _with_preview
+
+    whole = _with_preview()
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(whole[: len(whole) - 3000])  # truncated; its embedded preview intact
+    good = [tmp_path / "a.jpg", tmp_path / "b.jpg"]
+    for i, path in enumerate(good):
+        path.write_bytes(_with_preview(preview_color=(20, 20, 100 + i)))
+    store = Store.open(demo_home)
+    report = import_media(store, [*good, cut], serial=True, fast_previews=True)  # unchecked
+    media_id = next(i["id"] for i in report.imported if i["path"].endswith("cut.jpg"))
+    assert has_pending_checks(store) and store.get(media_id)["warnings"] == []
+    store.close()
+    monkeypatch.setattr(photos, "CHECK_PIECE", 1)  # a chain of three short tasks
+
+    shown: list[str] = []
+    from PySide6.QtWidgets import QStatusBar
+
+    original = QStatusBar.showMessage
+
+    def spy(bar, text, *args):
+        shown.append(text)
+        return original(bar, text, *args)
+
+    monkeypatch.setattr(QStatusBar, "showMessage", spy)
+    win = open_window(qtbot, demo_home)
+    qtbot.waitUntil(lambda: not has_pending_checks(win.store), timeout=30000)
+    assert "Cannot be decoded: cut.jpg" in shown
+    warnings = win.store.get(media_id)["warnings"]
+    assert any(w.startswith("the image cannot be decoded") for w in warnings)
+    close_window(win)

@@ -7,7 +7,7 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, Signal
 
 from fieldkit.gui import operations
 from fieldkit.gui.dialogs import Prompts, import_summary
@@ -17,12 +17,23 @@ from fieldkit.gui.placement import PlaceDialog, Placement, import_for_placement
 from fieldkit.gui.redaction import open_redactions
 from fieldkit.gui.tasks import Task
 from fieldkit.gui.viewer import CameraDialog, PhotoViewer
-from fieldkit.thumbnails import BROKEN_PREFIX, check_pending, pending_checks
+from fieldkit.thumbnails import check_pending, has_pending_checks, pending_checks
 
 if TYPE_CHECKING:
     from fieldkit.gui.window.parts import WindowParts as _Parts
 else:
     _Parts = object
+
+
+#: Photos checked per task of the background decode check.
+CHECK_PIECE = 20
+
+
+class _BrokenNotice(QObject):
+    """Carries "this photo cannot be decoded" from the check on the writer thread to the
+    status bar, as soon as it is found."""
+
+    found = Signal(str)
 
 
 class PhotoActions(_Parts):
@@ -54,7 +65,7 @@ class PhotoActions(_Parts):
             if placement.photos:
                 self.ask_placement(placement, site_id)
             # After a cancelled import the check waits for the next one (it resumes then).
-            if not placement.report.get("cancelled") and pending_checks(self.store):
+            if not placement.report.get("cancelled") and has_pending_checks(self.store):
                 self.check_photos()
 
         def cancelled() -> None:
@@ -95,32 +106,68 @@ class PhotoActions(_Parts):
         dlg.open()
         return dlg
 
-    def check_photos(self) -> Task:
+    def check_photos(self, _so_far: dict[str, int] | None = None) -> Task:
         """The full decode check of photos imported with their embedded preview, in the
-        background (fieldkit.thumbnails.check_pending); a broken photo shows at once."""
+        background (fieldkit.thumbnails.check_pending); a broken photo shows at once.
 
-        def progress(done: int, total: int, message: str) -> None:
-            if message.startswith(BROKEN_PREFIX):
-                self.statusBar().showMessage(
-                    tr("Cannot be decoded: {name}").format(name=message[len(BROKEN_PREFIX) :]),
-                    10000,
-                )
+        Runs as a chain of short tasks (:data:`CHECK_PIECE` photos each) on the writer
+        thread, so that what the user does meanwhile (filing the photos, saving a form)
+        waits for one piece, never for the whole check. Cancel stops the chain."""
+        so_far = _so_far if _so_far is not None else {"checked": 0, "broken": 0, "total": 0}
+        notice = _BrokenNotice(self)  # lives on the UI thread: the worker's report queues
+        notice.found.connect(
+            lambda name: self.statusBar().showMessage(
+                tr("Cannot be decoded: {name}").format(name=name), 10000
+            )
+        )
+
+        def on_problem(row: dict[str, Any], reason: str) -> None:
+            # Called on the writer thread; not through the progress, which is throttled.
+            notice.found.emit(str(row.get("file_name") or row.get("sha256") or ""))
+
+        def piece(store: Any, *, progress: Any, cancel: Any) -> dict[str, Any]:
+            if not so_far["total"]:
+                so_far["total"] = len(pending_checks(store))
+            offset = so_far["checked"]
+
+            def whole_check(done: int, total: int, message: str) -> None:
+                progress(offset + done, max(so_far["total"], offset + total), message)
+
+            return check_pending(
+                store, whole_check, cancel, on_problem=on_problem, limit=CHECK_PIECE
+            )
 
         def done(report: dict[str, Any]) -> None:
-            broken = len(report.get("broken") or [])
-            if broken:
+            notice.deleteLater()
+            so_far["checked"] += report["checked"]
+            so_far["broken"] += len(report.get("broken") or [])
+            so_far["total"] = so_far["checked"] + report["remaining"]
+            if report["remaining"] and report["checked"] and not report["cancelled"]:
+                self.check_photos(so_far)
+                return
+            self.apply_changes(Changes(frozenset({"media"})))  # once, at the end
+            if so_far["broken"]:
                 self.statusBar().showMessage(
-                    tr("{n} photo(s) cannot be decoded: see their warnings").format(n=broken),
+                    tr("{n} photo(s) cannot be decoded: see their warnings").format(
+                        n=so_far["broken"]
+                    ),
                     10000,
                 )
 
-        return self.submit(
-            check_pending,
+        return self.runner.run(
+            piece,
             label=tr("Checking photos"),
             progress=True,
-            on_progress=progress,
             on_done=done,
+            on_error=self.show_error,
         )
+
+    def check_photos_left_pending(self) -> Task | None:
+        """When the store opens: the photos whose check an earlier session did not finish
+        (the app closed or the import was cancelled first) are checked in the background."""
+        if self.runner.busy() or not has_pending_checks(self.store):
+            return None
+        return self.check_photos()
 
     def open_photo(self, media_id: str) -> PhotoViewer:
         old = self.dialogs.get("viewer")
