@@ -7,15 +7,16 @@ import io
 import json
 import os
 import subprocess
+import threading
 from pathlib import Path
 
 import pyrage
 import pytest
 
 from fieldkit.atrest import keyfile, privatetemp
-from fieldkit.atrest.cipher import AgeCipher
+from fieldkit.atrest.cipher import BLOCK, PLAIN, AgeCipher
 from fieldkit.errors import KeyFileError, MediaError, ValidationError, WrongPassphrase
-from fieldkit.mediastore import MediaStore
+from fieldkit.mediastore import MediaStore, OriginalMismatch
 
 PASS = b"correct horse battery staple"
 
@@ -163,6 +164,82 @@ def test_a_damaged_sealed_file_is_an_error_not_wrong_bytes(tmp_path, keys_dir, p
         while fh.read(65536):
             pass
     assert not media.check(stored.sha256)
+
+
+class _Collect:
+    def __init__(self) -> None:
+        self.blocks: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.blocks.append(bytes(data))
+        return len(data)
+
+
+def _hash_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "fieldkit-hash"]
+
+
+@pytest.mark.parametrize("encrypted", [True, False], ids=["age", "plain"])
+@pytest.mark.parametrize("serial", [False, True], ids=["threaded", "serial"])
+def test_stream_original_pushes_the_verified_bytes_in_blocks(
+    tmp_path, keys_dir, personal, encrypted, serial
+):
+    cipher = AgeCipher(_make(keys_dir, personal)[0]) if encrypted else PLAIN
+    media = MediaStore(tmp_path / "media", cipher)
+    for size in (0, 1000, BLOCK, 2 * BLOCK + 12345):
+        data = os.urandom(size)
+        sha = media.put_bytes(data).sha256
+        target, seen = _Collect(), []
+        assert media.stream_original(sha, target, on_block=seen.append, serial=serial) == size
+        assert b"".join(target.blocks) == data
+        assert all(0 < len(b) <= BLOCK for b in target.blocks)
+        assert seen == [len(b) for b in target.blocks]
+    assert not _hash_threads()
+
+
+def test_a_swapped_sealed_file_is_a_mismatch_and_copy_original_leaves_nothing(
+    tmp_path, keys_dir, personal
+):
+    """Every sealed file decrypts with the store's key, so moving one over another is not
+    caught by age: the SHA-256 checked while streaming is what catches it."""
+    media = MediaStore(tmp_path / "media", AgeCipher(_make(keys_dir, personal)[0]))
+    one = media.put_bytes(os.urandom(3 * BLOCK)).sha256
+    other = media.put_bytes(os.urandom(5000)).sha256
+    target = media.path_of(one)
+    target.chmod(0o600)
+    target.write_bytes(media.path_of(other).read_bytes())
+    with pytest.raises(OriginalMismatch) as err:
+        media.stream_original(one, _Collect())
+    assert err.value.sha256 == one and err.value.actual == other
+    dest = tmp_path / "saved.jpg"
+    with pytest.raises(OriginalMismatch):
+        media.copy_original(one, dest)
+    assert not dest.exists()
+    assert not media.check(one) and media.check(other)
+    assert not _hash_threads()
+
+
+def test_stream_original_tells_a_damaged_file_from_a_failing_target(tmp_path, keys_dir, personal):
+    media = MediaStore(tmp_path / "media", AgeCipher(_make(keys_dir, personal)[0]))
+    sha = media.put_bytes(os.urandom(3 * BLOCK)).sha256
+
+    class DiskFull:
+        def write(self, data: bytes) -> int:
+            raise OSError(28, os.strerror(28))
+
+    # The destination's own error (a full disk) is not "damaged": it stays an OSError.
+    with pytest.raises(OSError) as err:
+        media.stream_original(sha, DiskFull())
+    assert err.value.errno == 28 and not isinstance(err.value, MediaError)
+    path = media.path_of(sha)
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 1
+    path.chmod(0o600)
+    path.write_bytes(bytes(raw))
+    with pytest.raises(MediaError, match="does not decrypt") as damaged:
+        media.stream_original(sha, _Collect())
+    assert not isinstance(damaged.value, OriginalMismatch)
+    assert not _hash_threads()
 
 
 def test_an_abandoned_stream_reader_stops_its_thread(tmp_path, keys_dir, personal):

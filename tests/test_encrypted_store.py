@@ -257,3 +257,37 @@ def test_the_escape_hatch_with_the_stock_age_tool(tmp_path):
         ["age", "-d", "-i", str(store_id), str(sealed)], capture_output=True, check=True
     ).stdout
     assert hashlib.sha256(out).hexdigest() == hashlib.sha256(data).hexdigest()
+
+
+@pytest.mark.parametrize("damage", ["swapped", "flipped"])
+def test_an_original_that_fails_its_check_stops_the_export(tmp_path, store, damage):
+    """An original is copied into a bundle only as the bytes its SHA-256 names: a sealed
+    file moved over another (it still decrypts) or damaged fails the export with a
+    specific error, and nothing is left: no bundle, no partial folder."""
+    from fieldkit.bundle import export_bundle
+    from fieldkit.errors import BundleError
+
+    shas = []
+    for size in (3 << 20, 70_000):
+        stored = store.media.put_bytes(os.urandom(size))
+        store.create("media", {"sha256": stored.sha256, "size": stored.size, "mime": "video/mp4"})
+        shas.append(stored.sha256)
+    bad = min(shas)  # exported first
+    path = store.media.path_of(bad)
+    path.chmod(0o600)
+    if damage == "swapped":
+        path.write_bytes(store.media.path_of(max(shas)).read_bytes())
+    else:
+        raw = bytearray(path.read_bytes())
+        raw[len(raw) // 2] ^= 1
+        path.write_bytes(bytes(raw))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    with pytest.raises(BundleError) as err:
+        export_bundle(store, out_dir / "bundle", passphrase=PASSPHRASE, full=True)
+    message = str(err.value)
+    assert bad in message and "nothing was exported" in message
+    if damage == "swapped":
+        assert f"hash to {max(shas)}" in message
+    assert list(out_dir.iterdir()) == []
+    assert store.conn.execute("SELECT count(*) FROM exports").fetchone()[0] == 0

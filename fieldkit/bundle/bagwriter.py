@@ -1,6 +1,7 @@
 """What an export carries and how it goes into the bag: :func:`plan_export` reads the
 journal once for the events, devices and originals to carry; :class:`BagWriter` streams
-them into a sink (a folder or a zip) in 1 MiB blocks, hashing while copying, then writes
+them into a sink (a folder or a zip) in 1 MiB blocks, hashing while copying (an original
+once, by the store that pushes it), then writes
 the journals, the views, the manifests (BagIt 1.0, RFC 8493 §2.1.3, §2.2.1) and the
 signature. :mod:`fieldkit.bundle.export` decides where the bundle goes and records it.
 """
@@ -20,7 +21,6 @@ from fieldkit.bundle.bag import (
     BAG_INFO,
     BAGIT_TXT,
     BAGIT_TXT_NAME,
-    BLOCK,
     EXPORT_DIR,
     JOURNAL_DIR,
     MANIFEST,
@@ -33,8 +33,9 @@ from fieldkit.bundle.bag import (
 )
 from fieldkit.canonical import is_sha256
 from fieldkit.crypto import namespaces, sshsig
-from fieldkit.errors import BundleError
+from fieldkit.errors import BundleError, MediaError
 from fieldkit.ids import is_id
+from fieldkit.mediastore import OriginalMismatch
 from fieldkit.progress import CancelToken, ProgressFn, Throttle, check_cancel
 from fieldkit.store import Store
 
@@ -157,22 +158,41 @@ class BagWriter:
                 w.write(json_bytes(cps))
         for sha, size in plan.media:
             check_cancel(self.cancel)
-            rel = f"{MEDIA_DIR}/{sha[:2]}/{sha}"
-            with (
-                store.media.open_original(sha) as src,
-                self._payload(sink, rel, size=size) as w,
-            ):
-                while block := src.read(BLOCK):
-                    w.write(block)
-                    self._tick(len(block), rel)
-                    check_cancel(self.cancel)
-            if w.hexdigest() != sha:
-                raise BundleError(
-                    f"the store's file media/{sha[:2]}/{sha} no longer has the bytes its name "
-                    f"says (it hashes to {w.hexdigest()}); nothing was exported. "
-                    "Restore it from a backup."
-                )
+            self._write_original(sink, sha, size)
         self._write_views(sink)
+
+    def _write_original(self, sink: Sink, sha: str, size: int) -> None:
+        """Copy one original into the payload under its SHA-256, verified while it streams.
+
+        The store pushes the bytes (decrypting them in an encrypted store) and hashes
+        them once on the way; that check is what stands behind the manifest line, so the
+        bytes are not hashed a second time here. An original that no longer has its
+        bytes, or whose sealed file does not decrypt, stops the export: the exception
+        leaves the sink, and :func:`~fieldkit.bundle.export.export_bundle` removes the
+        partial bundle, so no unverified original reaches a finished one.
+        """
+        rel = f"{MEDIA_DIR}/{sha[:2]}/{sha}"
+
+        def step(n: int) -> None:
+            self._tick(n, rel)
+            check_cancel(self.cancel)
+
+        try:
+            with sink.open(rel, size=size) as target:
+                written = self.store.media.stream_original(sha, target, on_block=step)
+        except OriginalMismatch as exc:
+            raise BundleError(
+                f"the store's original {sha} no longer has the bytes its name says (they "
+                f"hash to {exc.actual}); nothing was exported. Restore it from a backup."
+            ) from None
+        except MediaError as exc:
+            raise BundleError(
+                f"the store's original {sha} cannot be read ({exc}); nothing was exported. "
+                "Restore it from a backup."
+            ) from None
+        self.manifest.append((rel, sha))
+        self.payload_bytes += written
+        self.payload_files += 1
 
     def _write_views(self, sink: Sink) -> None:
         store, plan = self.store, self.plan

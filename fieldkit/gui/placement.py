@@ -17,25 +17,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QButtonGroup,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QGridLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
     QRadioButton,
-    QTreeView,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from fieldkit.gui.dialogs import Prompts
 from fieldkit.gui.i18n import tr
+from fieldkit.gui.placement_model import PlacementModel, distance_text
 from fieldkit.gui.widgets import no_wheel_focus
 from fieldkit.suggest import DEFAULT_DISTANCE_M, haversine_m
 
@@ -53,6 +55,10 @@ class Placement:
     photos: list[dict[str, Any]] = field(default_factory=list)
     proposals: list[dict[str, Any]] = field(default_factory=list)
     sites: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: photos whose thumbnail came from an embedded preview, still to be decoded in full
+    #: (:func:`fieldkit.thumbnails.pending_checks`, read here so the UI thread need not
+    #: list the thumbnail folders)
+    unchecked: int = 0
 
 
 def import_for_placement(
@@ -67,6 +73,7 @@ def import_for_placement(
     ``fast_previews`` as in :func:`fieldkit.ingest.import_media`."""
     from fieldkit.ingest import import_media
     from fieldkit.suggest import suggest_sites
+    from fieldkit.thumbnails import pending_checks
 
     report = import_media(
         store,
@@ -107,111 +114,8 @@ def import_for_placement(
                 "filed": filed.get(mid, []),
             }
         )
-    return Placement(doc, photos, [p.to_json() for p in proposals], sites)
-
-
-def distance_text(metres: float) -> str:
-    if metres >= 10_000:
-        return tr("{n} km").format(n=f"{metres / 1000:,.0f}")
-    if metres >= 1000:
-        return tr("{n} km").format(n=f"{metres / 1000:.1f}")
-    return tr("{n} m").format(n=f"{metres:.0f}")
-
-
-ModelIndex = QModelIndex | QPersistentModelIndex
-# computed once: Qt flag arithmetic in Python is slow when a view asks for every cell
-_PLAIN = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-_CHECKABLE = _PLAIN | Qt.ItemFlag.ItemIsUserCheckable
-_DISPLAY = Qt.ItemDataRole.DisplayRole
-_CHECK = Qt.ItemDataRole.CheckStateRole
-
-
-class PlacementModel(QAbstractTableModel):
-    """The photos of a placement, one row each: ticked?, taken, goes to, distance,
-    already filed under. Rows are computed on demand, so 300 photos refresh at once."""
-
-    def __init__(self, photos: list[dict[str, Any]], filed: list[str]) -> None:
-        super().__init__()
-        self.photos = photos
-        self.filed = filed
-        self.rows = {p["id"]: i for i, p in enumerate(photos)}
-        self.checked = {p["id"]: True for p in photos}
-        self.targets: list[tuple[str | None, str, float | None]] = [(None, "", None)] * len(photos)
-        self.far: set[str] = set()
-
-    def rowCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.photos)
-
-    def columnCount(self, parent: ModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 5
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return (
-                tr("Photo"),
-                tr("Taken (UTC)"),
-                tr("Goes to"),
-                tr("Distance"),
-                tr("Already filed under"),
-            )[section]
-        return None
-
-    def text(self, media_id: str, column: int) -> str:
-        return str(self.data(self.index(self.rows[media_id], column)) or "")
-
-    def data(self, index: ModelIndex, role: int = 0) -> Any:
-        if not index.isValid():
-            return None
-        p = self.photos[index.row()]
-        col = index.column()
-        _target, text, distance = self.targets[index.row()]
-        if role == _DISPLAY:
-            if col == 0:
-                return p["file_name"]
-            if col == 1:
-                return (p["captured_utc"] or "")[:16].replace("T", " ")
-            if col == 2:
-                return text
-            if col == 3:
-                return distance_text(distance) if distance is not None else ""
-            return self.filed[index.row()]
-        if role == _CHECK and col == 0:
-            return Qt.CheckState.Checked if self.checked[p["id"]] else Qt.CheckState.Unchecked
-        if role == Qt.ItemDataRole.ForegroundRole and p["id"] in self.far:
-            return QColor("#b3261e")
-        if role == Qt.ItemDataRole.ToolTipRole and p["id"] in self.far and col == 3:
-            return tr("Taken {d} from the chosen site: is it really from there?").format(
-                d=distance_text(distance or 0)
-            )
-        return None
-
-    def flags(self, index: ModelIndex) -> Qt.ItemFlag:
-        return _CHECKABLE if index.column() == 0 else _PLAIN
-
-    def setData(self, index: ModelIndex, value: Any, role: int = 2) -> bool:
-        if role == Qt.ItemDataRole.CheckStateRole and index.column() == 0:
-            state = value if isinstance(value, Qt.CheckState) else Qt.CheckState(value)
-            self.checked[self.photos[index.row()]["id"]] = state == Qt.CheckState.Checked
-            self.dataChanged.emit(index, index, [role])
-            return True
-        return False
-
-    def set_checked(self, media_id: str, checked: bool) -> None:
-        state = Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
-        self.setData(self.index(self.rows[media_id], 0), state, Qt.ItemDataRole.CheckStateRole)
-
-    def set_targets(
-        self, targets: list[tuple[str | None, str, float | None]], far: set[str]
-    ) -> None:
-        """New targets; photos that became far are unticked, those no longer far ticked."""
-        for mid in far - self.far:
-            self.checked[mid] = False
-        for mid in self.far - far:
-            self.checked[mid] = True
-        self.targets = targets
-        self.far = set(far)
-        if self.photos:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self.photos) - 1, 4))
+    unchecked = 0 if doc.get("cancelled") else len(pending_checks(store))
+    return Placement(doc, photos, [p.to_json() for p in proposals], sites, unchecked)
 
 
 class PlaceDialog(QDialog):
@@ -289,13 +193,25 @@ class PlaceDialog(QDialog):
             for p in placement.photos
         ]
         self.model = PlacementModel(placement.photos, filed)
-        self.tree = QTreeView()
-        self.tree.setObjectName("placeTree")
-        self.tree.setModel(self.model)
-        self.tree.setRootIsDecorated(False)
-        self.tree.setUniformRowHeights(True)
+        # A table, not a tree: a QTreeView lays out every row (asking the model for each)
+        # before its first paint; a table with fixed row heights asks only for the rows
+        # it shows, so hundreds of photos open as fast as ten.
+        self.table = QTableView()
+        self.table.setObjectName("placeTable")
+        self.table.setModel(self.model)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        rows = self.table.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        columns = self.table.horizontalHeader()
+        columns.setStretchLastSection(True)
+        columns.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         for col, width in enumerate((200, 130, 260, 110)):
-            self.tree.setColumnWidth(col, width)
+            self.table.setColumnWidth(col, width)
         self.far_note = QLabel()
         self.far_note.setObjectName("farNote")
         self.far_note.setWordWrap(True)
@@ -312,7 +228,7 @@ class PlaceDialog(QDialog):
         layout.addWidget(self.headline)
         layout.addWidget(details, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addLayout(grid)
-        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.table, 1)
         layout.addWidget(self.far_note)
         layout.addWidget(self.buttons)
         if site_id:

@@ -143,6 +143,7 @@ def main() -> int:
     parser.add_argument("--export-mb", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
+    load_at_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="fieldkit-bench-enc-") as tmp:
         root = Path(tmp)
         files = photos(args.photos, root / "photos")
@@ -158,7 +159,10 @@ def main() -> int:
                 results["export"][kind].append(exported)
                 results["verify"][kind].append(verified)
         unlock = time_unlock(root)
-    print(f"load average at the end: {os.getloadavg()[0]:.1f} (2 cores)")
+    print(
+        f"load average at the start: {load_at_start:.1f}, at the end: "
+        f"{os.getloadavg()[0]:.1f} ({os.cpu_count()} cores)"
+    )
     labels = {
         "import": f"import {args.photos} real photos ({total_mb:.0f} MB), thumbnails included",
         "export": f"export {args.export_mb} MB of originals (full, folder bundle)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from pathlib import Path
@@ -324,70 +325,92 @@ def test_cancel_an_import_half_way(threaded_window, qtbot, tmp_path):
     if ended[0] == "done":
         assert win.last_report is not None and "Cancelled" in win.last_report.headline.text()
         win.last_report.close()
+        # the placement dialog follows in its own steps (PhotoActions.ask_placement)
+        qtbot.waitUntil(lambda: "place" in win.dialogs)
         win.dialogs["place"].close()
     assert not win.progress.isVisible()
 
 
+def _machine_busy_s() -> float | None:
+    """CPU seconds all processes of this machine have run so far (Linux /proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
+    except OSError:
+        return None
+    ticks = [int(x) for x in fields]
+    busy = sum(ticks[:8]) - ticks[3] - ticks[4]  # all but idle and iowait
+    return busy / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_s() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+#: The goal (issue 13): the UI thread never blocks longer than this during the import.
+UI_GAP_GOAL_MS = 100
+#: Other processes' share of the machine's CPUs under which the goal is asserted.
+QUIET_SHARE = 0.15
+
+
 @pytest.mark.serial  # a timing figure: run alone, not beside the other test worker
 def test_ui_thread_stays_responsive_during_import(threaded_window, qtbot, tmp_path, capsys):
-    """300 photos imported, with site proposals, on the writer thread. Two figures: the
-    longest time our code ran on the UI thread in one go (progress, the results, the
-    placement dialog), and the longest gap of a 10 ms timer (which also counts the
-    operating system giving the CPU to others on a loaded machine)."""
+    """300 photos imported on the writer thread, with site proposals, then the dialog
+    that asks where they belong. A 10 ms timer on the UI thread measures the longest gap
+    (our code on the UI thread, the GIL held by another thread, or the CPU given to
+    others); the UI thread's own CPU time inside each gap says how much was our work.
+    The gap is held to the goal when the machine is otherwise quiet (other processes
+    used under QUIET_SHARE of its CPUs meanwhile); on a shared, busy machine it is
+    printed, and the UI thread's own work is held to the goal instead."""
     win = threaded_window
     folder = tmp_path / "three-hundred"
     make_photos(folder, 300)
-    gaps = []
-    last = [time.perf_counter()]
+    ticks: list[tuple[float, float]] = []
 
     def tick():
-        now = time.perf_counter()
-        gaps.append(now - last[0])
-        last[0] = now
+        ticks.append((time.perf_counter(), time.thread_time()))
 
     timer = QTimer()
     timer.setInterval(10)
     timer.timeout.connect(tick)
-    busy: dict[str, float] = {}
-
-    def timed(name, fn):
-        def run(*args):
-            t0 = time.perf_counter()
-            try:
-                return fn(*args)
-            finally:
-                busy[name] = max(busy.get(name, 0.0), time.perf_counter() - t0)
-
-        return run
-
-    runner = win.runner
-    runner._on_progress = timed("progress", runner._on_progress)
-    runner._on_succeeded = timed("result and placement dialog", runner._on_succeeded)
-    runner._worker.progressed.disconnect()
-    runner._worker.progressed.connect(runner._on_progress)
-    runner._worker.succeeded.disconnect()
-    runner._worker.succeeded.connect(runner._on_succeeded)
+    busy0, own0 = _machine_busy_s(), _own_cpu_s()
     timer.start()
     started = time.perf_counter()
+    tick()
     task = win.import_paths([folder])
     qtbot.waitUntil(lambda: task.finished, timeout=120000)
-    elapsed = time.perf_counter() - started
+    imported = time.perf_counter()
+    # The dialog is built and shown in steps after the import; it is part of the figure.
+    qtbot.waitUntil(lambda: "place" in win.dialogs and win.dialogs["place"].isVisible())
+    qtbot.wait(300)  # its first paint, and the window's repaint behind it
     timer.stop()
-    longest = max(gaps) * 1000
-    worst = max(busy.values()) * 1000
+    elapsed = time.perf_counter() - started
+    busy1, own1 = _machine_busy_s(), _own_cpu_s()
+    gaps = [(b[0] - a[0], b[1] - a[1], b[0] > imported) for a, b in itertools.pairwise(ticks)]
+    gap, gap_cpu, after = max(gaps)
+    worst_cpu = max(g[1] for g in gaps)
+    cpus = os.cpu_count() or 1
+    others = None
+    if busy0 is not None and busy1 is not None:
+        others = max(0.0, (busy1 - busy0) - (own1 - own0)) / (elapsed * cpus)
+    quiet = others is not None and others < QUIET_SHARE
     with capsys.disabled():
         print(
-            f"\n[ui-gap] 300 photos in {elapsed:.1f} s with site proposals; longest run of "
-            f"our code on the UI thread {worst:.0f} ms ("
-            + ", ".join(f"{k} {v * 1000:.0f} ms" for k, v in busy.items())
-            + f"); longest timer gap {longest:.0f} ms over {len(gaps)} ticks"
+            f"\n[ui-gap] 300 photos in {imported - started:.1f} s with site proposals, then "
+            f"the placement dialog: longest timer gap {gap * 1000:.0f} ms "
+            f"({'showing the dialog' if after else 'during the import'}; the UI thread's "
+            f"own CPU time in it {gap_cpu * 1000:.0f} ms), most UI-thread CPU time in one "
+            f"gap {worst_cpu * 1000:.0f} ms, over {len(ticks)} ticks; other processes used "
+            + (f"{others:.0%}" if others is not None else "an unknown share")
+            + f" of the {cpus} CPUs (load {os.getloadavg()[0]:.1f})"
+            + ("" if quiet else ": busy machine, the gap goal not asserted")
         )
     assert win.store.count("media") == 360
     place = win.dialogs["place"]
     assert len(place.placement.photos) == 300 and place.isVisible()
-    # The goal is < 100 ms (README: figures from a quiet machine); a loaded 2-core machine
-    # shared by many test runs stretches everything, so the bound here is wider.
-    assert worst < 1000
+    assert worst_cpu * 1000 < UI_GAP_GOAL_MS
+    if quiet:
+        assert gap * 1000 < UI_GAP_GOAL_MS
     place.close()
 
 

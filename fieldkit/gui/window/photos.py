@@ -4,10 +4,11 @@ background decode check, the viewer, a photo's position for its site, camera clo
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from fieldkit.gui import operations
 from fieldkit.gui.dialogs import Prompts, import_summary
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
 else:
     _Parts = object
 
+
+#: The pause between the steps of :meth:`PhotoActions._in_steps` (ms).
+_STEP_MS = 1
 
 #: Photos checked per task of the background decode check.
 CHECK_PIECE = 20
@@ -62,11 +66,12 @@ class PhotoActions(_Parts):
             self.last_report = None
             if not placement.photos or placement.report.get("cancelled"):
                 self._open_last_report()
-            if placement.photos:
-                self.ask_placement(placement, site_id)
-            # After a cancelled import the check waits for the next one (it resumes then).
-            if not placement.report.get("cancelled") and has_pending_checks(self.store):
+            # After a cancelled import the check waits for the next one (it resumes then);
+            # the worker counted what is pending, so the UI thread lists no folder.
+            if placement.unchecked:
                 self.check_photos()
+            if placement.photos:
+                self.ask_placement(placement, site_id, staged=not self.runner.serial)
 
         def cancelled() -> None:
             self.statusBar().showMessage(tr("Import cancelled"), 5000)
@@ -85,7 +90,58 @@ class PhotoActions(_Parts):
         )
         return self._import_task
 
-    def ask_placement(self, placement: Placement, site_id: str | None) -> PlaceDialog:
+    def ask_placement(
+        self, placement: Placement, site_id: str | None, *, staged: bool = False
+    ) -> PlaceDialog | None:
+        """Ask where the photos of ``placement`` belong (:class:`PlaceDialog`); returns
+        the dialog, open. ``staged`` (after an import on the writer thread): build it,
+        polish and lay it out, and show it in three later turns of the event loop, each
+        a short piece of the UI thread's time with the window answering in between;
+        returns None, and the dialog is ``dialogs["place"]`` once it is open."""
+        if not staged:
+            dlg = self._placement_dialog(placement, site_id)
+            self._show_placement(dlg)
+            return dlg
+        made: list[PlaceDialog] = []
+
+        def prepare() -> None:
+            dlg = made[0]
+            dlg.ensurePolished()  # the style sheet, for every child: not in show()'s turn
+            layout = dlg.layout()
+            if layout is not None:
+                layout.activate()
+
+        self._in_steps(
+            [
+                lambda: made.append(self._placement_dialog(placement, site_id)),
+                prepare,
+                lambda: self._show_placement(made[0]),
+            ],
+            abandoned=lambda: self._discard(made),
+        )
+        return None
+
+    @staticmethod
+    def _discard(dialogs: list[PlaceDialog]) -> None:
+        for dlg in dialogs:
+            dlg.deleteLater()
+
+    def _in_steps(self, steps: list[Callable[[], Any]], abandoned: Callable[[], Any]) -> None:
+        """Run ``steps`` one per turn of the event loop, each from a timer (not a posted
+        call, so whatever else is due runs between them: a repaint, a click, the window's
+        own layout); ``abandoned()`` instead of the rest once the window has closed."""
+
+        def run(i: int) -> None:
+            if not self.isVisible():
+                abandoned()
+                return
+            steps[i]()
+            if i + 1 < len(steps):
+                QTimer.singleShot(_STEP_MS, self, lambda: run(i + 1))
+
+        QTimer.singleShot(_STEP_MS, self, lambda: run(0))
+
+    def _placement_dialog(self, placement: Placement, site_id: str | None) -> PlaceDialog:
         case_id = self.current_case_id
         if case_id is None and site_id:
             case_id = placement.sites.get(site_id, {}).get("case_id")
@@ -102,9 +158,11 @@ class PhotoActions(_Parts):
 
         dlg.placed.connect(placed)
         dlg.details_requested.connect(self._open_last_report)
+        return dlg
+
+    def _show_placement(self, dlg: PlaceDialog) -> None:
         self.dialogs["place"] = dlg
         dlg.open()
-        return dlg
 
     def check_photos(self, _so_far: dict[str, int] | None = None) -> Task:
         """The full decode check of photos imported with their embedded preview, in the
@@ -198,7 +256,7 @@ class PhotoActions(_Parts):
             and not self._confirm_leave(self.details)
         ):
             return None
-        from fieldkit.gui.placement import distance_text
+        from fieldkit.gui.placement_model import distance_text
         from fieldkit.suggest import haversine_m
 
         site = self.store.get(site_id, "site")
