@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # the repository's fieldkit, as the other benchmarks do
 PASS = b"bench pass phrase"
 
 CHILD = r"""
