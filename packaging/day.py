@@ -97,9 +97,11 @@ def make_card(folder: Path, sites: list[tuple[float, float]]) -> Path:
 def main(out: Path) -> int:
     from fieldkit.crypto import trustlist
     from fieldkit.demo import DEMO_PASSPHRASE, colleague_bundle_path, make_demo_store
-    from fieldkit.gui import bundles
+    from fieldkit.gui import bundle_import, bundle_verify
     from fieldkit.gui.app import close_session, make_app, open_session
-    from fieldkit.gui.dialogs import ExportDialog, ExportOptions, Prompts, SetupDialog
+    from fieldkit.gui.bundle_export import ExportDialog, ExportOptions
+    from fieldkit.gui.dialogs import Prompts
+    from fieldkit.gui.setup_dialogs import SetupDialog
     from fieldkit.store import Store
 
     QStandardPaths.setTestModeEnabled(True)
@@ -162,7 +164,7 @@ def main(out: Path) -> int:
         form.widgets["incident_start"].local.setText(when)
         form.widgets["incident_start"].offset.setCurrentText("+04:00")
         form.widgets["access"].setCurrentIndex(form.widgets["access"].findData("granted"))
-        form._edited()
+        form.mark_edited()
         if name == "Bus depot":
             shot(win, "new-site")
         win.save_current()
@@ -194,7 +196,7 @@ def main(out: Path) -> int:
     rform.widgets["condition"].setCurrentIndex(rform.widgets["condition"].findData("dud"))
     rform.widgets["hazard"].setCurrentIndex(rform.widgets["hazard"].findData("yes"))
     rform.widgets["markings_lot"].setText("4-89")
-    rform._edited()
+    rform.mark_edited()
     win.save_current()
     shot(win, "remnant")
 
@@ -224,7 +226,7 @@ def main(out: Path) -> int:
     assert coord is not None
     coord.resize(*SIZE)
     coord.show()
-    dlg = bundles.import_flow(coord, colleague_bundle_path(chome))
+    dlg = bundle_import.import_flow(coord, colleague_bundle_path(chome))
     assert dlg is not None
     dlg.resize(1000, 620)
     dlg.verify()
@@ -247,7 +249,7 @@ def main(out: Path) -> int:
     shot(coord, "history-after-resolving")
 
     # 9. Verify the investigator's bundle, as an auditor would.
-    verify = bundles.verify_flow(coord, ana_bundle)
+    verify = bundle_verify.verify_flow(coord, ana_bundle)
     assert verify is not None
     verify.resize(900, 560)
     verify.verify()

@@ -51,7 +51,9 @@ def make_second_investigator(home_a: Path, tmp: Path) -> Path:
     )
     trustlist.trust(b.keys_dir, trustlist.export_public(a.keys_dir))
     trustlist.trust(a.keys_dir, trustlist.export_public(b.keys_dir))
-    shared = export_bundle(a, tmp / "from-demo", passphrase=DEMO_PASSPHRASE, full=True)
+    shared = export_bundle(
+        a, tmp / "from-demo", passphrase=DEMO_PASSPHRASE, full=True, plaintext=True
+    )  # a scratch copy between two demo stores on this machine
     assert import_bundle(b, Path(shared.path)).ok
     site = a.find("site", where={"name": "School No. 7 yard"})[0]
     a.update(site["id"], {"injured": 3, "neighbourhood": "Kirov district (north)"})
@@ -68,7 +70,7 @@ def make_second_investigator(home_a: Path, tmp: Path) -> Path:
         },
     )
     bundle = export_bundle(
-        b, tmp / "bundle-from-second-investigator", passphrase=second_pass, zip=True
+        b, tmp / "bundle-from-second-investigator", passphrase=second_pass, zip=True, plaintext=True
     )
     a.close()
     b.close()
@@ -98,9 +100,9 @@ def make_card(tmp: Path) -> Path:
 
 def main(out: Path) -> int:
     from fieldkit.demo import DEMO_PASSPHRASE, make_demo_store
-    from fieldkit.gui import bundles
+    from fieldkit.gui import bundle_import
     from fieldkit.gui.app import close_session, make_app, open_session
-    from fieldkit.gui.dialogs import ExportDialog
+    from fieldkit.gui.bundle_export import ExportDialog
 
     QStandardPaths.setTestModeEnabled(True)
     app = make_app()
@@ -158,7 +160,7 @@ def main(out: Path) -> int:
     grab(export, out / "export-dialog.png")
     export.close()
 
-    dlg = bundles.ImportBundleDialog(win)
+    dlg = bundle_import.ImportBundleDialog(win)
     dlg.path.edit.setText(str(second_bundle))
     dlg.show()
     dlg.verify()  # the real verification and a dry run of the merge
