@@ -259,13 +259,21 @@ def test_the_escape_hatch_with_the_stock_age_tool(tmp_path):
     assert hashlib.sha256(out).hexdigest() == hashlib.sha256(data).hexdigest()
 
 
+@pytest.mark.parametrize("unseal", ["in-process", "helper"])
 @pytest.mark.parametrize("damage", ["swapped", "flipped"])
-def test_an_original_that_fails_its_check_stops_the_export(tmp_path, store, damage):
+def test_an_original_that_fails_its_check_stops_the_export(
+    tmp_path, store, damage, unseal, monkeypatch
+):
     """An original is copied into a bundle only as the bytes its SHA-256 names: a sealed
     file moved over another (it still decrypts) or damaged fails the export with a
-    specific error, and nothing is left: no bundle, no partial folder."""
+    specific error, and nothing is left: no bundle, no partial folder. The same whether
+    this process decrypts or the helper process of a large export does."""
+    from fieldkit import mediastore
     from fieldkit.bundle import export_bundle
     from fieldkit.errors import BundleError
+
+    if unseal == "helper":
+        monkeypatch.setattr(mediastore, "UNSEAL_HELPER_MIN_BYTES", 0)
 
     shas = []
     for size in (3 << 20, 70_000):

@@ -23,12 +23,14 @@ import io
 import os
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import BinaryIO, Protocol, cast
 
 import pyrage
 
 from fieldkit.atrest.keyfile import StoreSecrets, keyed_name
+from fieldkit.atrest.unseal import Unsealer
 from fieldkit.errors import MediaError
 
 #: The size of the blocks :meth:`FileCipher.open_into` hands on (bytes).
@@ -152,6 +154,11 @@ class AgeCipher:
                 ) from None
             raise
         blocks.finish()
+
+    def unsealer(self, paths: Sequence[Path]) -> Unsealer:
+        """A helper process that decrypts ``paths`` (sealed files, in this order) on
+        another core: :mod:`fieldkit.atrest.unseal`. ``OSError`` if it cannot start."""
+        return Unsealer(str(self.secrets.identity), paths)
 
     def seal(self, data: bytes) -> bytes:
         return bytes(pyrage.encrypt(data, [self.secrets.recipient]))

@@ -35,7 +35,7 @@ from fieldkit.canonical import is_sha256
 from fieldkit.crypto import namespaces, sshsig
 from fieldkit.errors import BundleError, MediaError
 from fieldkit.ids import is_id
-from fieldkit.mediastore import OriginalMismatch
+from fieldkit.mediastore import OriginalMismatch, OriginalsOut
 from fieldkit.progress import CancelToken, ProgressFn, Throttle, check_cancel
 from fieldkit.store import Store
 
@@ -156,18 +156,22 @@ class BagWriter:
             cps = [c for c in store.checkpoints(device) if first <= c["seq"] <= last]
             with self._payload(sink, f"{JOURNAL_DIR}/{device}.checkpoints.json") as w:
                 w.write(json_bytes(cps))
-        for sha, size in plan.media:
-            check_cancel(self.cancel)
-            self._write_original(sink, sha, size)
+        shas = [sha for sha, _ in plan.media]
+        total = sum(size for _, size in plan.media)
+        with store.media.originals_out(shas, total_bytes=total) as out:
+            for sha, size in plan.media:
+                check_cancel(self.cancel)
+                self._write_original(sink, out, sha, size)
         self._write_views(sink)
 
-    def _write_original(self, sink: Sink, sha: str, size: int) -> None:
+    def _write_original(self, sink: Sink, out: OriginalsOut, sha: str, size: int) -> None:
         """Copy one original into the payload under its SHA-256, verified while it streams.
 
-        The store pushes the bytes (decrypting them in an encrypted store) and hashes
-        them once on the way; that check is what stands behind the manifest line, so the
-        bytes are not hashed a second time here. An original that no longer has its
-        bytes, or whose sealed file does not decrypt, stops the export: the exception
+        The store pushes the bytes (decrypting them in an encrypted store, in a helper
+        process for a large export: :class:`~fieldkit.mediastore.OriginalsOut`) and
+        hashes them once on the way; that check is what stands behind the manifest line,
+        so the bytes are not hashed a second time here. An original that no longer has
+        its bytes, or whose sealed file does not decrypt, stops the export: the exception
         leaves the sink, and :func:`~fieldkit.bundle.export.export_bundle` removes the
         partial bundle, so no unverified original reaches a finished one.
         """
@@ -179,7 +183,7 @@ class BagWriter:
 
         try:
             with sink.open(rel, size=size) as target:
-                written = self.store.media.stream_original(sha, target, on_block=step)
+                written = out.copy(sha, target, on_block=step)
         except OriginalMismatch as exc:
             raise BundleError(
                 f"the store's original {sha} no longer has the bytes its name says (they "
