@@ -407,6 +407,7 @@ class OriginalsOut:
     def __init__(self, media: MediaStore, helper: Unsealer | None) -> None:
         self._media = media
         self._helper = helper
+        self._started = False
 
     @property
     def uses_helper(self) -> bool:
@@ -427,6 +428,10 @@ class OriginalsOut:
         blocks may have been written: the caller discards ``target``), plus
         ``ValueError`` for an original out of the order given.
         """
+        if self._helper is not None and not self._started:
+            self._started = True
+            if not self._helper.ready():
+                self._helper = None  # it did not start properly: decrypt here instead
         if self._helper is None:
             return self._media.stream_original(sha256, target, on_block=on_block)
         digest = hashlib.sha256()

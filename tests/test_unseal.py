@@ -125,12 +125,13 @@ def test_damaged_missing_out_of_order_and_a_failing_target(media, monkeypatch):
 
 
 def test_a_helper_that_dies_is_a_specific_error(media, monkeypatch):
-    sha = media.put_bytes(os.urandom(4 * BLOCK)).sha256
-    with _out(media, [sha], monkeypatch) as out:
+    shas = [media.put_bytes(os.urandom(4 * BLOCK + n)).sha256 for n in range(2)]
+    with _out(media, shas, monkeypatch) as out:
+        out.copy(shas[0], _Collect())
         assert out._helper is not None
         out._helper._proc.kill()
         with pytest.raises(MediaError, match="helper process stopped"):
-            out.copy(sha, _Collect())
+            out.copy(shas[1], _Collect())
 
 
 def test_a_small_or_unencrypted_copy_needs_no_helper(media, tmp_path):
@@ -171,3 +172,20 @@ def test_a_large_export_through_the_helper_verifies(store, tmp_path, monkeypatch
     assert len(files) == 3
     for path in files:
         assert hashlib.sha256(path.read_bytes()).hexdigest() == path.name
+
+
+def test_a_helper_that_cannot_start_properly_leaves_the_copy_in_process(media, monkeypatch):
+    """A Python without pyrage (here: a helper script that exits at once) must not fail
+    the export: the originals are decrypted in this process instead."""
+    from fieldkit.atrest import unseal
+
+    broken = media.root.parent / "broken_child.py"
+    broken.write_text("raise SystemExit(3)\n")
+    monkeypatch.setattr(unseal, "CHILD", broken)
+    data = os.urandom(2 * BLOCK)
+    sha = media.put_bytes(data).sha256
+    with _out(media, [sha], monkeypatch) as out:
+        target = _Collect()
+        assert out.copy(sha, target) == len(data)
+        assert b"".join(target.blocks) == data
+        assert not out.uses_helper

@@ -11,7 +11,9 @@ writing, and the two overlap.
 The helper receives the store's age identity on its standard input, never on its
 command line or in its environment, decrypts the files in the order it was given
 (ahead of the reader, as far as the pipe holds), and is killed by :meth:`Unsealer.close`
-(on success, error or cancel alike). Nothing is written to disk by the helper.
+(on success, error or cancel alike). Nothing is written to disk by the helper. When it
+cannot start, or starts without saying it is ready (:meth:`Unsealer.ready`), the caller
+decrypts in-process, as for a small export.
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ class Unsealer:
         self._next = 0
         self._broken = False
         self._proc = subprocess.Popen(  # our own script, run by our own Python
-            [sys.executable, "-I", str(CHILD)],
+            # -P: the script's folder is not put first on sys.path (no module of ours can
+            # stand in for one of the standard library); PYTHONPATH still finds pyrage.
+            [sys.executable, "-P", str(CHILD)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -77,6 +81,20 @@ class Unsealer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def ready(self) -> bool:
+        """Wait for the helper to say it is ready (pyrage imported, the identity read).
+
+        False, with the helper stopped, when it did not start properly (no pyrage for
+        this Python, say): the caller then decrypts in-process.
+        """
+        try:
+            ok = self._read(HEADER.size) == HEADER.pack(b"R", 0)
+        except MediaError:
+            ok = False
+        if not ok:
+            self.close()
+        return ok
 
     def open_into(self, path: Path, write: Callable[[bytes], object]) -> None:
         """Push the plaintext of ``path``, the next file in the order given, to ``write``

@@ -9,8 +9,9 @@ Input (stdin): the first line is the store's age identity (``AGE-SECRET-KEY-1…
 the pipe, never on the command line or in the environment, where other programs could
 read it); then one JSON string per line, the path of a sealed file.
 
-Output (stdout), per path in the order given, frames of a one-byte kind, a four-byte
-big-endian length and that many bytes:
+Output (stdout): frames of a one-byte kind, a four-byte big-endian length and that many
+bytes. First ``R`` (ready: pyrage imported, the identity read; length 0), then, per path
+in the order given:
 
 - ``D``: up to 1 MiB of the file's plaintext, in order;
 - ``E``: the end of the file, after its last chunk was authenticated (length 0);
@@ -98,6 +99,7 @@ def main() -> int:
     except Exception:
         _frame(out, b"X", b"the store's age identity did not reach the helper intact")
         return 1
+    _frame(out, b"R")
     try:
         for line in source:
             _unseal(json.loads(line), identity, out)
