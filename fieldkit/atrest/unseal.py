@@ -114,7 +114,7 @@ class Unsealer:
         self._broken = True  # until the file's end frame
         while True:
             kind, size = HEADER.unpack(self._read(HEADER.size))
-            if size > BLOCK + 4096:
+            if size > 2 * BLOCK:  # a block is 1 MiB and one piece of pyrage's output
                 raise MediaError(f"the unsealing helper sent a frame of {size} bytes")
             payload = self._read(size) if size else b""
             if kind == b"D":
