@@ -1,8 +1,10 @@
-"""Shared fixtures: real stores on disk, made once per session and copied per test.
+"""Shared fixtures: real stores on disk, made once per test run and copied per test.
 
 Making a store derives keys with bcrypt and scrypt (seconds, on purpose), so each test
-gets a copy of a template store instead. Copies of one template share a device id;
-tests that simulate several devices use different templates (A, B, C).
+gets a copy of a template store instead. A template is made when a test first asks for
+it, once per run: the xdist workers share it (:func:`shared_template`). Copies of one
+template share a device id; tests that simulate several devices use different templates
+(A, B, C).
 
 Stores are **encrypted** (SQLCipher and age, as `fieldkit init` makes them) unless
 ``FIELDKIT_TEST_STORES=plain`` runs the suite on unencrypted stores. A copy is unlocked
@@ -20,7 +22,7 @@ os.environ.setdefault("FIELDKIT_TEST_CHEAP_KDF", "1")  # before any store key is
 
 import shutil
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -92,27 +94,90 @@ def unlock_copy(home: Path, template: Path) -> None:
         keyring.remember(home, StoreSecrets(key, identity))
 
 
-@pytest.fixture(scope="session")
-def store_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("templates")
-    out = {}
-    for key, (name, email, org) in _PEOPLE.items():
-        home = root / key
+def shared_template(
+    factory: pytest.TempPathFactory, name: str, make: Callable[[Path], Any]
+) -> Path:
+    """The folder ``name``, made by ``make(folder)`` once per test run and then only read.
+
+    Under pytest-xdist the workers share it (it lives in the run's temporary folder, above
+    each worker's own): the first worker to ask makes it under a lock, the others wait
+    and use it. A folder whose making was cut short is made again.
+    """
+    base = factory.getbasetemp()
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): each worker makes its own
+        fcntl = None  # type: ignore[assignment]
+    if fcntl is not None and os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    root = base / "shared-templates"
+    root.mkdir(exist_ok=True)
+    home, made = root / name, root / f"{name}.made"
+    with open(root / f"{name}.lock", "a") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if not made.exists():
+            shutil.rmtree(home, ignore_errors=True)
+            make(home)
+            made.touch()
+    return home
+
+
+class TemplateStores(Mapping[str, Path]):
+    """Closed template stores by key (``people``: key -> name, email, organisation), each
+    made on first use with :func:`shared_template` and remembered for :func:`unlock_copy`."""
+
+    def __init__(
+        self,
+        factory: pytest.TempPathFactory,
+        prefix: str,
+        people: Mapping[str, tuple[str, str, str]],
+        passphrase: bytes = PASSPHRASE,
+    ) -> None:
+        self._factory, self._prefix, self._people = factory, prefix, people
+        self._passphrase = passphrase
+
+    def _make(self, home: Path, key: str) -> None:
+        name, email, org = self._people[key]
         with Store.init(
             home,
             name=name,
             email=email,
             organisation=org,
-            passphrase=PASSPHRASE,
+            passphrase=self._passphrase,
             encrypted=ENCRYPTED,
-        ) as made:
-            remember_template(home, made)
-        out[key] = home
-    return out
+        ):
+            pass
+
+    def __getitem__(self, key: str) -> Path:
+        if key not in self._people:
+            raise KeyError(key)
+        home = shared_template(
+            self._factory, f"{self._prefix}-{key}", lambda home: self._make(home, key)
+        )
+        if ENCRYPTED and home not in _TEMPLATE_SECRETS:
+            from fieldkit import atrest
+
+            secrets = atrest.unlock_store(home / "keys", self._passphrase)
+            _TEMPLATE_SECRETS[home] = (secrets.store_key, str(secrets.identity))
+        return home
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._people)
+
+    def __len__(self) -> int:
+        return len(self._people)
+
+
+@pytest.fixture(scope="session")
+def store_templates(tmp_path_factory: pytest.TempPathFactory) -> Mapping[str, Path]:
+    return TemplateStores(tmp_path_factory, "person", _PEOPLE)
 
 
 @pytest.fixture
-def make_store(store_templates: dict[str, Path], tmp_path: Path) -> Iterator[Callable[..., Store]]:
+def make_store(
+    store_templates: Mapping[str, Path], tmp_path: Path
+) -> Iterator[Callable[..., Store]]:
     opened: list[Store] = []
 
     def factory(who: str = "A", name: str | None = None) -> Store:

@@ -1,7 +1,7 @@
 """Shared helpers for the bundle tests (no tests here).
 
-Making a store runs two slow KDFs, so each person's store is made once per session
-and copied per test (a closed store is just a folder).
+Making a store runs two slow KDFs, so each person's store is made once per test run
+(:func:`tests.conftest.shared_template`) and copied per test (a closed store is a folder).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import pytest
 from fieldkit import records
 from fieldkit.crypto import trustlist
 from fieldkit.store import Store
-from tests.conftest import ENCRYPTED, IN_CI, remember_template, unlock_copy
+from tests.conftest import IN_CI, TemplateStores, unlock_copy
 
 PASS = b"correct horse battery staple"
 PEOPLE = {
@@ -45,22 +46,13 @@ needs_bagit = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="session")
-def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """One closed store per person, made once; tests copy them."""
-    root = tmp_path_factory.mktemp("store-templates")
-    out = {}
-    for who, (name, email) in PEOPLE.items():
-        home = root / who
-        with Store.init(
-            home, name=name, email=email, passphrase=PASS, organisation="Test Org",
-            encrypted=ENCRYPTED,
-        ) as made:  # fmt: skip
-            remember_template(home, made)
-        out[who] = home
-    return out
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Mapping[str, Path]:
+    """One closed store per person, made on first use, once per run; tests copy them."""
+    people = {who: (name, email, "Test Org") for who, (name, email) in PEOPLE.items()}
+    return TemplateStores(tmp_path_factory, "bundle", people, PASS)
 
 
-def copy_store(templates: dict[str, Path], who: str, dest: Path) -> Store:
+def copy_store(templates: Mapping[str, Path], who: str, dest: Path) -> Store:
     shutil.copytree(templates[who], dest)
     unlock_copy(dest, templates[who])
     return Store.open(dest)

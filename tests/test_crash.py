@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from fieldkit.store import Store
+from tests.zygote import Zygote
 
 WRITER = r"""
 import os
@@ -47,22 +45,20 @@ def test_sigkill_at_random_moments(store: Store, tmp_path: Path, passphrase_env:
     store.create("case", {"title": "crash test"})
     home = store.home
     store.close()
-    script = tmp_path / "writer.py"
-    script.write_text(WRITER)
     rng = random.Random(1234)
     kills = 0
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    while kills < 50:
-        proc = subprocess.Popen(
-            [sys.executable, str(script), str(home)], stdout=subprocess.PIPE, env=env
-        )
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == b"ready"
-        time.sleep(rng.uniform(0.0, 0.25))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        kills += 1
-        check_store(home)
+    # Each writer is a fresh process (forked from one that has imported FieldKit: the
+    # import is not what a kill tests), opening the store itself and killed with SIGKILL.
+    with Zygote(["fieldkit.store"]) as writers:
+        while kills < 50:
+            proc = writers.script(WRITER, str(home))
+            assert proc.stdout.readline().strip() == "ready"
+            time.sleep(rng.uniform(0.0, 0.25))
+            proc.kill()
+            assert proc.wait() == -signal.SIGKILL
+            proc.close()
+            kills += 1
+            check_store(home)
     s = Store.open(home)
     try:
         assert s.count("site", include_retracted=True) > 50

@@ -8,12 +8,8 @@ A final uninterrupted run records every file.
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -21,6 +17,7 @@ import pytest
 
 from fieldkit.store import Store
 from tests.test_ingest import jpeg_bytes
+from tests.zygote import Zygote
 
 COUNT = 200
 KILLS = 20
@@ -75,50 +72,41 @@ def test_sigkill_during_import(store: Store, tmp_path: Path, passphrase_env: byt
         (folder / f"IMG_{i:04d}.jpg").write_bytes(
             jpeg_bytes(size=(480, 360), tag=f"crash {i}", color=(i % 256, 90, 160))
         )
-    script = tmp_path / "importer.py"
-    script.write_text(IMPORTER)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     rng = random.Random(20201009)
-    # How long an uninterrupted import takes on this machine right now (it varies with the
-    # load by several times): the kills are spread over that, not over a fixed guess.
-    calibration = tmp_path / "calibration"
-    shutil.copytree(pristine, calibration)
-    duration = _timed_run(script, calibration, folder, site, env)
-    shutil.rmtree(calibration)
-    recorded = 0
-    progress: list[int] = []
-    for _ in range(KILLS):
-        proc = subprocess.Popen(
-            [sys.executable, str(script), str(home), str(folder), site],
-            stdout=subprocess.PIPE,
-            env=env,
-        )
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == b"ready"
-        time.sleep(rng.uniform(0.0, duration * 0.9))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        proc.stdout.close()
-        now = _check(home)
-        assert now >= recorded  # committed work is never lost
-        progress.append(now)
-        recorded = now
-        if now == COUNT:  # finished before the kill: start again from an empty store
-            shutil.rmtree(home)
-            shutil.copytree(pristine, home)
-            recorded = 0
-    # The kills landed before, during and after the import (not all at one moment).
-    print("records after each kill:", progress)
-    assert len([n for n in progress if 0 < n < COUNT]) >= KILLS // 2
-    # One run to the end records everything, each file once.
-    out = subprocess.run(
-        [sys.executable, str(script), str(home), str(folder), site],
-        capture_output=True,
-        env=env,
-        check=True,
-        timeout=120,
-    )
-    assert out.stdout.splitlines()[-1].startswith(b"done")
+    # Each importer is a fresh process forked from one that has imported FieldKit (the
+    # import is not what a kill tests); it opens the store itself and is killed with SIGKILL.
+    with Zygote(["fieldkit.store", "fieldkit.ingest"]) as importers:
+        # How long an uninterrupted import takes on this machine right now (it varies with
+        # the load by several times): the kills are spread over that, not a fixed guess.
+        calibration = tmp_path / "calibration"
+        shutil.copytree(pristine, calibration)
+        duration = _timed_run(importers, calibration, folder, site)
+        shutil.rmtree(calibration)
+        recorded = 0
+        progress: list[int] = []
+        for _ in range(KILLS):
+            proc = importers.script(IMPORTER, str(home), str(folder), site)
+            assert proc.stdout.readline().strip() == "ready"
+            time.sleep(rng.uniform(0.0, duration * 0.9))
+            proc.kill()
+            proc.wait()
+            proc.close()
+            now = _check(home)
+            assert now >= recorded  # committed work is never lost
+            progress.append(now)
+            recorded = now
+            if now == COUNT:  # finished before the kill: start again from an empty store
+                shutil.rmtree(home)
+                shutil.copytree(pristine, home)
+                recorded = 0
+        # The kills landed before, during and after the import (not all at one moment).
+        print("records after each kill:", progress)
+        assert len([n for n in progress if 0 < n < COUNT]) >= KILLS // 2
+        # One run to the end records everything, each file once.
+        final_run = importers.script(IMPORTER, str(home), str(folder), site)
+        out, err = final_run.communicate()
+        assert final_run.returncode == 0, err
+    assert out.splitlines()[-1].startswith("done")
     assert _check(home) == COUNT
     final = Store.open(home)
     try:
@@ -127,18 +115,12 @@ def test_sigkill_during_import(store: Store, tmp_path: Path, passphrase_env: byt
         final.close()
 
 
-def _timed_run(script: Path, home: Path, folder: Path, site: str, env: dict[str, str]) -> float:
+def _timed_run(importers: Zygote, home: Path, folder: Path, site: str) -> float:
     """Seconds from the importer's "ready" to its exit, for one run to the end."""
-    proc = subprocess.Popen(
-        [sys.executable, str(script), str(home), str(folder), site],
-        stdout=subprocess.PIPE,
-        env=env,
-    )
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == b"ready"
+    proc = importers.script(IMPORTER, str(home), str(folder), site)
+    assert proc.stdout.readline().strip() == "ready"
     started = time.monotonic()
-    rest = proc.stdout.read()
-    assert proc.wait(timeout=120) == 0
-    proc.stdout.close()
-    assert rest.startswith(b"done")
+    rest, err = proc.communicate()
+    assert proc.returncode == 0, err
+    assert rest.startswith("done")
     return time.monotonic() - started

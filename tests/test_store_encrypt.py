@@ -5,12 +5,8 @@ leaves a store that opens (old or new) and a re-run that finishes."""
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -23,6 +19,7 @@ from fieldkit.errors import StoreLocked, WrongPassphrase
 from fieldkit.ingest import import_media
 from fieldkit.store import Store
 from tests.conftest import CORPUS, PASSPHRASE, record_dump
+from tests.zygote import Child, Zygote
 
 
 def _photos(n: int) -> list[Path]:
@@ -122,37 +119,46 @@ def test_sigkill_at_twenty_moments(tmp_path, plain_template):
     """SIGKILL `fieldkit store encrypt` at 20 random moments; each time the store opens
     (unencrypted, or encrypted), and a re-run completes with everything intact."""
     template, before = plain_template
-    env = {**os.environ, "FIELDKIT_PASSPHRASE": PASSPHRASE.decode()}
-    # How long a full run takes here, to spread the kills over it.
-    probe = tmp_path / "probe"
-    shutil.copytree(template, probe)
-    started = time.monotonic()
-    cmd = [sys.executable, "-m", "fieldkit", "--home", str(probe), "store", "encrypt", "--json"]
-    subprocess.run(cmd, env=env, check=True, capture_output=True)
-    span = time.monotonic() - started
-    rng = random.Random(11)
-    outcomes = {"old": 0, "new": 0}
-    for i in range(20):
-        home = tmp_path / f"s{i}"
-        shutil.copytree(template, home)
-        cmd[4] = str(home)
-        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.2, span))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        keyring.forget(home)
-        if is_encrypted_home(home):
-            outcomes["new"] += 1
-            Store.open(home, passphrase=PASSPHRASE).close()
-        else:
-            outcomes["old"] += 1
-            with Store.open(home) as store:  # the old, unencrypted store, as it was
-                assert record_dump(store) == before["records"]
-                for sha in before["shas"]:  # type: ignore[attr-defined]
-                    assert store.media.check(sha)
-        keyring.forget(home)
-        rerun = subprocess.run(cmd, env=env, capture_output=True, text=True)
-        assert rerun.returncode == 0, rerun.stderr
-        _check_encrypted(home, before)
-        shutil.rmtree(home)
+    env = {"FIELDKIT_PASSPHRASE": PASSPHRASE.decode()}
+    # Each run is a fresh `fieldkit` process forked from one that has imported FieldKit
+    # (so the kills land in the work, not in Python's start-up), killed with SIGKILL.
+    with Zygote(["fieldkit.cli", "fieldkit.atrest.convert"]) as fieldkit:
+
+        def encrypt(home: Path) -> Child:
+            return fieldkit.module(
+                "fieldkit", "--home", str(home), "store", "encrypt", "--json", env=env
+            )
+
+        # How long a full run takes here, to spread the kills over it.
+        probe = tmp_path / "probe"
+        shutil.copytree(template, probe)
+        started = time.monotonic()
+        _, err = (run := encrypt(probe)).communicate()
+        assert run.returncode == 0, err
+        span = time.monotonic() - started
+        rng = random.Random(11)
+        outcomes = {"old": 0, "new": 0}
+        for i in range(20):
+            home = tmp_path / f"s{i}"
+            shutil.copytree(template, home)
+            proc = encrypt(home)
+            time.sleep(rng.uniform(0.2, span))
+            proc.kill()
+            proc.wait()
+            proc.close()
+            keyring.forget(home)
+            if is_encrypted_home(home):
+                outcomes["new"] += 1
+                Store.open(home, passphrase=PASSPHRASE).close()
+            else:
+                outcomes["old"] += 1
+                with Store.open(home) as store:  # the old, unencrypted store, as it was
+                    assert record_dump(store) == before["records"]
+                    for sha in before["shas"]:  # type: ignore[attr-defined]
+                        assert store.media.check(sha)
+            keyring.forget(home)
+            _, err = (rerun := encrypt(home)).communicate()
+            assert rerun.returncode == 0, err
+            _check_encrypted(home, before)
+            shutil.rmtree(home)
     print(f"SIGKILL outcomes over {span:.1f} s runs: {outcomes}")

@@ -9,9 +9,6 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -28,8 +25,7 @@ from tests.test_bundle_support import (  # noqa: F401 - templates is a fixture
     templates,
     trust,
 )
-
-REPO = Path(__file__).resolve().parents[1]
+from tests.zygote import Zygote
 
 IMPORTER = r"""
 import os, sys
@@ -99,48 +95,44 @@ def test_sigkill_during_import_while_another_process_reads(
         duration = time.monotonic() - started
         after = snapshot(merged, skip=("custody",))
 
-    env = {**os.environ, "PYTHONPATH": str(REPO), "FIELDKIT_PASSPHRASE": PASS.decode()}
+    env = {"FIELDKIT_PASSPHRASE": PASS.decode()}
     rng = random.Random(9)
     outcomes = {"before": 0, "after": 0}
-    for n in range(20):
-        home = tmp_path / f"run{n}"
-        stop = tmp_path / f"stop{n}"
-        shutil.copytree(pristine, home)
-        importer = subprocess.Popen(
-            [sys.executable, "-c", IMPORTER, str(home), str(bundle)],
-            stdout=subprocess.PIPE, text=True, env=env,
-        )  # fmt: skip
-        assert importer.stdout is not None
-        assert importer.stdout.readline().strip() == "ready"
-        reader = subprocess.Popen(
-            [sys.executable, "-c", READER, str(home), str(stop)],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-        )  # fmt: skip
-        time.sleep(rng.uniform(0, duration * 1.3))
-        importer.send_signal(signal.SIGKILL)
-        importer.wait()
-        importer.stdout.close()
-        stop.touch()
-        out, err = reader.communicate(timeout=300)
-        assert reader.returncode == 0, err
-        assert int(out.strip()) > 0
-        store = _sound(home)
-        try:
-            recorded = {
-                store.media.path_of(r["sha256"]).name
-                for r in store.find("media", include_retracted=True)
-            }
-            on_disk = {p.name for p in store.media.root.glob("??/*")}  # keyed when sealed
-            assert recorded <= on_disk  # every record has its original
-            if snapshot(store) == before:
-                outcomes["before"] += 1
-            else:
+    # Importer and reader are fresh processes forked from one that has imported FieldKit
+    # (the import is not what a kill tests); each opens the store itself.
+    with Zygote(["fieldkit.store", "fieldkit.bundle"]) as fieldkit:
+        for n in range(20):
+            home = tmp_path / f"run{n}"
+            stop = tmp_path / f"stop{n}"
+            shutil.copytree(pristine, home)
+            importer = fieldkit.script(IMPORTER, str(home), str(bundle), env=env)
+            assert importer.stdout.readline().strip() == "ready"
+            reader = fieldkit.script(READER, str(home), str(stop), env=env)
+            time.sleep(rng.uniform(0, duration * 1.3))
+            importer.kill()
+            importer.wait()
+            importer.close()
+            stop.touch()
+            out, err = reader.communicate()
+            assert reader.returncode == 0, err
+            assert int(out.strip()) > 0
+            store = _sound(home)
+            try:
+                recorded = {
+                    store.media.path_of(r["sha256"]).name
+                    for r in store.find("media", include_retracted=True)
+                }
+                on_disk = {p.name for p in store.media.root.glob("??/*")}  # keyed when sealed
+                assert recorded <= on_disk  # every record has its original
+                if snapshot(store) == before:
+                    outcomes["before"] += 1
+                else:
+                    assert snapshot(store, skip=("custody",)) == after
+                    outcomes["after"] += 1
+                again = import_bundle(store, bundle)  # whatever happened, it completes
+                assert again.ok, [str(p) for p in again.problems]
                 assert snapshot(store, skip=("custody",)) == after
-                outcomes["after"] += 1
-            again = import_bundle(store, bundle)  # whatever happened, it completes
-            assert again.ok, [str(p) for p in again.problems]
-            assert snapshot(store, skip=("custody",)) == after
-        finally:
-            store.close()
-        shutil.rmtree(home)
+            finally:
+                store.close()
+            shutil.rmtree(home)
     assert outcomes["before"] > 0, outcomes

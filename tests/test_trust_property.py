@@ -13,6 +13,7 @@ verifies. Hypothesis picks the victim, the attack and where it cuts.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,8 @@ from fieldkit.crypto import keys, namespaces, sshsig, trustlist
 from fieldkit.ids import new_id
 from fieldkit.journal import Event, make_event
 from fieldkit.store import Store
-from tests.test_bundle_support import PASS, copy_store
+from tests.conftest import remember_template
+from tests.test_bundle_support import PASS, copy_store, templates  # noqa: F401 - a fixture
 
 ATTACKS = ("forged-from-1", "honest-prefix", "forged-continuation", "altered", "resigned")
 
@@ -70,14 +72,12 @@ def _rechain(events: list[Event], mallory: Store, *, start: Event | None = None)
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from tests.test_bundle_support import PEOPLE
-
+def world(tmp_path_factory: pytest.TempPathFactory, templates: Mapping[str, Path]) -> Any:  # noqa: F811
     root = tmp_path_factory.mktemp("trust-property")
     homes: dict[str, Path] = {}
     for who in ("anna", "bob", "mallory", "carol"):
-        name, email = PEOPLE[who]
-        Store.init(root / who, name=name, email=email, passphrase=PASS).close()
+        with copy_store(templates, who, root / who) as made:  # this module's own devices
+            remember_template(root / who, made)
         homes[who] = root / who
     victims: dict[str, Any] = {}
     for who in ("anna", "bob"):

@@ -12,14 +12,16 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
-from typing import Self
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Self
 
 from fieldkit.atrest.cipher import PLAIN, AgeCipher
 from fieldkit.atrest.keyfile import StoreSecrets
 from fieldkit.mediastore import MediaStore
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 class StoreBase:
@@ -30,7 +32,6 @@ class StoreBase:
     ) -> None:
         self.home = home
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         #: The unlocked keys of an encrypted store (None for an unencrypted one).
         self.secrets = secrets
         self.media = MediaStore(home / "media", AgeCipher(secrets) if secrets else PLAIN)
@@ -40,6 +41,15 @@ class StoreBase:
         self.device_id: str = meta.get("device_id", "")
         self.person_id: str = meta.get("person_id", "")
         self.fingerprint: str = meta.get("fingerprint", "")
+
+    @cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over :attr:`conn`, for creating tables. Imported on first use: it
+        brings numpy and click, a third of a second of start-up that a `fieldkit`
+        command which only reads or appends never needs."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     @property
     def encrypted(self) -> bool:

@@ -101,7 +101,10 @@ class StoreProjection(StoreBase):
 
     def _ensure_projection(self) -> None:
         signature = projection_signature()
-        if self._meta("projection") != signature or not self.db.table("sites").exists():
+        sites = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sites'"
+        ).fetchone()
+        if self._meta("projection") != signature or sites is None:
             self.rebuild_projection()
 
     def _create_projection_tables(self) -> None:

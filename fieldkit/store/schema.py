@@ -12,13 +12,14 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from fieldkit import records
 from fieldkit.canonical import sha256_hex
 from fieldkit.errors import StoreError
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 SCHEMA_VERSION = 2
 PROJECTION_VERSION = 2  # 2: invalid events and foreign changes (reviews) are projected apart
@@ -126,6 +127,10 @@ def migrate(conn: sqlite3.Connection) -> None:
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version > len(MIGRATIONS):
         raise StoreError(f"the store was written by a newer FieldKit (schema {version})")
+    if version == len(MIGRATIONS):
+        return  # up to date: no need to import sqlite-utils (a third of a second)
+    import sqlite_utils
+
     db = sqlite_utils.Database(conn)
     for number in range(version + 1, len(MIGRATIONS) + 1):
         conn.execute("BEGIN IMMEDIATE")

@@ -80,9 +80,11 @@ def no_unexpected_questions(monkeypatch):
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("demo") / "store"
-    make_demo_store(home, DEMO_PASSPHRASE).close()
-    return home
+    from tests.conftest import shared_template
+
+    return shared_template(
+        tmp_path_factory, "demo", lambda home: make_demo_store(home, DEMO_PASSPHRASE).close()
+    )
 
 
 @pytest.fixture
