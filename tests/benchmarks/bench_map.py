@@ -6,9 +6,11 @@ and ``map render`` of the whole case.
 The store (one case; sites spread over a 30 × 30 km city; two remnants per site for
 one site in ten; photos with position, direction and accuracy, each linked to a site)
 is generated once with ``store.create`` in large transactions and kept in the temp
-folder between runs. Goals (issue 14): median frame ≤ 16 ms, first map ≤ 0.5 s,
-whole-case render ≤ 1 s. References in the same run, same sizes: a frame of the
-basemap alone (no layers), and a render of an empty store's map.
+folder between runs, named by its size and the store layout (``SCHEMA_VERSION``,
+``PROJECTION_VERSION``) that wrote it; the empty store of the reference is removed.
+Goals (issue 14): median frame ≤ 16 ms, first map ≤ 0.5 s, whole-case render ≤ 1 s.
+References in the same run, same sizes: a frame of the basemap alone (no layers), and a
+render of an empty store's map.
 """
 
 from __future__ import annotations
@@ -141,9 +143,19 @@ def main() -> int:
     ap.add_argument("--sites", type=int, default=10000)
     ap.add_argument("--photos", type=int, default=100000)
     args = ap.parse_args()
-    root = Path(tempfile.gettempdir()) / f"fieldkit-bench-map-{args.sites}-{args.photos}"
+    from fieldkit.store.schema import PROJECTION_VERSION, SCHEMA_VERSION
+
+    # Kept between runs (building it takes minutes), so named by what it holds and by the
+    # store layout that wrote it: a store of an older layout is not measured by mistake.
+    root = Path(tempfile.gettempdir()) / (
+        f"fieldkit-bench-map-{args.sites}-{args.photos}-v{SCHEMA_VERSION}.{PROJECTION_VERSION}"
+    )
     build_store(root, args.sites, args.photos)
-    empty_home = Path(tempfile.mkdtemp(prefix="fieldkit-bench-map-empty-"))
+    with tempfile.TemporaryDirectory(prefix="fieldkit-bench-map-empty-") as empty:
+        return measure(args, root, Path(empty))
+
+
+def measure(args: argparse.Namespace, root: Path, empty_home: Path) -> int:
     from fieldkit.store import Store
 
     Store.init(empty_home / "s", name="E", email="e@example.org", passphrase=PASS).close()
