@@ -426,11 +426,16 @@ class OriginalsOut:
 
         The :meth:`MediaStore.stream_original` contract (the same errors, raised after
         blocks may have been written: the caller discards ``target``), plus
-        ``ValueError`` for an original out of the order given.
+        ``ValueError`` for an original out of the order given. While the helper process
+        sends nothing, ``on_block(0)`` is called every 0.2 s (a cancel it raises stops
+        the wait).
         """
+        # While the helper is slow to send (a stalled helper, a slow disk), on_block(0) is
+        # called every 0.2 s, so a cancel it raises still stops the copy.
+        idle = None if on_block is None else (lambda: on_block(0))
         if self._helper is not None and not self._started:
             self._started = True
-            if not self._helper.ready():
+            if not self._helper.ready(idle):
                 self._helper = None  # it did not start properly: decrypt here instead
         if self._helper is None:
             return self._media.stream_original(sha256, target, on_block=on_block)
@@ -445,7 +450,7 @@ class OriginalsOut:
             if on_block is not None:
                 on_block(len(block))
 
-        self._helper.open_into(self._media.path_of(sha256), push)
+        self._helper.open_into(self._media.path_of(sha256), push, idle)
         actual = digest.hexdigest()
         if actual != sha256:
             raise OriginalMismatch(sha256, actual)

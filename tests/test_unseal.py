@@ -4,6 +4,7 @@ helper's command line or in its environment, and no helper left behind."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import sys
@@ -68,13 +69,48 @@ def test_the_helper_gives_the_verified_bytes_in_blocks_and_stops(media, monkeypa
 
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 def test_the_secret_is_on_no_command_line_or_environment(media, monkeypatch):
+    """The identity goes over the pipe; a passphrase the command was given stays behind."""
+    monkeypatch.setenv("FIELDKIT_PASSPHRASE", "passphrase-in-the-environment")
+    monkeypatch.setenv("FIELDKIT_NEW_PASSPHRASE", "new-passphrase-in-the-environment")
     sha = media.put_bytes(os.urandom(5000)).sha256
     with _out(media, [sha], monkeypatch) as out:
         assert out._helper is not None
         proc = Path("/proc") / str(out._helper.pid)
         seen = (proc / "cmdline").read_bytes() + (proc / "environ").read_bytes()
         assert b"AGE-SECRET-KEY" not in seen.upper()
+        assert b"passphrase-in-the-environment" not in seen
+        assert b"PATH=" in seen  # the rest of the environment is passed on
         out.copy(sha, _Collect())
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SIGSTOP")
+def test_a_stalled_helper_can_still_be_cancelled(media, monkeypatch):
+    """A helper that stops sending (stopped, stuck on a slow disk) must not hold the
+    export: the copy keeps asking its progress callback, whose cancel ends the wait,
+    and the helper is killed."""
+    import signal
+    import threading
+
+    class Cancelled(Exception):
+        pass
+
+    shas = [media.put_bytes(os.urandom(4 * BLOCK + n)).sha256 for n in range(2)]
+    cancel = threading.Event()
+
+    def step(n: int) -> None:
+        if cancel.is_set():
+            raise Cancelled
+
+    with _out(media, shas, monkeypatch) as out:
+        out.copy(shas[0], _Collect(), on_block=step)
+        helper = out._helper
+        assert helper is not None
+        os.kill(helper.pid, signal.SIGSTOP)
+        # The pipe may still hold a block or two of the next original; then nothing comes.
+        threading.Timer(0.5, cancel.set).start()
+        with pytest.raises(Cancelled):
+            out.copy(shas[1], _Collect(), on_block=step)
+    assert helper.returncode is not None
 
 
 def test_a_swapped_file_is_a_mismatch_and_the_next_original_still_copies(media, monkeypatch):
@@ -111,6 +147,11 @@ def test_damaged_missing_out_of_order_and_a_failing_target(media, monkeypatch):
     media.path_of(shas[1]).unlink()
     with _out(media, shas[1:], monkeypatch) as out, pytest.raises(FileNotFoundError):
         out.copy(shas[1], _Collect())
+    # A file that cannot be read is the OSError it is, as in-process, not "damaged".
+    media.path_of(shas[1]).mkdir()
+    with _out(media, shas[1:], monkeypatch) as out, pytest.raises(OSError) as unreadable:
+        out.copy(shas[1], _Collect())
+    assert unreadable.value.errno == errno.EISDIR and not isinstance(unreadable.value, MediaError)
 
     class DiskFull:
         def write(self, data: bytes) -> int:

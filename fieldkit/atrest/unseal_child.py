@@ -1,6 +1,6 @@
 """The unsealing helper process: decrypts a store's sealed files for a long copy-out.
 
-Started by :class:`fieldkit.atrest.unseal.Unsealer` as ``python -I <this file>``; it
+Started by :class:`fieldkit.atrest.unseal.Unsealer` as ``python -P <this file>``; it
 imports only the standard library and pyrage (never the rest of FieldKit), talks only
 through its standard input and output (never a socket) and exits at the end of its
 input or when its reader goes away.
@@ -17,7 +17,8 @@ in the order given:
 - ``E``: the end of the file, after its last chunk was authenticated (length 0);
 - ``X``: the file does not decrypt (damaged or foreign); the payload is the reason
   (UTF-8). Some ``D`` frames may have come before: the reader discards them;
-- ``N``: there is no such file (length 0).
+- ``O``: the file cannot be opened: ``"<errno> <reason>"`` (ASCII digits, a space, UTF-8),
+  raised again as the same ``OSError`` (``FileNotFoundError`` for a missing file).
 """
 
 from __future__ import annotations
@@ -74,11 +75,13 @@ def _unseal(path: str, identity: Any, out: BinaryIO) -> None:
 
     frames = _Frames(out)
     try:
-        with open(path, "rb") as sealed:
-            pyrage.decrypt_io(sealed, frames, [identity])
-    except FileNotFoundError:
-        _frame(out, b"N")
+        sealed = open(path, "rb")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        _frame(out, b"O", f"{exc.errno or 0} {exc.strerror or exc}".encode("utf-8", "replace"))
         return
+    try:
+        with sealed:
+            pyrage.decrypt_io(sealed, frames, [identity])
     except Exception as exc:  # pyrage.DecryptError, or an OSError for a bad chunk
         if frames.error is not None:
             raise frames.error from None
