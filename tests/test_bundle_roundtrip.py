@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import random
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -309,3 +310,19 @@ def test_dry_run_shows_the_merge_and_writes_nothing(
         preview.conflicts,
     )
     c.close()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a non-UTF-8 file name")
+def test_an_out_path_that_cannot_be_recorded_is_refused_before_writing(store, tmp_path):
+    """The export's path goes into its custody record (UTF-8 JSON) after the bundle is
+    in place: a name that is not UTF-8 is refused first, so no bundle is left unrecorded."""
+    from fieldkit.errors import BundleError
+    from tests.conftest import PASSPHRASE
+
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = Path(os.fsdecode(bytes(folder) + b"/bundle-\xff"))
+    with pytest.raises(BundleError, match="not a UTF-8 path"):
+        export_bundle(store, out, passphrase=PASSPHRASE, full=True)
+    assert list(folder.iterdir()) == []
+    assert store.conn.execute("SELECT count(*) FROM exports").fetchone()[0] == 0

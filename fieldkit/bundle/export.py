@@ -158,6 +158,13 @@ def export_bundle(
         raise BundleError(f"{final} already exists; choose another --out")
     if not final.parent.is_dir():
         raise BundleError(f"{final.parent} is not a folder")
+    try:  # the path goes into the custody record (UTF-8 JSON) after the bundle is in place
+        str(final).encode("utf-8")
+    except UnicodeEncodeError:
+        raise BundleError(
+            f"{os.fsencode(final)!r} is not a UTF-8 path, so the export could not be "
+            "recorded; choose an --out whose name is UTF-8"
+        ) from None
     plan = plan_export(store, {} if full else exported_upto(store), cancel)
     carried = disclosure.sensitive_content(store, plan.entities)
     disclosure.check_output(
