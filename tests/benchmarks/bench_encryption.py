@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -109,8 +110,8 @@ def time_export_verify(root: Path, home: Path, encrypted: bool) -> tuple[float, 
 
     real_ready = Unsealer.ready
 
-    def ready(self: Unsealer) -> bool:  # note whether the helper process did the work
-        HELPER_USED[encrypted] = real_ready(self)
+    def ready(self: Unsealer, *args: Any, **kwargs: Any) -> bool:  # did the helper run?
+        HELPER_USED[encrypted] = real_ready(self, *args, **kwargs)
         return HELPER_USED[encrypted]
 
     Unsealer.ready = ready  # type: ignore[method-assign]
