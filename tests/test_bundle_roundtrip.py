@@ -326,3 +326,36 @@ def test_an_out_path_that_cannot_be_recorded_is_refused_before_writing(store, tm
         export_bundle(store, out, passphrase=PASSPHRASE, full=True)
     assert list(folder.iterdir()) == []
     assert store.conn.execute("SELECT count(*) FROM exports").fetchone()[0] == 0
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM")
+def test_sigterm_during_an_export_leaves_nothing_behind(store, tmp_path, passphrase_env):
+    """A shutdown or `kill` (SIGTERM) mid-export unwinds like Ctrl+C: exit 143, the
+    partial bundle removed, the store's exports unchanged."""
+    import signal
+    import subprocess
+
+    for i in range(30):  # 120 MB: the export runs long enough to be caught in the middle
+        stored = store.media.put_bytes(os.urandom((4 << 20) - i))
+        store.create("media", {"sha256": stored.sha256, "size": stored.size, "mime": "video/mp4"})
+    home = store.home
+    store.close()
+    folder = tmp_path / "out"
+    folder.mkdir()
+    command = ["export", "--full", "--out", str(folder / "bundle")]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fieldkit", "--home", str(home), *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not any(folder.glob("bundle.partial-*/data/media")) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert b"fieldkit: terminated" in err
+    assert list(folder.iterdir()) == []
+    with Store.open(home, passphrase=passphrase_env) as again:
+        assert again.conn.execute("SELECT count(*) FROM exports").fetchone()[0] == 0

@@ -8,8 +8,11 @@ which :func:`main` turns into one line on standard error and a non-zero exit.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from typing import Any
 
 from fieldkit import __version__
 from fieldkit.errors import FieldkitError
@@ -85,11 +88,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # characters escaped (values from bundles and photos are escaped where printed too).
     stdout = sys.stdout
     sys.stdout = SafeStream(stdout)
+    previous = _on_terminate(args.command)
     try:
         return int(args.handler(args) or 0)
     except FieldkitError as exc:
         print(f"fieldkit: {escape(_one_line(str(exc)))}", file=sys.stderr)
         return exc.exit_code
+    except Terminated:
+        print("fieldkit: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("fieldkit: interrupted", file=sys.stderr)
         return 130
@@ -97,6 +104,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         sys.stdout = stdout
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a shutdown, ``kill``) during a command: unwound like Ctrl+C, so the work
+    in hand is undone as a cancel undoes it (no partial bundle, no helper process)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _on_terminate(command: str | None) -> Any:
+    """Make SIGTERM unwind a command like Ctrl+C; returns the handler it replaced (None if
+    it left it alone: the desktop app, whose Qt event loop handles quitting itself, or a
+    call from a thread other than the main one, such as a test's)."""
+    if command == "gui" or threading.current_thread() is not threading.main_thread():
+        return None
+    if not hasattr(signal, "SIGTERM"):
+        return None
+    return signal.signal(signal.SIGTERM, _raise_terminated)
 
 
 def _one_line(text: str) -> str:
