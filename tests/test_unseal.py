@@ -21,6 +21,8 @@ from fieldkit.errors import MediaError
 from fieldkit.mediastore import MediaStore, OriginalMismatch, OriginalsOut
 
 SIZES = (0, 1000, BLOCK, 2 * BLOCK + 12345)
+#: More than the pipe, the reader's queue and the block in its hands can hold at once.
+BEYOND_BUFFERS = 16 * BLOCK + 1
 
 
 class _Collect:
@@ -94,7 +96,7 @@ def test_a_stalled_helper_can_still_be_cancelled(media, monkeypatch):
     class Cancelled(Exception):
         pass
 
-    shas = [media.put_bytes(os.urandom(4 * BLOCK + n)).sha256 for n in range(2)]
+    shas = [media.put_bytes(os.urandom(size)).sha256 for size in (BLOCK, BEYOND_BUFFERS)]
     cancel = threading.Event()
 
     def step(n: int) -> None:
@@ -106,7 +108,7 @@ def test_a_stalled_helper_can_still_be_cancelled(media, monkeypatch):
         helper = out._helper
         assert helper is not None
         os.kill(helper.pid, signal.SIGSTOP)
-        # The pipe may still hold a block or two of the next original; then nothing comes.
+        # Buffers may still hold a few blocks of the next original; then nothing comes.
         threading.Timer(0.5, cancel.set).start()
         with pytest.raises(Cancelled):
             out.copy(shas[1], _Collect(), on_block=step)
@@ -166,7 +168,9 @@ def test_damaged_missing_out_of_order_and_a_failing_target(media, monkeypatch):
 
 
 def test_a_helper_that_dies_is_a_specific_error(media, monkeypatch):
-    shas = [media.put_bytes(os.urandom(4 * BLOCK + n)).sha256 for n in range(2)]
+    # The second original is larger than everything that can wait between the helper and
+    # the copy (the 1 MiB pipe, four queued blocks, the block in the reader's hands).
+    shas = [media.put_bytes(os.urandom(size)).sha256 for size in (BLOCK, BEYOND_BUFFERS)]
     with _out(media, shas, monkeypatch) as out:
         out.copy(shas[0], _Collect())
         assert out._helper is not None
