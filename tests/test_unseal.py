@@ -19,19 +19,11 @@ from fieldkit.atrest.cipher import BLOCK, AgeCipher
 from fieldkit.atrest.unseal import Unsealer
 from fieldkit.errors import MediaError
 from fieldkit.mediastore import MediaStore, OriginalMismatch, OriginalsOut
+from tests.test_atrest import _Collect
 
 SIZES = (0, 1000, BLOCK, 2 * BLOCK + 12345)
 #: More than the pipe, the reader's queue and the block in its hands can hold at once.
 BEYOND_BUFFERS = 16 * BLOCK + 1
-
-
-class _Collect:
-    def __init__(self) -> None:
-        self.blocks: list[bytes] = []
-
-    def write(self, data: bytes) -> int:
-        self.blocks.append(bytes(data))
-        return len(data)
 
 
 @pytest.fixture

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import struct
 import zlib
 from collections.abc import Iterable
@@ -31,7 +30,8 @@ from typing import Any
 from PySide6.QtCore import qVersion
 from PySide6.QtGui import QFont, QImage
 
-from fieldkit.map.geo import TILE_SIZE, View, to_pixels
+from fieldkit.map.cache import write_kept
+from fieldkit.map.geo import TILE_SIZE, View
 
 TABLE = "map_tiles"
 KEEP = 8  # entries kept (one per filter, layers and zoom); the oldest written go
@@ -61,20 +61,9 @@ def paint_signature() -> str:
 
 
 def visible_tiles(view: View) -> list[tuple[int, int]]:
-    """(x, y) of the tiles under a canvas showing ``view`` (as the canvas finds them)."""
-    x, y = to_pixels([view.lat], [view.lon], view.zoom)
-    ox, oy = float(x[0]) - view.width / 2, float(y[0]) - view.height / 2
-    n = 2**view.zoom
-    out = []
-    for ty in range(
-        max(0, math.floor(oy / TILE_SIZE)), math.floor((oy + view.height) / TILE_SIZE) + 1
-    ):
-        if ty >= n:
-            break
-        for tx in range(math.floor(ox / TILE_SIZE), math.floor((ox + view.width) / TILE_SIZE) + 1):
-            if (tx % n, ty) not in out:
-                out.append((tx % n, ty))
-    return out
+    """(x, y) of the tiles under a canvas showing ``view`` (as the canvas finds them),
+    each once: :meth:`View.tiles` with its world copies folded together."""
+    return list(dict.fromkeys((x, y) for x, y, _z, _left, _top in view.tiles()))
 
 
 def tiles_key(layer_key: str, shown: Iterable[str], zoom: int) -> str:
@@ -101,16 +90,8 @@ def save_tiles(conn: Any, key: str, stamp: str, tiles: Tiles) -> None:
     if conn.in_transaction:
         return
     blob = _encode(tiles)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except Exception:
-        return
-    try:
-        conn.execute(
-            f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT PRIMARY KEY, stamp TEXT NOT NULL, "
-            "data BLOB NOT NULL, used INTEGER NOT NULL)"
-        )
-        used = conn.execute(f"SELECT coalesce(max(used), 0) + 1 FROM {TABLE}").fetchone()[0]
+
+    def write(used: int) -> None:
         conn.execute(
             f"INSERT OR REPLACE INTO {TABLE} (key, stamp, data, used) VALUES (?, ?, ?, ?)",
             (key, stamp, blob, used),
@@ -119,9 +100,8 @@ def save_tiles(conn: Any, key: str, stamp: str, tiles: Tiles) -> None:
             f"DELETE FROM {TABLE} WHERE key NOT IN "
             f"(SELECT key FROM {TABLE} ORDER BY used DESC LIMIT {KEEP})"
         )
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
+
+    write_kept(conn, TABLE, write)
 
 
 def clear(conn: Any) -> None:

@@ -39,7 +39,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from fieldkit.map.cachecodec import decode_part, encode_part
@@ -241,16 +241,8 @@ def _save(conn: Any, key: str, current: str, data: MapData) -> None:
             blobs[part] = (token, encode_part(part, data))
             head_parts[part] = token
     head = json.dumps({"parts": head_parts, "unknown_time": data.unknown_time}).encode()
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except Exception:  # busy or read-only: no cache this time
-        return
-    try:
-        conn.execute(
-            f"CREATE TABLE IF NOT EXISTS {TABLE} (key TEXT PRIMARY KEY, stamp TEXT NOT NULL, "
-            "data BLOB NOT NULL, used INTEGER NOT NULL)"
-        )
-        used = conn.execute(f"SELECT coalesce(max(used), 0) + 1 FROM {TABLE}").fetchone()[0]
+
+    def write(used: int) -> None:
         rows = [(key, current, head, used)]
         rows += [(key + _SEP + part, token, blob, used) for part, (token, blob) in blobs.items()]
         conn.executemany(
@@ -263,6 +255,26 @@ def _save(conn: Any, key: str, current: str, data: MapData) -> None:
             f"(SELECT key FROM {TABLE} WHERE instr(key, ?) = 0 ORDER BY used DESC LIMIT {KEEP})",
             (_SEP, _SEP, _SEP),
         )
+
+    write_kept(conn, TABLE, write)
+
+
+def write_kept(conn: Any, table: str, write: Callable[[int], None]) -> None:
+    """One write to a table of kept, derived blobs (``key``, ``stamp``, ``data``, ``used``:
+    this cache, the first map's tiles), made if missing: ``write(used)`` runs inside an
+    immediate transaction, ``used`` being the next write's number (newest highest, for
+    eviction). Nothing is written when the database is busy or read-only, and everything
+    is rolled back if ``write`` fails: a cache is never worth an error."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except Exception:  # busy or read-only: no cache this time
+        return
+    try:
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, stamp TEXT NOT NULL, "
+            "data BLOB NOT NULL, used INTEGER NOT NULL)"
+        )
+        write(conn.execute(f"SELECT coalesce(max(used), 0) + 1 FROM {table}").fetchone()[0])
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")
